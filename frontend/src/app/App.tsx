@@ -1,0 +1,74 @@
+import { lazy, Suspense } from "react";
+import { Link, Route, Routes } from "react-router";
+import { PageHeading } from "../components/PageHeading";
+import { LoginPage, RegisterPage, RequireUser } from "../features/auth/components/AuthPages";
+import { MyBookingsPage } from "../features/bookings/components/MyBookingsPage";
+import { EventPage } from "../features/events/components/EventPage";
+import { EventsPage } from "../features/events/components/EventsPage";
+import { Layout } from "./Layout";
+
+// Organiser pages are loaded only by organisers.
+const AdminPage = lazy(() => import("../features/admin/components/AdminPage").then((m) => ({ default: m.AdminPage })));
+const CreateEventPage = lazy(() =>
+  import("../features/admin/components/CreateEventPage").then((m) => ({ default: m.CreateEventPage })),
+);
+const SalesPage = lazy(() => import("../features/admin/components/SalesPage").then((m) => ({ default: m.SalesPage })));
+
+function NotFound() {
+  return (
+    <>
+      <PageHeading title="Page not found">Page not found</PageHeading>
+      <p>
+        <Link to="/">Back to all events</Link>
+      </p>
+    </>
+  );
+}
+
+export function AppRoutes() {
+  return (
+    <Layout>
+      <Suspense fallback={<p role="status">Loading…</p>}>
+        <Routes>
+          <Route path="/" element={<EventsPage />} />
+          <Route path="/events/:eventId" element={<EventPage />} />
+          <Route path="/login" element={<LoginPage />} />
+          <Route path="/register" element={<RegisterPage />} />
+          <Route
+            path="/bookings"
+            element={
+              <RequireUser>
+                <MyBookingsPage />
+              </RequireUser>
+            }
+          />
+          <Route
+            path="/admin"
+            element={
+              <RequireUser admin>
+                <AdminPage />
+              </RequireUser>
+            }
+          />
+          <Route
+            path="/admin/events/new"
+            element={
+              <RequireUser admin>
+                <CreateEventPage />
+              </RequireUser>
+            }
+          />
+          <Route
+            path="/admin/events/:eventId"
+            element={
+              <RequireUser admin>
+                <SalesPage />
+              </RequireUser>
+            }
+          />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </Suspense>
+    </Layout>
+  );
+}

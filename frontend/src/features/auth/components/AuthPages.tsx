@@ -1,0 +1,74 @@
+import type { ReactNode } from "react";
+import { Link, Navigate, useLocation, useNavigate, useSearchParams } from "react-router";
+import { PageHeading } from "../../../components/PageHeading";
+import { useLogin, useMe, useRegister } from "../api";
+import { AuthForm } from "./AuthForm";
+
+/** Only same-site paths are followed after log-in. */
+function useNext(): string {
+  const [params] = useSearchParams();
+  const next = params.get("next") ?? "/";
+  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+export function LoginPage() {
+  const login = useLogin();
+  const navigate = useNavigate();
+  const next = useNext();
+  return (
+    <section className="narrow">
+      <PageHeading title="Log in">Log in</PageHeading>
+      <AuthForm
+        submitLabel="Log in"
+        busyLabel="Logging in…"
+        isPending={login.isPending}
+        error={login.error}
+        onSubmit={(credentials) => login.mutate(credentials, { onSuccess: () => void navigate(next) })}
+      />
+      <p>
+        New here? <Link to={`/register?next=${encodeURIComponent(next)}`}>Create an account</Link>
+      </p>
+    </section>
+  );
+}
+
+export function RegisterPage() {
+  const register = useRegister();
+  const navigate = useNavigate();
+  const next = useNext();
+  return (
+    <section className="narrow">
+      <PageHeading title="Create an account">Create an account</PageHeading>
+      <AuthForm
+        newPassword
+        submitLabel="Create account"
+        busyLabel="Creating account…"
+        isPending={register.isPending}
+        error={register.error}
+        onSubmit={(credentials) => register.mutate(credentials, { onSuccess: () => void navigate(next) })}
+      />
+      <p>
+        Already have an account? <Link to={`/login?next=${encodeURIComponent(next)}`}>Log in</Link>
+      </p>
+    </section>
+  );
+}
+
+/** Renders children for a signed-in user (an admin with `admin`), else sends to log-in. */
+export function RequireUser({ children, admin = false }: { children: ReactNode; admin?: boolean }) {
+  const me = useMe();
+  const location = useLocation();
+  if (me.isPending) return <p role="status">Loading…</p>;
+  if (!me.data) {
+    return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  }
+  if (admin && me.data.role !== "admin") {
+    return (
+      <>
+        <PageHeading title="Not allowed">Not allowed</PageHeading>
+        <p>This page is for organisers.</p>
+      </>
+    );
+  }
+  return children;
+}

@@ -1,0 +1,31 @@
+/**
+ * Names for the shapes of the public API, derived from the generated schema by
+ * path (not by component name), so regenerating schema.d.ts from the server's own
+ * OpenAPI document keeps these stable.
+ */
+import type { paths } from "../api/schema";
+
+type JsonOf<T> = T extends { content: { "application/json": infer B } } ? B : never;
+type Ok<Op, Code extends number> = Op extends { responses: infer R }
+  ? Code extends keyof R
+    ? JsonOf<R[Code]>
+    : never
+  : never;
+type BodyOf<Op> = Op extends { requestBody?: infer B } ? JsonOf<NonNullable<B>> : never;
+
+export type User = Ok<paths["/api/auth/me"]["get"], 200>;
+export type Role = User["role"];
+export type RegisterBody = BodyOf<paths["/api/auth/register"]["post"]>;
+export type LoginBody = BodyOf<paths["/api/auth/login"]["post"]>;
+
+export type EventPage = Ok<paths["/api/events"]["get"], 200>;
+export type Event = Ok<paths["/api/events/{event_id}"]["get"], 200>;
+export type TicketType = Event["ticket_types"][number];
+export type EventCreateBody = BodyOf<paths["/api/events"]["post"]>;
+export type TicketTypeCreateBody = EventCreateBody["ticket_types"][number];
+
+export type BookingPage = Ok<paths["/api/bookings"]["get"], 200>;
+export type Booking = Ok<paths["/api/bookings/{booking_id}"]["get"], 200>;
+export type BookingStatus = Booking["status"];
+export type BookingAccepted = Ok<paths["/api/bookings"]["post"], 202>;
+export type BookingCreateBody = BodyOf<paths["/api/bookings"]["post"]>;

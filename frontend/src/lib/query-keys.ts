@@ -1,0 +1,14 @@
+/** Every query key in one place, so the realtime bridge and the features agree. */
+export const queryKeys = {
+  me: ["auth", "me"] as const,
+  events: {
+    all: ["events"] as const,
+    lists: ["events", "list"] as const,
+    detail: (eventId: string) => ["events", "detail", eventId] as const,
+  },
+  bookings: {
+    all: ["bookings"] as const,
+    lists: ["bookings", "list"] as const,
+    detail: (bookingId: string) => ["bookings", "detail", bookingId] as const,
+  },
+};

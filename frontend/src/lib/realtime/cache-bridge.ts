@@ -1,0 +1,78 @@
+import type { InfiniteData, QueryClient } from "@tanstack/react-query";
+import type { Booking, BookingPage, Event, EventPage } from "../api-types";
+import { queryKeys } from "../query-keys";
+import type { RealtimeClient, RealtimeMessage } from "./client";
+
+/**
+ * Writes accepted socket messages into the TanStack Query cache — the only copy
+ * of server state in the page. Unchanged entries keep their identity so nothing
+ * re-renders for nothing.
+ */
+export function connectRealtimeToQueryClient(client: RealtimeClient, queryClient: QueryClient): () => void {
+  return client.onMessage((message) => applyRealtimeMessage(queryClient, message));
+}
+
+export function applyRealtimeMessage(queryClient: QueryClient, message: RealtimeMessage): void {
+  switch (message.type) {
+    case "snapshot": {
+      const remaining = new Map(message.ticket_types.map((t) => [t.id, t.remaining]));
+      updateEvent(queryClient, message.event_id, remaining);
+      return;
+    }
+    case "inventory":
+      updateEvent(queryClient, message.event_id, new Map([[message.ticket_type_id, message.remaining]]));
+      return;
+    case "booking":
+      updateBooking(queryClient, message.booking_id, { status: message.status, reason: message.reason });
+      return;
+  }
+}
+
+function patchEvent(event: Event, remaining: ReadonlyMap<string, number>): Event {
+  let changed = false;
+  const ticketTypes = event.ticket_types.map((t) => {
+    const value = remaining.get(t.id);
+    if (value === undefined || value === t.remaining) return t;
+    changed = true;
+    return { ...t, remaining: value };
+  });
+  return changed ? { ...event, ticket_types: ticketTypes } : event;
+}
+
+function patchPages<T extends { items: ReadonlyArray<{ id: string }> }, I extends T["items"][number]>(
+  data: InfiniteData<T> | undefined,
+  id: string,
+  patch: (item: I) => I,
+): InfiniteData<T> | undefined {
+  if (!data) return data;
+  let changed = false;
+  const pages = data.pages.map((page) => {
+    let pageChanged = false;
+    const items = page.items.map((item) => {
+      if (item.id !== id) return item;
+      const next = patch(item as I);
+      if (next !== item) pageChanged = true;
+      return next;
+    });
+    if (!pageChanged) return page;
+    changed = true;
+    return { ...page, items };
+  });
+  return changed ? { ...data, pages } : data;
+}
+
+function updateEvent(queryClient: QueryClient, eventId: string, remaining: ReadonlyMap<string, number>): void {
+  queryClient.setQueryData<Event>(queryKeys.events.detail(eventId), (old) => old && patchEvent(old, remaining));
+  queryClient.setQueriesData<InfiniteData<EventPage>>({ queryKey: queryKeys.events.lists }, (old) =>
+    patchPages<EventPage, Event>(old, eventId, (event) => patchEvent(event, remaining)),
+  );
+}
+
+function updateBooking(queryClient: QueryClient, bookingId: string, patch: Pick<Booking, "status" | "reason">): void {
+  const apply = (booking: Booking): Booking =>
+    booking.status === patch.status && booking.reason === patch.reason ? booking : { ...booking, ...patch };
+  queryClient.setQueryData<Booking>(queryKeys.bookings.detail(bookingId), (old) => old && apply(old));
+  queryClient.setQueriesData<InfiniteData<BookingPage>>({ queryKey: queryKeys.bookings.lists }, (old) =>
+    patchPages<BookingPage, Booking>(old, bookingId, apply),
+  );
+}

@@ -1,0 +1,28 @@
+/// <reference types="vitest/config" />
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+const backend = process.env.BOLT_API_URL ?? "http://127.0.0.1:8000";
+
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    proxy: {
+      // The realtime socket lives under /api too; list it first so it is proxied as ws.
+      "/api/realtime": { target: backend, ws: true, changeOrigin: false },
+      "/api": { target: backend, changeOrigin: false },
+      "/health": { target: backend },
+    },
+  },
+  build: {
+    outDir: "dist",
+    sourcemap: true,
+  },
+  test: {
+    environment: "jsdom",
+    globals: true,
+    setupFiles: ["./src/testing/setup-tests.ts"],
+    include: ["src/**/*.test.{ts,tsx}"],
+    restoreMocks: true,
+  },
+});
