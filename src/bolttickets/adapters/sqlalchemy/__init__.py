@@ -1,0 +1,1 @@
+"""Repositories and unit of work over SQLAlchemy Core, for PostgreSQL and SQLite."""

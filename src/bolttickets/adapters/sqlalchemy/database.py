@@ -1,0 +1,115 @@
+"""Engines and the unit of work, tuned per dialect.
+
+SQLite allows one writer: writes go through a single connection that takes the write lock
+when its transaction begins (BEGIN IMMEDIATE), so a transaction never fails half-way on a
+lock upgrade; reads use other connections and see WAL snapshots.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bolttickets.adapters.sqlalchemy.repositories import (
+    SqlBookings,
+    SqlEvents,
+    SqlOffsets,
+    SqlUsers,
+)
+from bolttickets.services.ports import (
+    BookingRepository,
+    EventRepository,
+    OffsetRepository,
+    UserRepository,
+)
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            if self.url.database and self.url.database != ":memory:":
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            self.reader = create_async_engine(self.url, pool_size=4, max_overflow=0)
+            self.writer = create_async_engine(self.url, pool_size=1, max_overflow=0)
+            _tune_sqlite(self.reader, immediate=False)
+            _tune_sqlite(self.writer, immediate=True)
+        else:
+            self.writer = create_async_engine(
+                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+            # Reads run in REPEATABLE READ so a multi-statement read is one snapshot.
+            self.reader = self.writer.execution_options(isolation_level="REPEATABLE READ")
+
+    def unit_of_work(self, *, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.writer if write else self.reader)
+
+    async def dispose(self) -> None:
+        await self.reader.dispose()
+        await self.writer.dispose()
+
+
+def _tune_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event, not the driver, start transactions.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class SqlUnitOfWork:
+    users: UserRepository
+    events: EventRepository
+    bookings: BookingRepository
+    offsets: OffsetRepository
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self._engine.connect()
+        await self._conn.begin()
+        self.users = SqlUsers(self._conn)
+        self.events = SqlEvents(self._conn)
+        self.bookings = SqlBookings(self._conn)
+        self.offsets = SqlOffsets(self._conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            if self._conn.in_transaction():
+                await self._conn.rollback()
+        finally:
+            await self._conn.close()
+            self._conn = None
+
+    async def commit(self) -> None:
+        assert self._conn is not None
+        await self._conn.commit()
+
+    @property
+    def connection(self) -> AsyncConnection:
+        assert self._conn is not None
+        return self._conn

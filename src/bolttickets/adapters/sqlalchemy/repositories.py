@@ -1,0 +1,384 @@
+"""Repositories over one SQLAlchemy connection; the unit of work owns its transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bolttickets.adapters.sqlalchemy import cursors
+from bolttickets.adapters.sqlalchemy.tables import (
+    bookings,
+    consumer_offsets,
+    events,
+    ticket_types,
+    users,
+)
+from bolttickets.domain.allocation import TicketTypeState
+from bolttickets.domain.errors import EmailTaken
+from bolttickets.domain.model import Booking, BookingStatus, Event, Role, TicketType, User
+from bolttickets.services.ports import Page, StockBasis, StoredBooking
+
+
+def _insert(conn: AsyncConnection, table: sa.Table) -> Any:
+    """INSERT with ON CONFLICT support for the connection's dialect."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _ticket_type(row: Any) -> TicketType:
+    return TicketType(
+        id=row.id,
+        event_id=row.event_id,
+        name=row.name,
+        price_cents=row.price_cents,
+        currency=row.currency,
+        capacity=row.capacity,
+        per_user_limit=row.per_user_limit,
+        sold=row.sold,
+    )
+
+
+def _booking(row: Any) -> Booking:
+    return Booking(
+        id=row.id,
+        user_id=row.user_id,
+        event_id=row.event_id,
+        ticket_type_id=row.ticket_type_id,
+        quantity=row.quantity,
+        unit_price_cents=row.unit_price_cents,
+        currency=row.currency,
+        status=BookingStatus(row.status),
+        reason=row.reason,
+        created_at=row.created_at,
+    )
+
+
+class SqlUsers:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, user: User) -> None:
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(
+                    users.insert().values(
+                        id=user.id,
+                        email=user.email,
+                        password_hash=user.password_hash,
+                        role=user.role.value,
+                        created_at=user.created_at,
+                    )
+                )
+        except IntegrityError as exc:
+            raise EmailTaken(f"{user.email} is registered already.") from exc
+
+    async def get(self, user_id: UUID) -> User | None:
+        return await self._one(users.c.id == user_id)
+
+    async def by_email(self, email: str) -> User | None:
+        return await self._one(users.c.email == email)
+
+    async def _one(self, where: sa.ColumnElement[bool]) -> User | None:
+        row = (await self._conn.execute(sa.select(users).where(where))).first()
+        if row is None:
+            return None
+        return User(row.id, row.email, row.password_hash, Role(row.role), row.created_at)
+
+
+class SqlEvents:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, event: Event) -> None:
+        await self._conn.execute(
+            events.insert().values(
+                id=event.id,
+                name=event.name,
+                venue=event.venue,
+                starts_at=event.starts_at,
+                sale_starts_at=event.sale_starts_at,
+                created_at=event.created_at,
+            )
+        )
+        await self._conn.execute(
+            ticket_types.insert(),
+            [
+                {
+                    "id": t.id,
+                    "event_id": event.id,
+                    "position": position,
+                    "name": t.name,
+                    "price_cents": t.price_cents,
+                    "currency": t.currency,
+                    "capacity": t.capacity,
+                    "per_user_limit": t.per_user_limit,
+                    "sold": 0,
+                }
+                for position, t in enumerate(event.ticket_types)
+            ],
+        )
+
+    async def get(self, event_id: UUID) -> Event | None:
+        found = await self._with_ticket_types(sa.select(events).where(events.c.id == event_id))
+        return found[0] if found else None
+
+    async def page(self, cursor: str | None, limit: int) -> Page[Event]:
+        query = sa.select(events).order_by(events.c.starts_at, events.c.id).limit(limit + 1)
+        if cursor is not None:
+            at, last_id = cursors.decode(cursor)
+            query = query.where(sa.tuple_(events.c.starts_at, events.c.id) > (at, last_id))
+        found = await self._with_ticket_types(query)
+        if len(found) <= limit:
+            return Page(found, None)
+        last = found[limit - 1]
+        return Page(found[:limit], cursors.encode(last.starts_at, last.id))
+
+    async def _with_ticket_types(self, query: sa.Select[Any]) -> list[Event]:
+        rows = (await self._conn.execute(query)).all()
+        if not rows:
+            return []
+        tt_rows = (
+            await self._conn.execute(
+                sa.select(ticket_types)
+                .where(ticket_types.c.event_id.in_([r.id for r in rows]))
+                .order_by(ticket_types.c.position)
+            )
+        ).all()
+        by_event: dict[UUID, list[TicketType]] = {}
+        for tt in tt_rows:
+            by_event.setdefault(tt.event_id, []).append(_ticket_type(tt))
+        return [
+            Event(
+                id=r.id,
+                name=r.name,
+                venue=r.venue,
+                starts_at=r.starts_at,
+                sale_starts_at=r.sale_starts_at,
+                created_at=r.created_at,
+                ticket_types=tuple(by_event.get(r.id, ())),
+            )
+            for r in rows
+        ]
+
+    async def ticket_type(self, ticket_type_id: UUID) -> tuple[TicketType, Event] | None:
+        row = (
+            await self._conn.execute(
+                sa.select(ticket_types.c.event_id).where(ticket_types.c.id == ticket_type_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        event = await self.get(row.event_id)
+        assert event is not None
+        return next(t for t in event.ticket_types if t.id == ticket_type_id), event
+
+    async def stock_basis(self, ticket_type_id: UUID) -> StockBasis | None:
+        found = await self.ticket_type(ticket_type_id)
+        if found is None:
+            return None
+        tt, event = found
+        mine = bookings.c.ticket_type_id == ticket_type_id
+        confirmed = await self._conn.execute(
+            sa.select(bookings.c.user_id, sa.func.sum(bookings.c.quantity))
+            .where(mine, bookings.c.status == BookingStatus.CONFIRMED.value)
+            .group_by(bookings.c.user_id)
+        )
+        keyed = await self._conn.execute(
+            sa.select(bookings.c.id, bookings.c.fingerprint).where(
+                mine, bookings.c.idempotency_key.is_not(None)
+            )
+        )
+        return StockBasis(
+            ticket_type=tt,
+            sale_opens_at=event.sale_starts_at,
+            sale_closes_at=event.starts_at,
+            confirmed_per_user={user_id: int(total) for user_id, total in confirmed},
+            keyed_bookings=dict(keyed.tuples().all()),
+        )
+
+    async def all_ticket_type_ids(self) -> list[UUID]:
+        return list((await self._conn.execute(sa.select(ticket_types.c.id))).scalars())
+
+
+class SqlBookings:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, booking_id: UUID) -> Booking | None:
+        row = (
+            await self._conn.execute(sa.select(bookings).where(bookings.c.id == booking_id))
+        ).first()
+        return None if row is None else _booking(row)
+
+    async def page(self, user_id: UUID | None, cursor: str | None, limit: int) -> Page[Booking]:
+        query = (
+            sa.select(bookings)
+            .order_by(bookings.c.created_at.desc(), bookings.c.id.desc())
+            .limit(limit + 1)
+        )
+        if user_id is not None:
+            query = query.where(bookings.c.user_id == user_id)
+        if cursor is not None:
+            at, last_id = cursors.decode(cursor)
+            query = query.where(sa.tuple_(bookings.c.created_at, bookings.c.id) < (at, last_id))
+        found = [_booking(r) for r in (await self._conn.execute(query)).all()]
+        if len(found) <= limit:
+            return Page(found, None)
+        last = found[limit - 1]
+        return Page(found[:limit], cursors.encode(last.created_at, last.id))
+
+    async def lock_ticket_types(self, ids: Sequence[UUID]) -> dict[UUID, TicketTypeState]:
+        if not ids:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(
+                ticket_types.c.id,
+                ticket_types.c.capacity,
+                ticket_types.c.sold,
+                ticket_types.c.per_user_limit,
+            )
+            .where(ticket_types.c.id.in_(ids))
+            .order_by(ticket_types.c.id)
+            .with_for_update()
+        )
+        return {r.id: TicketTypeState(r.capacity, r.sold, r.per_user_limit) for r in rows}
+
+    async def existing(self, ids: Sequence[UUID]) -> dict[UUID, StoredBooking]:
+        if not ids:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(bookings.c.id, bookings.c.status, bookings.c.fingerprint).where(
+                bookings.c.id.in_(ids)
+            )
+        )
+        return {r.id: StoredBooking(r.id, BookingStatus(r.status), r.fingerprint) for r in rows}
+
+    async def confirmed_per_user(
+        self, pairs: Sequence[tuple[UUID, UUID]]
+    ) -> dict[tuple[UUID, UUID], int]:
+        if not pairs:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(
+                bookings.c.user_id, bookings.c.ticket_type_id, sa.func.sum(bookings.c.quantity)
+            )
+            .where(
+                bookings.c.status == BookingStatus.CONFIRMED.value,
+                bookings.c.ticket_type_id.in_({tt for _, tt in pairs}),
+                bookings.c.user_id.in_({user for user, _ in pairs}),
+            )
+            .group_by(bookings.c.user_id, bookings.c.ticket_type_id)
+        )
+        return {(user, tt): int(total) for user, tt, total in rows}
+
+    async def insert_new(self, rows: Sequence[tuple[Booking, str | None, str]]) -> list[Booking]:
+        if not rows:
+            return []
+        statement = _insert(self._conn, bookings).on_conflict_do_nothing().returning(bookings.c.id)
+        inserted = await self._conn.execute(
+            statement,
+            [
+                {
+                    "id": b.id,
+                    "user_id": b.user_id,
+                    "event_id": b.event_id,
+                    "ticket_type_id": b.ticket_type_id,
+                    "quantity": b.quantity,
+                    "unit_price_cents": b.unit_price_cents,
+                    "currency": b.currency,
+                    "status": b.status.value,
+                    "reason": b.reason,
+                    "idempotency_key": key,
+                    "fingerprint": fp,
+                    "created_at": b.created_at,
+                    "updated_at": b.created_at,
+                }
+                for b, key, fp in rows
+            ],
+        )
+        ids = set(inserted.scalars())
+        return [b for b, _, _ in rows if b.id in ids]
+
+    async def add_sold(self, sold: Mapping[UUID, int]) -> None:
+        for tt_id, quantity in sorted(sold.items()):
+            await self._conn.execute(
+                ticket_types.update()
+                .where(ticket_types.c.id == tt_id)
+                .values(sold=ticket_types.c.sold + quantity)
+            )
+
+    async def cancel(self, booking_id: UUID) -> Booking | None:
+        row = (
+            await self._conn.execute(
+                bookings.update()
+                .where(
+                    bookings.c.id == booking_id,
+                    bookings.c.status == BookingStatus.CONFIRMED.value,
+                )
+                .values(status=BookingStatus.CANCELLED.value, updated_at=sa.func.now())
+                .returning(*bookings.c)
+            )
+        ).first()
+        if row is None:
+            return None
+        await self._conn.execute(
+            ticket_types.update()
+            .where(ticket_types.c.id == row.ticket_type_id)
+            .values(sold=ticket_types.c.sold - row.quantity)
+        )
+        return _booking(row)
+
+    async def settled_state(
+        self, ticket_type_id: UUID, booking_ids: Sequence[UUID]
+    ) -> tuple[TicketType, dict[UUID, BookingStatus]] | None:
+        row = (
+            await self._conn.execute(
+                sa.select(ticket_types).where(ticket_types.c.id == ticket_type_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        statuses = {
+            stored.id: stored.status for stored in (await self.existing(booking_ids)).values()
+        }
+        return _ticket_type(row), statuses
+
+
+class SqlOffsets:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def load(self, group: str, topic: str) -> dict[int, int]:
+        rows = await self._conn.execute(
+            sa.select(consumer_offsets.c.partition, consumer_offsets.c.next_offset).where(
+                consumer_offsets.c.group_id == group, consumer_offsets.c.topic == topic
+            )
+        )
+        return dict(rows.tuples().all())
+
+    async def store(self, group: str, topic: str, offsets: Mapping[int, int]) -> None:
+        if not offsets:
+            return
+        statement = _insert(self._conn, consumer_offsets)
+        # Never move an offset backwards: a worker that lost its partitions may commit late.
+        greater = sa.func.max if self._conn.dialect.name == "sqlite" else sa.func.greatest
+        await self._conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["group_id", "topic", "partition"],
+                set_={
+                    "next_offset": greater(
+                        statement.excluded.next_offset, consumer_offsets.c.next_offset
+                    )
+                },
+            ),
+            [
+                {"group_id": group, "topic": topic, "partition": p, "next_offset": o}
+                for p, o in offsets.items()
+            ],
+        )

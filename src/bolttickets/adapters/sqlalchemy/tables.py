@@ -1,0 +1,113 @@
+"""The schema. Alembic migrations are written against this metadata."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """``timestamptz`` on PostgreSQL; on SQLite, UTC text that sorts and reads back aware."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("venue", sa.String(200), nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=False),
+    sa.Column("sale_starts_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_events_starts_at_id", "starts_at", "id"),
+)
+
+ticket_types = sa.Table(
+    "ticket_types",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("event_id", sa.Uuid, sa.ForeignKey("events.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("price_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("per_user_limit", sa.Integer, nullable=True),
+    sa.Column("sold", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint("sold <= capacity", name="sold_within_capacity"),
+    sa.CheckConstraint("sold >= 0", name="sold_not_negative"),
+    sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+    sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
+)
+
+bookings = sa.Table(
+    "bookings",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("event_id", sa.Uuid, sa.ForeignKey("events.id"), nullable=False),
+    sa.Column("ticket_type_id", sa.Uuid, sa.ForeignKey("ticket_types.id"), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=True),
+    sa.Column("idempotency_key", sa.String(255), nullable=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("user_id", "idempotency_key", name="uq_bookings_user_key"),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    sa.Index("ix_bookings_user_created", "user_id", "created_at", "id"),
+    sa.Index("ix_bookings_created", "created_at", "id"),
+    sa.Index("ix_bookings_type_status_user", "ticket_type_id", "status", "user_id"),
+)
+
+consumer_offsets = sa.Table(
+    "consumer_offsets",
+    metadata,
+    sa.Column("group_id", sa.String(200), primary_key=True),
+    sa.Column("topic", sa.String(200), primary_key=True),
+    sa.Column("partition", sa.Integer, primary_key=True),
+    sa.Column("next_offset", sa.BigInteger, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The HTTP and WebSocket entry point. Thin: requests in, service calls out."""

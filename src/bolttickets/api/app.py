@@ -1,0 +1,102 @@
+"""The FastAPI application: routes, problem details, realtime, the web page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.responses import RedirectResponse, Response
+
+from bolttickets import __version__
+from bolttickets.api import problems
+from bolttickets.api.realtime import RealtimeHub
+from bolttickets.api.routers import auth, bookings, events, health
+from bolttickets.api.security import Tokens, Unauthorized
+from bolttickets.api.static import SinglePageApp
+from bolttickets.bootstrap import start_embedded
+from bolttickets.config import Settings
+from bolttickets.observability.logging import configure as configure_logging
+from bolttickets.services.demo import seed_demo
+
+log = structlog.get_logger("bolttickets")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container = await start_embedded(settings)
+        tokens = Tokens(settings.jwt_secret.get_secret_value(), settings.jwt_ttl_seconds)
+        app.state.container = container
+        app.state.tokens = tokens
+        admin = None
+        if settings.admin_email and settings.admin_password:
+            admin = (settings.admin_email, settings.admin_password.get_secret_value())
+            await container.accounts.ensure_admin(*admin)
+        if settings.demo:
+            seeded = await seed_demo(container.accounts, container.catalog, container.clock, admin)
+            if seeded:
+                log.info(
+                    "demo_seeded",
+                    admin=seeded.admin[0],
+                    admin_password=seeded.admin[1],
+                    buyer=seeded.buyer[0],
+                    buyer_password=seeded.buyer[1],
+                )
+        hub = RealtimeHub(
+            container.pubsub,
+            container.catalog,
+            container.bookings,
+            tokens,
+            window_seconds=settings.realtime_window_ms / 1000,
+        )
+        await hub.start()
+        app.state.hub = hub
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await container.stop()
+
+    app = FastAPI(
+        title="BoltTickets",
+        version=__version__,
+        summary="Flash-sale ticketing: never sell a ticket twice, never lose a booking.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.add_exception_handler(Unauthorized, _unauthorized)
+    for router in (auth.router, events.router, bookings.router, health.router):
+        app.include_router(router)
+
+    @app.websocket("/api/realtime")
+    async def realtime(ws: WebSocket) -> None:
+        hub: RealtimeHub = ws.app.state.hub
+        await hub.serve(ws)
+
+    static_dir = settings.static_dir or Path("frontend/dist")
+    if (static_dir / "index.html").is_file():
+        app.mount("/", SinglePageApp(directory=static_dir, html=True), name="web")
+    else:
+
+        @app.get("/", include_in_schema=False)
+        async def home() -> RedirectResponse:
+            return RedirectResponse("/docs")
+
+    return app
+
+
+async def _unauthorized(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Unauthorized)
+    return problems.problem(
+        401,
+        "unauthorized",
+        "Authentication required",
+        exc.detail,
+        headers={"WWW-Authenticate": "Bearer"},
+    )

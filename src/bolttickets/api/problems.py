@@ -1,0 +1,110 @@
+"""Every error as RFC 9457 problem details, mapped from the domain in this one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bolttickets.domain import errors
+
+log = structlog.get_logger("bolttickets.api")
+
+MEDIA_TYPE = "application/problem+json"
+
+STATUS = {
+    errors.NotFound: 404,
+    errors.SoldOut: 409,
+    errors.PerUserLimitReached: 409,
+    errors.SaleNotOpen: 409,
+    errors.BookingNotCancellable: 409,
+    errors.EmailTaken: 409,
+    errors.IdempotencyKeyReused: 422,
+    errors.InvalidEvent: 422,
+    errors.InvalidCredentials: 401,
+    errors.Forbidden: 403,
+    errors.QueueUnavailable: 503,
+}
+RETRY_AFTER_SECONDS = 1
+
+_HTTP_SLUGS = {
+    400: ("malformed-request", "Malformed request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    413: ("too-large", "Request too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+def problem(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    errors_: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors_ is not None:
+        body["errors"] = errors_
+    return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=MEDIA_TYPE)
+
+
+def from_domain(exc: errors.DomainError) -> Response:
+    status = STATUS.get(type(exc), 400)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+    return problem(status, exc.slug, exc.title, exc.detail, headers=headers)
+
+
+async def _domain_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.DomainError)
+    return from_domain(exc)
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    found = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    if any(e["type"] == "json_invalid" for e in found):
+        return problem(400, "malformed-request", "Malformed request", "The body is not valid JSON.")
+    return problem(
+        422,
+        "validation-error",
+        "Invalid request",
+        "The request has invalid fields.",
+        errors_=found,
+    )
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    slug, title = _HTTP_SLUGS.get(exc.status_code, ("http-error", "Request failed"))
+    return problem(exc.status_code, slug, title, str(exc.detail), headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled_error", path=request.url.path, exc_info=exc)
+    return problem(500, "internal-error", "Internal error", "Something went wrong on our side.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,269 @@
+"""The WebSocket hub of one API process, fed by the pub/sub backplane.
+
+Inventory is coalesced per ticket type to the latest version at the end of each window (so
+the last ``remaining: 0`` always goes out); booking statuses go out at once, uncoalesced.
+A slow client gets disconnected rather than slowing everyone: it reconnects and resubscribes,
+and the snapshot it then receives is the truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+import orjson
+import structlog
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from bolttickets.api.security import COOKIE_NAME, Tokens, Unauthorized
+from bolttickets.domain.errors import DomainError
+from bolttickets.services.accounts import Actor
+from bolttickets.services.bookings import Bookings
+from bolttickets.services.catalog import Catalog
+from bolttickets.services.messages import UPDATES_CHANNEL, decode_update
+from bolttickets.services.ports import PubSub, Subscription
+
+log = structlog.get_logger("bolttickets.realtime")
+
+_OUTBOX_LIMIT = 1000
+
+
+class _Client:
+    def __init__(self, ws: WebSocket, actor: Actor | None) -> None:
+        self.ws = ws
+        self.actor = actor
+        self.events: set[UUID] = set()
+        self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=_OUTBOX_LIMIT)
+        self.too_slow = asyncio.Event()
+
+    def send(self, frame: str) -> None:
+        try:
+            self.outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.too_slow.set()
+
+
+def _frame(payload: dict[str, Any]) -> str:
+    return orjson.dumps(payload).decode()
+
+
+class RealtimeHub:
+    def __init__(
+        self,
+        pubsub: PubSub,
+        catalog: Catalog,
+        bookings: Bookings,
+        tokens: Tokens,
+        *,
+        window_seconds: float = 0.1,
+        ping_seconds: float = 20.0,
+    ) -> None:
+        self._pubsub = pubsub
+        self._catalog = catalog
+        self._bookings = bookings
+        self._tokens = tokens
+        self._window = window_seconds
+        self._ping = ping_seconds
+        self._by_event: defaultdict[UUID, set[_Client]] = defaultdict(set)
+        self._by_user: defaultdict[UUID, set[_Client]] = defaultdict(set)
+        self._pending: dict[UUID, tuple[UUID, int, int]] = {}
+        self._versions: dict[UUID, int] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        subscription = await self._pubsub.subscribe(UPDATES_CHANNEL)
+        self._tasks = [
+            asyncio.create_task(self._listen(subscription), name="realtime-listen"),
+            asyncio.create_task(self._flush_every_window(), name="realtime-flush"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    @property
+    def connections(self) -> int:
+        return len({c for clients in self._by_event.values() for c in clients})
+
+    async def _listen(self, subscription: Subscription) -> None:
+        try:
+            async for message in subscription:
+                try:
+                    self._dispatch(message)
+                except (ValueError, KeyError, TypeError):
+                    log.warning("bad_update_message")
+        finally:
+            await subscription.close()
+
+    def _dispatch(self, message: bytes) -> None:
+        inventory, bookings = decode_update(message)
+        for update in inventory:
+            inv = update.inventory
+            if inv.version > self._versions.get(inv.ticket_type_id, -1):
+                self._versions[inv.ticket_type_id] = inv.version
+                self._pending[inv.ticket_type_id] = (update.event_id, inv.remaining, inv.version)
+        for booking in bookings:
+            clients = self._by_user.get(booking.user_id)
+            if not clients:
+                continue
+            frame = _frame(
+                {
+                    "type": "booking",
+                    "booking_id": str(booking.booking_id),
+                    "status": booking.status,
+                    "reason": booking.reason,
+                }
+            )
+            for client in clients:
+                client.send(frame)
+
+    async def _flush_every_window(self) -> None:
+        while True:
+            await asyncio.sleep(self._window)
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, {}
+        for tt_id, (event_id, remaining, version) in pending.items():
+            clients = self._by_event.get(event_id)
+            if not clients:
+                continue
+            frame = _frame(
+                {
+                    "type": "inventory",
+                    "event_id": str(event_id),
+                    "ticket_type_id": str(tt_id),
+                    "remaining": max(0, remaining),
+                    "version": version,
+                }
+            )
+            for client in clients:
+                client.send(frame)
+
+    async def serve(self, ws: WebSocket) -> None:
+        await ws.accept()
+        client = _Client(ws, None)
+        cookie = ws.cookies.get(COOKIE_NAME)
+        if cookie:
+            self._authenticate(client, cookie)
+        writer = asyncio.create_task(self._write(client))
+        pinger = asyncio.create_task(self._keepalive(client))
+        reader = asyncio.create_task(self._read(client))
+        try:
+            await asyncio.wait(
+                [writer, reader, asyncio.create_task(client.too_slow.wait())],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            for task in (writer, pinger, reader):
+                task.cancel()
+            self._forget(client)
+            if ws.application_state is WebSocketState.CONNECTED:
+                with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                    await ws.close(code=1013 if client.too_slow.is_set() else 1000)
+
+    async def _write(self, client: _Client) -> None:
+        while True:
+            await client.ws.send_text(await client.outbox.get())
+
+    async def _keepalive(self, client: _Client) -> None:
+        frame = _frame({"type": "ping"})
+        while True:
+            await asyncio.sleep(self._ping)
+            client.send(frame)
+
+    async def _read(self, client: _Client) -> None:
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                text = await client.ws.receive_text()
+                try:
+                    message = orjson.loads(text)
+                    if not isinstance(message, dict):
+                        raise ValueError("a message is a JSON object")
+                    await self._handle(client, message)
+                except (ValueError, KeyError, TypeError) as exc:
+                    client.send(_frame({"type": "error", "detail": f"Bad message: {exc}"}))
+                except (DomainError, Unauthorized) as exc:
+                    client.send(_frame({"type": "error", "detail": exc.detail}))
+
+    async def _handle(self, client: _Client, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "pong":
+            return
+        if kind == "auth":
+            self._authenticate(client, str(message["token"]))
+        elif kind == "subscribe":
+            await self._subscribe(client, UUID(str(message["event_id"])))
+        elif kind == "unsubscribe":
+            event_id = UUID(str(message["event_id"]))
+            client.events.discard(event_id)
+            self._by_event[event_id].discard(client)
+        elif kind == "watch":
+            await self._watch(client, UUID(str(message["booking_id"])))
+        else:
+            raise ValueError(f"unknown message type {kind!r}")
+
+    def _authenticate(self, client: _Client, token: str) -> None:
+        try:
+            actor = self._tokens.actor(token)
+        except Unauthorized as exc:
+            client.send(_frame({"type": "error", "detail": exc.detail}))
+            return
+        if client.actor is not None:
+            self._by_user[client.actor.user_id].discard(client)
+        client.actor = actor
+        self._by_user[actor.user_id].add(client)
+        client.send(_frame({"type": "authenticated", "user_id": str(actor.user_id)}))
+
+    async def _subscribe(self, client: _Client, event_id: UUID) -> None:
+        # Registered before the snapshot is read, so no change can fall between the two;
+        # the client drops inventory older than the snapshot by its version.
+        client.events.add(event_id)
+        self._by_event[event_id].add(client)
+        view = await self._catalog.get_event(event_id)
+        remaining = await self._catalog.remaining(view.event.ticket_types)
+        client.send(
+            _frame(
+                {
+                    "type": "snapshot",
+                    "event_id": str(event_id),
+                    "ticket_types": [
+                        {"id": str(tt_id), "remaining": max(0, value), "version": version}
+                        for tt_id, (value, version) in remaining.items()
+                    ],
+                    "version": max((v for _, v in remaining.values()), default=0),
+                }
+            )
+        )
+
+    async def _watch(self, client: _Client, booking_id: UUID) -> None:
+        if client.actor is None:
+            raise ValueError("authenticate before watching a booking")
+        booking = await self._bookings.get(client.actor, booking_id)
+        client.send(
+            _frame(
+                {
+                    "type": "booking",
+                    "booking_id": str(booking.id),
+                    "status": booking.status.value,
+                    "reason": booking.reason,
+                }
+            )
+        )
+
+    def _forget(self, client: _Client) -> None:
+        for event_id in client.events:
+            self._by_event[event_id].discard(client)
+            if not self._by_event[event_id]:
+                del self._by_event[event_id]
+        if client.actor is not None:
+            users = self._by_user[client.actor.user_id]
+            users.discard(client)
+            if not users:
+                del self._by_user[client.actor.user_id]

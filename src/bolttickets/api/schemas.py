@@ -1,0 +1,174 @@
+"""Request and response bodies of the public API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from bolttickets.domain.model import Booking, TicketType, User
+from bolttickets.services.catalog import EventView
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
+
+MAX_QUANTITY = 100
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Credentials(Strict):
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=256)
+
+
+class LoginIn(Strict):
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class UserOut(BaseModel):
+    id: UUID
+    email: str
+    role: Literal["customer", "admin"]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(id=user.id, email=user.email, role=user.role.value, created_at=user.created_at)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class TicketTypeIn(Strict):
+    name: Name
+    price_cents: int = Field(ge=0, le=100_000_000)
+    currency: Currency = "EUR"
+    capacity: int = Field(ge=1, le=10_000_000)
+    per_user_limit: int | None = Field(default=None, ge=1, le=MAX_QUANTITY)
+
+
+class EventIn(Strict):
+    name: Name
+    venue: Name
+    starts_at: AwareDatetime
+    sale_starts_at: AwareDatetime | None = None
+    ticket_types: list[TicketTypeIn] = Field(min_length=1, max_length=20)
+
+
+class TicketTypeOut(BaseModel):
+    id: UUID
+    event_id: UUID
+    name: str
+    price_cents: int
+    currency: str
+    capacity: int
+    per_user_limit: int | None
+    remaining: int
+
+    @classmethod
+    def of(cls, tt: TicketType, remaining: int) -> TicketTypeOut:
+        return cls(
+            id=tt.id,
+            event_id=tt.event_id,
+            name=tt.name,
+            price_cents=tt.price_cents,
+            currency=tt.currency,
+            capacity=tt.capacity,
+            per_user_limit=tt.per_user_limit,
+            remaining=max(0, remaining),
+        )
+
+
+class EventOut(BaseModel):
+    id: UUID
+    name: str
+    venue: str
+    starts_at: datetime
+    sale_starts_at: datetime | None
+    created_at: datetime
+    ticket_types: list[TicketTypeOut]
+
+    @classmethod
+    def of(cls, view: EventView) -> EventOut:
+        e = view.event
+        return cls(
+            id=e.id,
+            name=e.name,
+            venue=e.venue,
+            starts_at=e.starts_at,
+            sale_starts_at=e.sale_starts_at,
+            created_at=e.created_at,
+            ticket_types=[TicketTypeOut.of(t, view.remaining[t.id]) for t in e.ticket_types],
+        )
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    next_cursor: str | None
+
+
+class BookingIn(Strict):
+    ticket_type_id: UUID
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+
+
+class BookingAccepted(BaseModel):
+    booking_id: UUID
+    status: Literal["pending", "confirmed", "rejected", "cancelled"]
+
+
+class BookingOut(BaseModel):
+    id: UUID
+    event_id: UUID
+    ticket_type_id: UUID
+    quantity: int
+    unit_price_cents: int
+    currency: str
+    total_cents: int
+    status: Literal["pending", "confirmed", "rejected", "cancelled"]
+    reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, b: Booking) -> BookingOut:
+        return cls(
+            id=b.id,
+            event_id=b.event_id,
+            ticket_type_id=b.ticket_type_id,
+            quantity=b.quantity,
+            unit_price_cents=b.unit_price_cents,
+            currency=b.currency,
+            total_cents=b.total_cents,
+            status=b.status.value,
+            reason=b.reason,
+            created_at=b.created_at,
+        )
+
+
+class BookingPage(BaseModel):
+    items: list[BookingOut]
+    next_cursor: str | None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, object]] | None = None
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "ready", "unavailable"]
+    checks: dict[str, str] = {}

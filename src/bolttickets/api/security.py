@@ -1,0 +1,81 @@
+"""Access tokens (JWT) and who is asking, from the Authorization header or the cookie."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+from uuid import UUID
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from bolttickets.domain.errors import Forbidden
+from bolttickets.domain.model import Role
+from bolttickets.services.accounts import Actor
+
+COOKIE_NAME = "bolt_session"
+_ALGORITHM = "HS256"
+
+
+class Unauthorized(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Tokens:
+    def __init__(self, secret: str, ttl_seconds: int) -> None:
+        self._secret = secret
+        self.ttl_seconds = ttl_seconds
+
+    def issue(self, user_id: UUID, role: Role) -> str:
+        now = int(time.time())
+        claims = {
+            "sub": str(user_id),
+            "role": role.value,
+            "iat": now,
+            "exp": now + self.ttl_seconds,
+        }
+        return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
+
+    def actor(self, token: str) -> Actor:
+        try:
+            claims = jwt.decode(
+                token, self._secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp"]}
+            )
+            return Actor(UUID(claims["sub"]), Role(claims.get("role", Role.CUSTOMER.value)))
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The access token has expired; log in again.") from exc
+        except (jwt.InvalidTokenError, ValueError) as exc:
+            raise Unauthorized("The access token is not valid.") from exc
+
+
+_bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
+
+
+def token_from(request: Request, bearer: HTTPAuthorizationCredentials | None) -> str | None:
+    if bearer is not None:
+        return bearer.credentials
+    return request.cookies.get(COOKIE_NAME)
+
+
+async def current_actor(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    token = token_from(request, bearer)
+    if token is None:
+        raise Unauthorized("Log in first: send a bearer token or the session cookie.")
+    tokens: Tokens = request.app.state.tokens
+    return tokens.actor(token)
+
+
+async def current_admin(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    if not actor.is_admin:
+        raise Forbidden("Only organisers (admins) may do this.")
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+CurrentAdmin = Annotated[Actor, Depends(current_admin)]

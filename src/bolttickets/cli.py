@@ -1,0 +1,75 @@
+"""The ``bolttickets`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from bolttickets.config import Settings
+
+app = typer.Typer(help="BoltTickets: flash-sale ticketing.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            err.print(f"[red]Configuration refused:[/red] {error['msg']}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the API (and, on the embedded default, the worker inside it)."""
+    import uvicorn
+
+    from bolttickets.api.app import create_app
+
+    settings = _settings()
+    mode = "embedded (SQLite, in-process queue and worker)" if settings.embedded else "full stack"
+    err.print(f"BoltTickets on http://{host}:{port} — {mode}")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+        ws_ping_interval=20,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from bolttickets.adapters.sqlalchemy import schema
+    from bolttickets.adapters.sqlalchemy.database import Database
+
+    async def run() -> None:
+        db = Database(_settings().database_url)
+        try:
+            await schema.upgrade(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    err.print("[green]Database schema is up to date.[/green]")
+
+
+@app.command()
+def openapi() -> None:
+    """Print the OpenAPI document (the front end's client is generated from it)."""
+    from bolttickets.api.app import create_app
+
+    document = create_app(Settings(env="dev")).openapi()
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")

@@ -1,0 +1,57 @@
+"""All configuration, from ``BOLT_*`` environment variables, in one settings object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_JWT_SECRET = "bolttickets-development-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOLT_", extra="ignore")
+
+    env: Literal["dev", "test", "production"] = "production"
+    jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
+    jwt_ttl_seconds: int = Field(default=3600, ge=60)
+    cookie_secure: bool = False
+
+    database_url: str = "sqlite+aiosqlite:///./var/bolttickets.db"
+    redis_url: str | None = None
+    kafka_bootstrap: str | None = None
+    kafka_topic: str = "ticket-bookings"
+    kafka_partitions: int = Field(default=6, ge=1)
+    consumer_group: str = "booking-workers"
+
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+    demo: bool = False
+    static_dir: Path | None = None
+
+    worker_batch_size: int = Field(default=500, ge=1, le=10_000)
+    sweep_after_seconds: float = Field(default=5.0, gt=0)
+    reconcile_every_seconds: float = Field(default=5.0, gt=0)
+    realtime_window_ms: int = Field(default=100, ge=10)
+
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env != "dev" and self.jwt_secret.get_secret_value() == DEFAULT_JWT_SECRET:
+            raise ValueError(
+                "BOLT_JWT_SECRET is the built-in default; set a secret of your own "
+                "(or BOLT_ENV=dev for local development)."
+            )
+        if len(self.jwt_secret.get_secret_value()) < 32:
+            # HS256 wants a key at least as long as its hash (RFC 7518, section 3.2).
+            raise ValueError("BOLT_JWT_SECRET must be at least 32 characters long.")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """No Kafka configured: the queue and the worker live inside the server process."""
+        return self.kafka_bootstrap is None

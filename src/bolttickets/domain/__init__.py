@@ -1,0 +1,1 @@
+"""Pure business rules. Imports nothing from adapters, api or worker."""

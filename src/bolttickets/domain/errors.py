@@ -1,0 +1,74 @@
+"""One exception hierarchy for every business refusal.
+
+Each error carries a stable ``slug``; the API maps slugs to HTTP problem details in one place.
+"""
+
+
+class DomainError(Exception):
+    slug = "domain-error"
+    title = "Request refused"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+
+
+class NotFound(DomainError):
+    slug = "not-found"
+    title = "Not found"
+
+
+class SoldOut(DomainError):
+    slug = "sold-out"
+    title = "Sold out"
+
+
+class PerUserLimitReached(DomainError):
+    slug = "per-user-limit"
+    title = "Per-user limit reached"
+
+
+class SaleNotOpen(DomainError):
+    slug = "sale-not-open"
+    title = "Sale not open"
+
+
+class IdempotencyKeyReused(DomainError):
+    slug = "idempotency-key-reused"
+    title = "Idempotency key reused with a different request"
+
+
+class BookingNotCancellable(DomainError):
+    slug = "booking-not-cancellable"
+    title = "Booking cannot be cancelled"
+
+
+class EmailTaken(DomainError):
+    slug = "email-taken"
+    title = "Email already registered"
+
+
+class InvalidCredentials(DomainError):
+    slug = "invalid-credentials"
+    title = "Invalid email or password"
+
+
+class Forbidden(DomainError):
+    slug = "forbidden"
+    title = "Forbidden"
+
+
+class InvalidEvent(DomainError):
+    slug = "validation-error"
+    title = "Invalid event"
+
+
+class QueueUnavailable(DomainError):
+    """The booking could not be handed to the queue; its outcome may be unknown."""
+
+    slug = "queue-unavailable"
+    title = "Booking queue unavailable"
+
+
+class StockUnknown(Exception):
+    """The stock of a ticket type is not loaded; it must be rebuilt from the database."""

@@ -1,0 +1,108 @@
+"""Entities and value objects of ticketing."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from bolttickets.domain.errors import BookingNotCancellable, InvalidEvent
+
+
+class Role(enum.StrEnum):
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+
+
+class BookingStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class RejectReason(enum.StrEnum):
+    SOLD_OUT = "sold-out"
+    PER_USER_LIMIT = "per-user-limit"
+    SALE_NOT_OPEN = "sale-not-open"
+    UNKNOWN_TICKET_TYPE = "unknown-ticket-type"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: UUID
+    email: str
+    password_hash: str
+    role: Role
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketType:
+    id: UUID
+    event_id: UUID
+    name: str
+    price_cents: int
+    currency: str
+    capacity: int
+    per_user_limit: int | None
+    sold: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SaleWindow:
+    """A sale opens at ``opens_at`` (or at once when None) and closes when the event starts."""
+
+    opens_at: datetime | None
+    closes_at: datetime
+
+    def is_open(self, now: datetime) -> bool:
+        return (self.opens_at is None or now >= self.opens_at) and now < self.closes_at
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: UUID
+    name: str
+    venue: str
+    starts_at: datetime
+    sale_starts_at: datetime | None
+    created_at: datetime
+    ticket_types: tuple[TicketType, ...] = field(default=())
+
+    @property
+    def sale_window(self) -> SaleWindow:
+        return SaleWindow(self.sale_starts_at, self.starts_at)
+
+    def validate(self) -> None:
+        if not self.ticket_types:
+            raise InvalidEvent("An event needs at least one ticket type.")
+        if self.sale_starts_at is not None and self.sale_starts_at >= self.starts_at:
+            raise InvalidEvent("The sale must start before the event starts.")
+        names = [t.name for t in self.ticket_types]
+        if len(set(names)) != len(names):
+            raise InvalidEvent("Ticket type names must be unique within an event.")
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    id: UUID
+    user_id: UUID
+    event_id: UUID
+    ticket_type_id: UUID
+    quantity: int
+    unit_price_cents: int
+    currency: str
+    status: BookingStatus
+    reason: str | None
+    created_at: datetime
+
+    @property
+    def total_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+    def ensure_cancellable(self) -> None:
+        """Only a confirmed booking can be cancelled; a cancelled one cancels again harmlessly."""
+        if self.status not in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED):
+            raise BookingNotCancellable(f"A {self.status} booking cannot be cancelled.")

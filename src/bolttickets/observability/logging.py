@@ -1,0 +1,25 @@
+"""Structured logs: readable in a terminal, JSON in production."""
+
+from __future__ import annotations
+
+import logging
+
+import structlog
+
+
+def configure(level: str = "INFO", *, json: bool = False) -> None:
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        cache_logger_on_first_use=True,
+    )
+    logging.basicConfig(level=level.upper(), format="%(message)s")

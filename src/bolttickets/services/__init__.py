@@ -1,0 +1,1 @@
+"""Use cases (commands) and read models (queries). Services own transactions."""

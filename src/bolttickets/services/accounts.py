@@ -1,0 +1,62 @@
+"""Registering, logging in and the bootstrap admin: plain synchronous writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from bolttickets.domain.errors import InvalidCredentials
+from bolttickets.domain.model import Role, User
+from bolttickets.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is asking: the authenticated user behind a request."""
+
+    user_id: UUID
+    role: Role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+class Accounts:
+    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._clock = clock
+
+    async def register(self, email: str, password: str, role: Role = Role.CUSTOMER) -> User:
+        password_hash = await self._hasher.hash(password)
+        user = User(uuid4(), email.lower(), password_hash, role, self._clock.now())
+        async with self._uow(write=True) as uow:
+            await uow.users.add(user)
+            await uow.commit()
+        return user
+
+    async def authenticate(self, email: str, password: str) -> User:
+        async with self._uow() as uow:
+            user = await uow.users.by_email(email.lower())
+        if user is None or not await self._hasher.verify(user.password_hash, password):
+            raise InvalidCredentials()
+        return user
+
+    async def get(self, user_id: UUID) -> User | None:
+        async with self._uow() as uow:
+            return await uow.users.get(user_id)
+
+    async def ensure_admin(self, email: str, password: str) -> User:
+        """Create the configured admin once; an existing account is left as it is."""
+        return await self._ensure(email, password, Role.ADMIN)
+
+    async def ensure_customer(self, email: str, password: str) -> User:
+        return await self._ensure(email, password, Role.CUSTOMER)
+
+    async def _ensure(self, email: str, password: str, role: Role) -> User:
+        async with self._uow() as uow:
+            existing = await uow.users.by_email(email.lower())
+        if existing is not None:
+            return existing
+        return await self.register(email, password, role)

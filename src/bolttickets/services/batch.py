@@ -1,0 +1,112 @@
+"""The worker's use case: apply one batch of booking requests in one transaction."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from bolttickets.domain.allocation import allocate
+from bolttickets.domain.model import Booking, BookingStatus
+from bolttickets.domain.requests import BookingRequest
+from bolttickets.services.messages import (
+    UPDATES_CHANNEL,
+    BookingUpdate,
+    InventoryUpdate,
+    encode_update,
+)
+from bolttickets.services.ports import (
+    PubSub,
+    Settlement,
+    StockStore,
+    StoredBooking,
+    UnitOfWorkFactory,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePosition:
+    group: str
+    topic: str
+    next_offsets: Mapping[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    decided: list[Booking]
+    """Bookings this batch wrote, confirmed or rejected."""
+    settlements: list[Settlement]
+
+
+async def apply_batch(
+    uow_factory: UnitOfWorkFactory,
+    requests: Sequence[BookingRequest],
+    position: QueuePosition,
+) -> BatchOutcome:
+    """Decide and store every request, and the queue position, in one transaction.
+
+    Requests whose booking the database holds already (a redelivery, a re-sent hold, a retry)
+    are not decided again; they are only settled, according to their stored status.
+    """
+    async with uow_factory(write=True) as uow:
+        # Lock first: a worker that lost its partition mid-batch then cannot insert the same
+        # bookings between our look-up and our insert.
+        states = await uow.bookings.lock_ticket_types(sorted({r.ticket_type_id for r in requests}))
+        existing = await uow.bookings.existing(list({r.booking_id for r in requests}))
+        fresh = [r for r in requests if r.booking_id not in existing]
+        pairs = sorted({(r.user_id, r.ticket_type_id) for r in fresh})
+        confirmed = await uow.bookings.confirmed_per_user(pairs) if pairs else {}
+        decisions = allocate(fresh, states, confirmed)
+        decided = await uow.bookings.insert_new(
+            [
+                (
+                    d.request.as_booking(d.status, d.reason),
+                    d.request.idempotency_key,
+                    d.request.fingerprint,
+                )
+                for d in decisions
+            ]
+        )
+        sold: Counter[UUID] = Counter()
+        for booking in decided:
+            if booking.status is BookingStatus.CONFIRMED:
+                sold[booking.ticket_type_id] += booking.quantity
+        if sold:
+            await uow.bookings.add_sold(sold)
+        await uow.offsets.store(position.group, position.topic, position.next_offsets)
+        await uow.commit()
+    return BatchOutcome(decided, _settlements(requests, decided, existing))
+
+
+def _settlements(
+    requests: Sequence[BookingRequest],
+    decided: Sequence[Booking],
+    existing: Mapping[UUID, StoredBooking],
+) -> list[Settlement]:
+    """Only a request known to be rejected gives its tickets back. One whose insert lost to a
+    row we could not see keeps them; reconcile returns them if that was wrong, whereas giving
+    back too much would admit buyers the database must then refuse."""
+    rejected = {b.id for b in decided if b.status is BookingStatus.REJECTED}
+    rejected.update(
+        booking_id
+        for booking_id, stored in existing.items()
+        if stored.status is BookingStatus.REJECTED
+    )
+    unique = {r.booking_id: r for r in requests}
+    return [Settlement(r, r.booking_id not in rejected) for r in unique.values()]
+
+
+async def publish_outcome(stock: StockStore, pubsub: PubSub, outcome: BatchOutcome) -> None:
+    """One message per batch: every decided booking's status and the stock it touched."""
+    events = {s.request.ticket_type_id: s.request.event_id for s in outcome.settlements}
+    if not events:
+        return
+    inventory = await stock.inventory(list(events))
+    await pubsub.publish(
+        UPDATES_CHANNEL,
+        encode_update(
+            [InventoryUpdate(events[tt_id], inv) for tt_id, inv in inventory.items()],
+            [BookingUpdate.of(b) for b in outcome.decided],
+        ),
+    )

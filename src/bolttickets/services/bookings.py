@@ -1,0 +1,160 @@
+"""Booking commands (through the stock store and the queue) and queries (the read model)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from bolttickets.domain.errors import (
+    IdempotencyKeyReused,
+    NotFound,
+    PerUserLimitReached,
+    SaleNotOpen,
+    SoldOut,
+)
+from bolttickets.domain.model import Booking, BookingStatus
+from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
+from bolttickets.services.accounts import Actor
+from bolttickets.services.catalog import Catalog
+from bolttickets.services.messages import (
+    UPDATES_CHANNEL,
+    BookingUpdate,
+    InventoryUpdate,
+    encode_update,
+)
+from bolttickets.services.ports import (
+    Admission,
+    BookingQueue,
+    Clock,
+    Page,
+    PubSub,
+    StockStore,
+    UnitOfWorkFactory,
+)
+from bolttickets.services.stock_sync import StockSync
+
+_REFUSALS = {
+    Admission.SOLD_OUT: SoldOut("No tickets of this type remain."),
+    Admission.PER_USER_LIMIT: PerUserLimitReached(
+        "This would take you over the limit of tickets per buyer."
+    ),
+    Admission.SALE_NOT_OPEN: SaleNotOpen("The sale for this ticket type is not open."),
+    Admission.KEY_REUSED: IdempotencyKeyReused(
+        "This Idempotency-Key was used for a different request."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    booking_id: UUID
+    status: BookingStatus
+
+
+class Bookings:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        stock: StockStore,
+        queue: BookingQueue,
+        pubsub: PubSub,
+        catalog: Catalog,
+        sync: StockSync,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
+        self._stock = stock
+        self._queue = queue
+        self._pubsub = pubsub
+        self._catalog = catalog
+        self._sync = sync
+        self._clock = clock
+
+    async def place(
+        self, actor: Actor, ticket_type_id: UUID, quantity: int, idempotency_key: str | None
+    ) -> Placed:
+        """Admit the request against the stock and queue it; the worker decides the outcome.
+
+        Raises QueueUnavailable when the queue did not take it: the hold stays, the sweeper
+        sends it later, and a retry with the same key finds the same booking.
+        """
+        ticket_type, event = await self._catalog.ticket_type(ticket_type_id)
+        request = BookingRequest(
+            booking_id=booking_id_for(actor.user_id, idempotency_key),
+            user_id=actor.user_id,
+            event_id=event.id,
+            ticket_type_id=ticket_type.id,
+            quantity=quantity,
+            unit_price_cents=ticket_type.price_cents,
+            currency=ticket_type.currency,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint(ticket_type.id, quantity),
+            created_at=self._clock.now(),
+        )
+        admission = await self._stock.reserve(request)
+        if admission is Admission.UNKNOWN:
+            await self._sync.rebuild(ticket_type.id)
+            admission = await self._stock.reserve(request)
+        if admission is Admission.RESERVED:
+            await self._queue.send(request)
+            return Placed(request.booking_id, BookingStatus.PENDING)
+        if admission is Admission.DUPLICATE:
+            return await self._replay(request.booking_id)
+        raise _REFUSALS.get(admission, SaleNotOpen("The stock of this ticket type is unknown."))
+
+    async def _replay(self, booking_id: UUID) -> Placed:
+        """The same request again: its booking, re-queued while it is still only a hold."""
+        hold = await self._stock.get_hold(booking_id)
+        if hold is not None:
+            await self._queue.send(hold)
+            return Placed(booking_id, BookingStatus.PENDING)
+        async with self._uow() as uow:
+            booking = await uow.bookings.get(booking_id)
+        return Placed(booking_id, booking.status if booking else BookingStatus.PENDING)
+
+    async def get(self, actor: Actor, booking_id: UUID) -> Booking:
+        booking = await self._find(booking_id)
+        if booking is None or not (actor.is_admin or booking.user_id == actor.user_id):
+            raise NotFound(f"Booking {booking_id} does not exist.")
+        return booking
+
+    async def _find(self, booking_id: UUID) -> Booking | None:
+        # The worker commits the row before it clears the hold, so looking at the database,
+        # then the hold, then the database again can never miss a booking in between.
+        async with self._uow() as uow:
+            booking = await uow.bookings.get(booking_id)
+        if booking is not None:
+            return booking
+        hold = await self._stock.get_hold(booking_id)
+        if hold is not None:
+            return hold.as_booking(BookingStatus.PENDING)
+        async with self._uow() as uow:
+            return await uow.bookings.get(booking_id)
+
+    async def list(self, actor: Actor, cursor: str | None, limit: int) -> Page[Booking]:
+        async with self._uow() as uow:
+            return await uow.bookings.page(None if actor.is_admin else actor.user_id, cursor, limit)
+
+    async def cancel(self, actor: Actor, booking_id: UUID) -> Booking:
+        booking = await self.get(actor, booking_id)
+        booking.ensure_cancellable()
+        if booking.status is BookingStatus.CANCELLED:
+            return booking
+        async with self._uow(write=True) as uow:
+            cancelled = await uow.bookings.cancel(booking_id)
+            await uow.commit()
+        if cancelled is None:  # someone else cancelled it first: they give the stock back
+            return await self.get(actor, booking_id)
+        await self._stock.release(cancelled.ticket_type_id, cancelled.user_id, cancelled.quantity)
+        await self._publish(cancelled)
+        return cancelled
+
+    async def _publish(self, booking: Booking) -> None:
+        inventory = await self._stock.inventory([booking.ticket_type_id])
+        await self._pubsub.publish(
+            UPDATES_CHANNEL,
+            encode_update(
+                [InventoryUpdate(booking.event_id, i) for i in inventory.values()],
+                [BookingUpdate.of(booking)],
+            ),
+        )

@@ -1,0 +1,125 @@
+"""Wire formats: the queued booking request and the one update message a batch publishes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from bolttickets.domain.model import Booking
+from bolttickets.domain.requests import BookingRequest
+from bolttickets.services.ports import Inventory
+
+UPDATES_CHANNEL = "bolt.updates"
+
+
+class UndecodableMessage(ValueError):
+    """Bytes that are not a booking request: they go to the dead-letter topic."""
+
+
+def encode_request(request: BookingRequest) -> bytes:
+    return orjson.dumps(
+        {
+            "v": 1,
+            "booking_id": str(request.booking_id),
+            "user_id": str(request.user_id),
+            "event_id": str(request.event_id),
+            "ticket_type_id": str(request.ticket_type_id),
+            "quantity": request.quantity,
+            "unit_price_cents": request.unit_price_cents,
+            "currency": request.currency,
+            "idempotency_key": request.idempotency_key,
+            "fingerprint": request.fingerprint,
+            "created_at": request.created_at.isoformat(),
+        }
+    )
+
+
+def decode_request(data: bytes) -> BookingRequest:
+    try:
+        raw = orjson.loads(data)
+        quantity = raw["quantity"]
+        unit_price = raw["unit_price_cents"]
+        if not isinstance(quantity, int) or quantity < 1 or not isinstance(unit_price, int):
+            raise ValueError("quantity and price must be positive integers")
+        key = raw["idempotency_key"]
+        created_at = datetime.fromisoformat(raw["created_at"])
+        if created_at.tzinfo is None:
+            raise ValueError("created_at needs an offset")
+        return BookingRequest(
+            booking_id=UUID(raw["booking_id"]),
+            user_id=UUID(raw["user_id"]),
+            event_id=UUID(raw["event_id"]),
+            ticket_type_id=UUID(raw["ticket_type_id"]),
+            quantity=quantity,
+            unit_price_cents=unit_price,
+            currency=str(raw["currency"]),
+            idempotency_key=None if key is None else str(key),
+            fingerprint=str(raw["fingerprint"]),
+            created_at=created_at,
+        )
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UndecodableMessage(str(exc)) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class BookingUpdate:
+    booking_id: UUID
+    user_id: UUID
+    status: str
+    reason: str | None
+
+    @classmethod
+    def of(cls, booking: Booking) -> BookingUpdate:
+        return cls(booking.id, booking.user_id, booking.status.value, booking.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryUpdate:
+    event_id: UUID
+    inventory: Inventory
+
+
+def encode_update(inventory: Sequence[InventoryUpdate], bookings: Sequence[BookingUpdate]) -> bytes:
+    return orjson.dumps(
+        {
+            "inventory": [
+                {
+                    "event_id": str(u.event_id),
+                    "ticket_type_id": str(u.inventory.ticket_type_id),
+                    "remaining": u.inventory.remaining,
+                    "version": u.inventory.version,
+                }
+                for u in inventory
+            ],
+            "bookings": [
+                {
+                    "booking_id": str(b.booking_id),
+                    "user_id": str(b.user_id),
+                    "status": b.status,
+                    "reason": b.reason,
+                }
+                for b in bookings
+            ],
+        }
+    )
+
+
+def decode_update(data: bytes) -> tuple[list[InventoryUpdate], list[BookingUpdate]]:
+    raw: dict[str, Any] = orjson.loads(data)
+    inventory = [
+        InventoryUpdate(
+            UUID(i["event_id"]),
+            Inventory(UUID(i["ticket_type_id"]), int(i["remaining"]), int(i["version"])),
+        )
+        for i in raw.get("inventory", ())
+    ]
+    bookings = [
+        BookingUpdate(UUID(b["booking_id"]), UUID(b["user_id"]), b["status"], b["reason"])
+        for b in raw.get("bookings", ())
+    ]
+    return inventory, bookings

@@ -1,0 +1,285 @@
+"""The interfaces the services need from the outside world.
+
+Every port has an embedded adapter and a production one (PostgreSQL, Redis, Kafka); one
+contract suite in ``tests/contract`` holds each adapter to the same behaviour.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+from uuid import UUID
+
+from bolttickets.domain.allocation import TicketTypeState
+from bolttickets.domain.model import Booking, BookingStatus, Event, TicketType, User
+from bolttickets.domain.requests import BookingRequest
+
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+# --- Database: repositories behind one unit of work ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBooking:
+    """What the worker needs to know about a booking the database already holds."""
+
+    id: UUID
+    status: BookingStatus
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class StockBasis:
+    """The database's side of a ticket type's stock, read in one snapshot."""
+
+    ticket_type: TicketType
+    sale_opens_at: datetime | None
+    sale_closes_at: datetime
+    confirmed_per_user: Mapping[UUID, int]
+    keyed_bookings: Mapping[UUID, str]
+    """booking id -> request fingerprint, for every booking made with an Idempotency-Key."""
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Raises EmailTaken when the email is registered already."""
+
+    async def get(self, user_id: UUID) -> User | None: ...
+
+    async def by_email(self, email: str) -> User | None: ...
+
+
+class EventRepository(Protocol):
+    async def add(self, event: Event) -> None: ...
+
+    async def get(self, event_id: UUID) -> Event | None: ...
+
+    async def page(self, cursor: str | None, limit: int) -> Page[Event]:
+        """Raises ValueError for a cursor this repository did not make."""
+
+    async def ticket_type(self, ticket_type_id: UUID) -> tuple[TicketType, Event] | None: ...
+
+    async def stock_basis(self, ticket_type_id: UUID) -> StockBasis | None:
+        """Read in one snapshot: the ticket type, its buyers' confirmed counts and keys."""
+
+    async def all_ticket_type_ids(self) -> list[UUID]: ...
+
+
+class BookingRepository(Protocol):
+    async def get(self, booking_id: UUID) -> Booking | None: ...
+
+    async def page(self, user_id: UUID | None, cursor: str | None, limit: int) -> Page[Booking]:
+        """The bookings of one user (or of everyone when None), newest first."""
+
+    async def lock_ticket_types(self, ids: Sequence[UUID]) -> dict[UUID, TicketTypeState]:
+        """Lock the rows until the end of the transaction and return their state."""
+
+    async def existing(self, ids: Sequence[UUID]) -> dict[UUID, StoredBooking]: ...
+
+    async def confirmed_per_user(
+        self, pairs: Sequence[tuple[UUID, UUID]]
+    ) -> dict[tuple[UUID, UUID], int]:
+        """Confirmed quantity per (user id, ticket type id)."""
+
+    async def insert_new(
+        self, bookings: Sequence[tuple[Booking, str | None, str]]
+    ) -> list[Booking]:
+        """Insert (booking, idempotency key, fingerprint) rows, skipping any that exist.
+
+        Returns the bookings actually inserted.
+        """
+
+    async def add_sold(self, sold: Mapping[UUID, int]) -> None: ...
+
+    async def cancel(self, booking_id: UUID) -> Booking | None:
+        """Move a confirmed booking to cancelled and give its tickets back to ``sold``.
+
+        Returns the booking only when this call made the change.
+        """
+
+    async def settled_state(
+        self, ticket_type_id: UUID, booking_ids: Sequence[UUID]
+    ) -> tuple[TicketType, dict[UUID, BookingStatus]] | None:
+        """Read in one snapshot: the ticket type (with ``sold``) and the status of those of
+        ``booking_ids`` the database holds."""
+
+
+class OffsetRepository(Protocol):
+    async def load(self, group: str, topic: str) -> dict[int, int]:
+        """partition -> next offset to consume."""
+
+    async def store(self, group: str, topic: str, offsets: Mapping[int, int]) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    users: UserRepository
+    events: EventRepository
+    bookings: BookingRepository
+    offsets: OffsetRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> UnitOfWork: ...
+
+
+# --- Stock and holds ----------------------------------------------------------------------
+
+
+class Admission(enum.Enum):
+    RESERVED = "reserved"
+    DUPLICATE = "duplicate"
+    KEY_REUSED = "key-reused"
+    SOLD_OUT = "sold-out"
+    PER_USER_LIMIT = "per-user-limit"
+    SALE_NOT_OPEN = "sale-not-open"
+    UNKNOWN = "unknown"
+    """The stock is not loaded: rebuild it from the database, then try again."""
+
+
+@dataclass(frozen=True, slots=True)
+class StockLoad:
+    """Everything the stock store needs to admit buyers of one ticket type."""
+
+    ticket_type_id: UUID
+    event_id: UUID
+    remaining: int
+    per_user_limit: int | None
+    sale_opens_at: datetime | None
+    sale_closes_at: datetime
+    per_user: Mapping[UUID, int]
+    """Tickets each buyer holds: confirmed plus held."""
+    keyed_bookings: Mapping[UUID, str]
+    holds: Sequence[BookingRequest] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """What the worker did with one request, for the stock store to clear its hold."""
+
+    request: BookingRequest
+    confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    ticket_type_id: UUID
+    remaining: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class HoldSnapshot:
+    version: int
+    holds: dict[UUID, int]
+    """booking id -> quantity of every hold on the ticket type."""
+
+
+class StockStore(Protocol):
+    async def reserve(self, request: BookingRequest) -> Admission:
+        """In one atomic step: sale window, idempotency, per-user limit and stock checked;
+        on success the stock is decremented and a hold recorded."""
+
+    async def load(self, stock: StockLoad, *, replace: bool = False) -> bool:
+        """Install a ticket type's stock; without ``replace`` only when none is loaded.
+
+        Returns whether it was installed."""
+
+    async def get_hold(self, booking_id: UUID) -> BookingRequest | None: ...
+
+    async def settle(self, settlements: Sequence[Settlement]) -> None:
+        """Clear the holds of applied requests. A rejected request gives its tickets back,
+        exactly once: only when its hold was still there."""
+
+    async def release(self, ticket_type_id: UUID, user_id: UUID, quantity: int) -> None:
+        """Give back the tickets of a cancelled booking."""
+
+    async def inventory(self, ticket_type_ids: Sequence[UUID]) -> dict[UUID, Inventory]:
+        """Remaining and version of each loaded ticket type; unloaded ones are absent."""
+
+    async def claim_stale_holds(
+        self, older_than: datetime, now: datetime, limit: int
+    ) -> list[BookingRequest]:
+        """Holds last sent before ``older_than``; each returned hold counts as sent at ``now``."""
+
+    async def hold_snapshot(self, ticket_type_id: UUID) -> HoldSnapshot | None: ...
+
+    async def compare_and_set(self, ticket_type_id: UUID, version: int, remaining: int) -> bool:
+        """Set the remaining stock only if nothing changed it since ``version``."""
+
+
+# --- The booking queue --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRecord:
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+class BookingQueue(Protocol):
+    async def send(self, request: BookingRequest) -> None:
+        """Return only once the request is durably stored. Raises QueueUnavailable."""
+
+
+class QueueConsumer(Protocol):
+    async def poll(self, max_records: int, timeout: float) -> list[QueueRecord]:
+        """The next records of the partitions this consumer owns, in offset order per
+        partition. Uncommitted records are delivered again to the next owner."""
+
+    async def commit(self, records: Sequence[QueueRecord]) -> None:
+        """Commit the position past these records (after the database commit)."""
+
+    async def dead_letter(self, record: QueueRecord) -> None: ...
+
+
+# --- Pub/sub ------------------------------------------------------------------------------
+
+
+class Subscription(Protocol):
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+
+    async def close(self) -> None: ...
+
+
+class PubSub(Protocol):
+    async def publish(self, channel: str, message: bytes) -> None: ...
+
+    async def subscribe(self, channel: str) -> Subscription:
+        """Every message published on ``channel`` by any process once this returns."""
+
+
+class PasswordHasher(Protocol):
+    """Deliberately slow hashing: implementations keep it off the event loop."""
+
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool: ...

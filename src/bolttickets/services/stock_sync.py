@@ -1,0 +1,96 @@
+"""Keeping the stock store true to the database: rebuild when missing, reconcile by CAS."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from uuid import UUID
+
+from bolttickets.domain.model import BookingStatus
+from bolttickets.domain.requests import BookingRequest
+from bolttickets.services.ports import StockLoad, StockStore, UnitOfWorkFactory
+
+# A hold on one of these is already counted in ``sold`` (or was given back by the cancel),
+# and settling it will not touch the stock again.
+_SETTLED_WITHOUT_STOCK_CHANGE = frozenset({BookingStatus.CONFIRMED, BookingStatus.CANCELLED})
+
+
+class StockSync:
+    def __init__(self, uow: UnitOfWorkFactory, stock: StockStore) -> None:
+        self._uow = uow
+        self._stock = stock
+
+    async def rebuild(
+        self,
+        ticket_type_id: UUID,
+        unapplied: Sequence[BookingRequest] = (),
+        *,
+        replace: bool = False,
+    ) -> bool:
+        """Load a ticket type's stock from the database plus the requests not yet applied.
+
+        Returns False when the database does not know the ticket type.
+        """
+        async with self._uow() as uow:
+            basis = await uow.events.stock_basis(ticket_type_id)
+            applied = await uow.bookings.existing([r.booking_id for r in unapplied])
+        if basis is None:
+            return False
+        holds = _unique(r for r in unapplied if r.booking_id not in applied)
+        per_user: Counter[UUID] = Counter(basis.confirmed_per_user)
+        keys = dict(basis.keyed_bookings)
+        for hold in holds:
+            per_user[hold.user_id] += hold.quantity
+            keys[hold.booking_id] = hold.fingerprint
+        tt = basis.ticket_type
+        await self._stock.load(
+            StockLoad(
+                ticket_type_id=tt.id,
+                event_id=tt.event_id,
+                remaining=tt.capacity - tt.sold - sum(h.quantity for h in holds),
+                per_user_limit=tt.per_user_limit,
+                sale_opens_at=basis.sale_opens_at,
+                sale_closes_at=basis.sale_closes_at,
+                per_user=dict(per_user),
+                keyed_bookings=keys,
+                holds=holds,
+            ),
+            replace=replace,
+        )
+        return True
+
+    async def rebuild_all(self, unapplied: Sequence[BookingRequest] = ()) -> None:
+        """Start-up: every ticket type, with the unapplied part of the queue as holds."""
+        by_type: defaultdict[UUID, list[BookingRequest]] = defaultdict(list)
+        for request in unapplied:
+            by_type[request.ticket_type_id].append(request)
+        async with self._uow() as uow:
+            ids = await uow.events.all_ticket_type_ids()
+        for tt_id in ids:
+            await self.rebuild(tt_id, by_type.get(tt_id, ()), replace=True)
+
+    async def reconcile(self, ticket_type_id: UUID) -> bool:
+        """Set stock to capacity - confirmed - unsettled holds, unless it moved meanwhile.
+
+        Returns whether the stock store now holds the computed value.
+        """
+        snapshot = await self._stock.hold_snapshot(ticket_type_id)
+        if snapshot is None:
+            return await self.rebuild(ticket_type_id)
+        async with self._uow() as uow:
+            state = await uow.bookings.settled_state(ticket_type_id, list(snapshot.holds))
+        if state is None:
+            return False
+        tt, statuses = state
+        unsettled = sum(
+            quantity
+            for booking_id, quantity in snapshot.holds.items()
+            if statuses.get(booking_id) not in _SETTLED_WITHOUT_STOCK_CHANGE
+        )
+        return await self._stock.compare_and_set(
+            ticket_type_id, snapshot.version, tt.capacity - tt.sold - unsettled
+        )
+
+
+def _unique(requests: Iterable[BookingRequest]) -> list[BookingRequest]:
+    return list({r.booking_id: r for r in requests}.values())

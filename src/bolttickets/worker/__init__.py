@@ -1,0 +1,1 @@
+"""The booking worker: consumes the queue in batches, sweeps holds, reconciles stock."""

@@ -1,0 +1,149 @@
+"""The worker's loops. Thin: records in, service calls out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import TypeVar
+from uuid import UUID
+
+import structlog
+
+from bolttickets.domain.requests import BookingRequest
+from bolttickets.observability import metrics
+from bolttickets.services.batch import QueuePosition, apply_batch, publish_outcome
+from bolttickets.services.messages import UndecodableMessage, decode_request
+from bolttickets.services.ports import (
+    BookingQueue,
+    Clock,
+    PubSub,
+    QueueConsumer,
+    QueueRecord,
+    StockStore,
+    UnitOfWorkFactory,
+)
+from bolttickets.services.stock_sync import StockSync
+from bolttickets.services.sweeper import resend_stale_holds
+
+log = structlog.get_logger("bolttickets.worker")
+T = TypeVar("T")
+
+
+class BookingWorker:
+    def __init__(
+        self,
+        *,
+        consumer: QueueConsumer,
+        group: str,
+        topic: str,
+        uow: UnitOfWorkFactory,
+        stock: StockStore,
+        queue: BookingQueue,
+        pubsub: PubSub,
+        sync: StockSync,
+        clock: Clock,
+        batch_size: int,
+        sweep_after: timedelta,
+        reconcile_every: float,
+    ) -> None:
+        self._consumer = consumer
+        self._group = group
+        self._topic = topic
+        self._uow = uow
+        self._stock = stock
+        self._queue = queue
+        self._pubsub = pubsub
+        self._sync = sync
+        self._clock = clock
+        self._batch_size = batch_size
+        self._sweep_after = sweep_after
+        self._reconcile_every = reconcile_every
+        self._touched: set[UUID] = set()
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the batch in hand, commit it, then return from ``run``."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        helpers = [
+            asyncio.create_task(self._every(self._sweep_after.total_seconds() / 2, self.sweep)),
+            asyncio.create_task(self._every(self._reconcile_every, self.reconcile)),
+        ]
+        try:
+            while not self._stopping.is_set():
+                await self.consume_once(timeout=0.2)
+        finally:
+            for task in helpers:
+                task.cancel()
+            for task in helpers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def consume_once(self, timeout: float) -> int:
+        records = await self._consumer.poll(self._batch_size, timeout)
+        if not records:
+            return 0
+        started = time.perf_counter()
+        requests = await self._decode(records)
+        position = QueuePosition(self._group, self._topic, _next_offsets(records))
+        outcome = await self._retrying(lambda: apply_batch(self._uow, requests, position))
+        await self._stock.settle(outcome.settlements)
+        await self._consumer.commit(records)
+        await publish_outcome(self._stock, self._pubsub, outcome)
+        self._touched.update(r.ticket_type_id for r in requests)
+        metrics.observe_batch(outcome.decided, len(records), time.perf_counter() - started)
+        return len(records)
+
+    async def _decode(self, records: Sequence[QueueRecord]) -> list[BookingRequest]:
+        requests = []
+        for record in records:
+            try:
+                requests.append(decode_request(record.value))
+            except UndecodableMessage as exc:
+                log.warning(
+                    "dead_letter", partition=record.partition, offset=record.offset, error=str(exc)
+                )
+                await self._consumer.dead_letter(record)
+                metrics.DEAD_LETTERS.inc()
+        return requests
+
+    async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        delay = 0.1
+        while True:
+            try:
+                return await attempt()
+            except Exception:
+                log.exception("batch_failed_retrying", delay=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def sweep(self) -> None:
+        sent = await resend_stale_holds(self._stock, self._queue, self._clock, self._sweep_after)
+        if sent:
+            log.info("holds_resent", count=sent)
+            metrics.HOLDS_RESENT.inc(sent)
+
+    async def reconcile(self) -> None:
+        touched, self._touched = self._touched, set()
+        for tt_id in touched:
+            if not await self._sync.reconcile(tt_id):
+                self._touched.add(tt_id)  # it moved meanwhile: try again next round
+
+    async def _every(self, seconds: float, action: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await action()
+            except Exception:
+                log.exception("periodic_task_failed", task=action.__name__)
+
+
+def _next_offsets(records: Sequence[QueueRecord]) -> dict[int, int]:
+    offsets: dict[int, int] = {}
+    for record in records:
+        offsets[record.partition] = max(offsets.get(record.partition, 0), record.offset + 1)
+    return offsets
