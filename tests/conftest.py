@@ -1,0 +1,93 @@
+"""Shared fixtures: where the real services are, and fresh databases on them.
+
+``make test`` starts PostgreSQL, Redis and Kafka with ``scripts/services up`` and exports
+their addresses; a test that needs one and does not find it fails, it never skips.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bolttickets.adapters.sqlalchemy import schema
+from bolttickets.adapters.sqlalchemy.database import Database
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def service_url(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(
+            f"{name} is not set: run the tests with `make test`, which starts the services "
+            "(scripts/services up) and exports their addresses."
+        )
+    return value
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    return service_url("BOLT_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return service_url("BOLT_TEST_REDIS_URL")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    return service_url("BOLT_TEST_KAFKA_BOOTSTRAP")
+
+
+async def create_postgres_database(admin_url: str) -> str:
+    """A new, migrated database on the test server; returns its SQLAlchemy URL."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    name = f"bolt_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def migrated(url: str) -> Database:
+    db = Database(url)
+    await schema.upgrade(db)
+    return db
+
+
+@pytest.fixture
+async def sqlite_database(tmp_path: Path) -> AsyncIterator[Database]:
+    db = await migrated(f"sqlite+aiosqlite:///{tmp_path / 'bolt.db'}")
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+async def postgres_database(postgres_admin_url: str) -> AsyncIterator[Database]:
+    db = await migrated(await create_postgres_database(postgres_admin_url))
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database(request: pytest.FixtureRequest) -> Database:
+    """The same test against the embedded database and the real one."""
+    fixture = "sqlite_database" if request.param == "sqlite" else "postgres_database"
+    db: Database = request.getfixturevalue(fixture)
+    return db

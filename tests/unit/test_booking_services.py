@@ -1,0 +1,254 @@
+"""The booking use cases end to end over fakes: admission, queueing, the worker's batch,
+settling, cancelling, sweeping and reconciling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from bolttickets.adapters.memory_stock import MemoryStockStore
+from bolttickets.domain.errors import (
+    BookingNotCancellable,
+    IdempotencyKeyReused,
+    NotFound,
+    PerUserLimitReached,
+    QueueUnavailable,
+    SaleNotOpen,
+    SoldOut,
+)
+from bolttickets.domain.model import BookingStatus, Role
+from bolttickets.services.accounts import Actor
+from bolttickets.services.batch import QueuePosition, apply_batch, publish_outcome
+from bolttickets.services.bookings import Bookings
+from bolttickets.services.catalog import Catalog, NewTicketType
+from bolttickets.services.messages import decode_update
+from bolttickets.services.stock_sync import StockSync
+from bolttickets.services.sweeper import resend_stale_holds
+from tests.unit.fakes import FakeClock, FakePubSub, FakeQueue, FakeUowFactory
+
+
+@dataclass
+class World:
+    uow: FakeUowFactory
+    clock: FakeClock
+    stock: MemoryStockStore
+    queue: FakeQueue
+    pubsub: FakePubSub
+    catalog: Catalog
+    bookings: Bookings
+    sync: StockSync
+    offset: int = 0
+
+    async def ticket_type(
+        self, capacity: int, per_user_limit: int | None = None, opens_in: float | None = None
+    ) -> UUID:
+        opens = self.clock.now() + timedelta(seconds=opens_in) if opens_in else None
+        view = await self.catalog.create_event(
+            "Show",
+            "Hall",
+            self.clock.now() + timedelta(days=10),
+            opens,
+            [NewTicketType("GA", 2500, "EUR", capacity, per_user_limit)],
+        )
+        return view.event.ticket_types[0].id
+
+    async def drain(self) -> None:
+        """What the worker does with everything queued so far."""
+        requests, self.queue.sent = self.queue.sent, []
+        self.offset += len(requests)
+        outcome = await apply_batch(self.uow, requests, QueuePosition("g", "t", {0: self.offset}))
+        await self.stock.settle(outcome.settlements)
+        await publish_outcome(self.stock, self.pubsub, outcome)
+
+    async def remaining(self, tt_id: UUID) -> int:
+        return (await self.stock.inventory([tt_id]))[tt_id].remaining
+
+    def sold(self, tt_id: UUID) -> int:
+        return self.uow.data.ticket_types[tt_id].sold
+
+
+@pytest.fixture
+def world() -> World:
+    uow, clock, queue, pubsub = FakeUowFactory(), FakeClock(), FakeQueue(), FakePubSub()
+    stock = MemoryStockStore(clock)
+    sync = StockSync(uow, stock)
+    catalog = Catalog(uow, stock, sync, clock)
+    bookings = Bookings(uow, stock, queue, pubsub, catalog, sync, clock)
+    return World(uow, clock, stock, queue, pubsub, catalog, bookings, sync)
+
+
+def buyer() -> Actor:
+    return Actor(uuid4(), Role.CUSTOMER)
+
+
+async def test_a_booking_is_pending_until_the_worker_confirms_it(world: World) -> None:
+    tt = await world.ticket_type(10)
+    me = buyer()
+    placed = await world.bookings.place(me, tt, 2, None)
+    assert placed.status is BookingStatus.PENDING
+    assert (await world.bookings.get(me, placed.booking_id)).status is BookingStatus.PENDING
+    assert await world.remaining(tt) == 8
+
+    await world.drain()
+
+    booking = await world.bookings.get(me, placed.booking_id)
+    assert (booking.status, booking.total_cents) == (BookingStatus.CONFIRMED, 5000)
+    assert await world.stock.get_hold(placed.booking_id) is None
+    assert (world.sold(tt), await world.remaining(tt)) == (2, 8)
+
+
+async def test_refusals_are_business_errors(world: World) -> None:
+    tt = await world.ticket_type(3, per_user_limit=2)
+    with pytest.raises(PerUserLimitReached):
+        await world.bookings.place(buyer(), tt, 3, None)
+    await world.bookings.place(buyer(), tt, 2, None)
+    with pytest.raises(SoldOut):
+        await world.bookings.place(buyer(), tt, 2, None)
+    later = await world.ticket_type(3, opens_in=60)
+    with pytest.raises(SaleNotOpen):
+        await world.bookings.place(buyer(), later, 1, None)
+    with pytest.raises(NotFound):
+        await world.bookings.place(buyer(), uuid4(), 1, None)
+
+
+async def test_the_same_key_gives_the_same_booking_and_books_once(world: World) -> None:
+    tt = await world.ticket_type(10)
+    me = buyer()
+    first = await world.bookings.place(me, tt, 1, "key-1")
+    again = await world.bookings.place(me, tt, 1, "key-1")
+    assert first.booking_id == again.booking_id
+    await world.drain()
+    after = await world.bookings.place(me, tt, 1, "key-1")
+    assert (after.booking_id, after.status) == (first.booking_id, BookingStatus.CONFIRMED)
+    assert world.sold(tt) == 1
+    with pytest.raises(IdempotencyKeyReused):
+        await world.bookings.place(me, tt, 2, "key-1")
+
+
+async def test_a_failed_send_keeps_the_hold_and_the_sweeper_delivers_it(world: World) -> None:
+    tt = await world.ticket_type(10)
+    me = buyer()
+    world.queue.failing = True
+    with pytest.raises(QueueUnavailable):
+        await world.bookings.place(me, tt, 1, "k")
+    assert await world.remaining(tt) == 9  # the outcome is unknown: nothing is given back
+    world.queue.failing = False
+
+    assert (
+        await resend_stale_holds(world.stock, world.queue, world.clock, timedelta(seconds=5)) == 0
+    )
+    world.clock.advance(6)
+    assert (
+        await resend_stale_holds(world.stock, world.queue, world.clock, timedelta(seconds=5)) == 1
+    )
+    await world.drain()
+
+    retry = await world.bookings.place(me, tt, 1, "k")
+    assert retry.status is BookingStatus.CONFIRMED
+    assert world.sold(tt) == 1
+
+
+async def test_redelivered_and_resent_requests_book_once(world: World) -> None:
+    tt = await world.ticket_type(10)
+    await world.bookings.place(buyer(), tt, 2, "k")
+    duplicate = list(world.queue.sent)
+    world.queue.sent += duplicate
+    await world.drain()
+    world.queue.sent = duplicate  # a redelivery after the batch committed
+    await world.drain()
+    assert len(world.uow.data.bookings) == 1
+    assert (world.sold(tt), await world.remaining(tt)) == (2, 8)
+
+
+async def test_the_worker_rejects_what_the_stock_let_through_and_gives_it_back(
+    world: World,
+) -> None:
+    tt = await world.ticket_type(5)
+    # Stock set too high (as after a lost Redis): the database still decides.
+    snapshot = await world.stock.hold_snapshot(tt)
+    assert snapshot is not None
+    await world.stock.compare_and_set(tt, snapshot.version, 50)
+    for _ in range(8):
+        await world.bookings.place(buyer(), tt, 1, None)
+    await world.drain()
+    statuses = [b.status for b, _, _ in world.uow.data.bookings.values()]
+    assert statuses.count(BookingStatus.CONFIRMED) == 5
+    assert statuses.count(BookingStatus.REJECTED) == 3
+    assert await world.sync.reconcile(tt)
+    assert await world.remaining(tt) == 0
+
+
+async def test_reconcile_counts_unsettled_holds(world: World) -> None:
+    tt = await world.ticket_type(10)
+    await world.bookings.place(buyer(), tt, 3, None)
+    snapshot = await world.stock.hold_snapshot(tt)
+    assert snapshot is not None
+    await world.stock.compare_and_set(tt, snapshot.version, 99)
+    assert await world.sync.reconcile(tt)
+    assert await world.remaining(tt) == 7
+    await world.drain()
+    assert await world.sync.reconcile(tt)
+    assert (await world.remaining(tt), world.sold(tt)) == (7, 3)
+
+
+async def test_cancel_releases_once_and_refuses_pending(world: World) -> None:
+    tt = await world.ticket_type(4)
+    me = buyer()
+    placed = await world.bookings.place(me, tt, 2, None)
+    with pytest.raises(BookingNotCancellable):
+        await world.bookings.cancel(me, placed.booking_id)
+    await world.drain()
+    first = await world.bookings.cancel(me, placed.booking_id)
+    second = await world.bookings.cancel(me, placed.booking_id)
+    assert first.status is second.status is BookingStatus.CANCELLED
+    assert (world.sold(tt), await world.remaining(tt)) == (0, 4)
+    inventory, bookings = decode_update(world.pubsub.published[-1][1])
+    assert inventory[0].inventory.remaining == 4
+    assert bookings[0].status == "cancelled"
+
+
+async def test_someone_elses_booking_is_not_found(world: World) -> None:
+    tt = await world.ticket_type(4)
+    placed = await world.bookings.place(buyer(), tt, 1, None)
+    with pytest.raises(NotFound):
+        await world.bookings.get(buyer(), placed.booking_id)
+    admin = Actor(uuid4(), Role.ADMIN)
+    assert (await world.bookings.get(admin, placed.booking_id)).id == placed.booking_id
+
+
+async def test_unknown_stock_is_rebuilt_from_the_database(world: World) -> None:
+    tt = await world.ticket_type(5, per_user_limit=2)
+    me = buyer()
+    await world.bookings.place(me, tt, 2, "a")
+    await world.drain()
+    lost = MemoryStockStore(world.clock)  # as after a Redis FLUSHALL
+    world.stock = lost
+    sync = StockSync(world.uow, lost)
+    bookings = Bookings(
+        world.uow,
+        lost,
+        world.queue,
+        world.pubsub,
+        Catalog(world.uow, lost, sync, world.clock),
+        sync,
+        world.clock,
+    )
+    again = await bookings.place(me, tt, 2, "a")
+    assert again.status is BookingStatus.CONFIRMED  # the key survived in the database
+    with pytest.raises(PerUserLimitReached):
+        await bookings.place(me, tt, 1, None)
+    assert (await lost.inventory([tt]))[tt].remaining == 3
+
+
+async def test_one_update_per_batch_carries_statuses_and_stock(world: World) -> None:
+    tt = await world.ticket_type(10)
+    for _ in range(5):
+        await world.bookings.place(buyer(), tt, 1, None)
+    await world.drain()
+    assert len(world.pubsub.published) == 1
+    inventory, bookings = decode_update(world.pubsub.published[0][1])
+    assert [i.inventory.remaining for i in inventory] == [5]
+    assert {b.status for b in bookings} == {"confirmed"} and len(bookings) == 5
