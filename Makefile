@@ -1,0 +1,72 @@
+# The two commands of a fresh machine: `make run` and `make test`. Everything they need is
+# installed by the targets below; nothing is assumed to be on the machine but Python 3.11,
+# Node 20 and Debian's apt.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FRONTEND_STAMP := frontend/node_modules/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest frontend frontend-test chromium services-up \
+        services-down stack openapi api-client clean
+
+## make run: the embedded default (SQLite, in-process queue and worker) with the web page
+run: $(STAMP) frontend/dist/index.html
+	BOLT_ENV=dev BOLT_DEMO=1 BOLT_STATIC_DIR=frontend/dist $(BIN)/bolttickets serve --host $(HOST) --port $(PORT)
+
+## make test: lint, types, every Python test against real PostgreSQL, Redis and Kafka, the
+## front end's unit tests and its end-to-end tests in real Chromium
+test: $(STAMP) services-up lint typecheck pytest frontend-test
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) services-up
+	eval "$$(scripts/services env)" && \
+	  BOLT_TEST_DATABASE_URL="$$BOLT_DATABASE_URL" BOLT_TEST_REDIS_URL="$$BOLT_REDIS_URL" \
+	  BOLT_TEST_KAFKA_BOOTSTRAP="$$BOLT_KAFKA_BOOTSTRAP" \
+	  env -u BOLT_DATABASE_URL -u BOLT_REDIS_URL -u BOLT_KAFKA_BOOTSTRAP \
+	  $(BIN)/pytest -q
+
+services-up:
+	scripts/services up
+
+services-down:
+	scripts/services down
+
+$(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+frontend/dist/index.html: $(FRONTEND_STAMP) $(shell find frontend/src -type f 2>/dev/null) frontend/index.html
+	cd frontend && npm run build
+
+chromium:
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+
+frontend-test: $(STAMP) $(FRONTEND_STAMP) frontend/dist/index.html chromium
+	cd frontend && npm run typecheck && npm run lint && npm test && npm run e2e
+
+## make openapi / api-client: the front end's typed client follows the server's API
+openapi: $(STAMP)
+	$(BIN)/bolttickets openapi > frontend/openapi.json
+
+api-client: openapi $(FRONTEND_STAMP)
+	cd frontend && npm run gen:api
+
+clean:
+	rm -rf $(VENV) var frontend/node_modules frontend/dist
