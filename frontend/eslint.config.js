@@ -35,6 +35,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ["**/*.test.{ts,tsx}", "src/testing/**", "e2e/**"],
+    rules: { "@typescript-eslint/no-non-null-assertion": "off" },
+  },
+  {
     files: ["src/app/**", "src/features/admin/**"],
     rules: { "no-restricted-imports": "off" },
   },

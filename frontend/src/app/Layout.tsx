@@ -58,7 +58,12 @@ export function Layout({ children }: { children: ReactNode }) {
                     type="button"
                     className="link-button"
                     disabled={logout.isPending}
-                    onClick={() => logout.mutate(undefined, { onSuccess: () => void navigate("/") })}
+                    onClick={() =>
+                      logout.mutateAsync().then(
+                        () => navigate("/"),
+                        () => undefined, // the error stays on logout.error
+                      )
+                    }
                   >
                     Log out<span className="visually-hidden"> {user.email}</span>
                   </button>

@@ -113,7 +113,7 @@ export function CreateEventPage() {
       <PageHeading title="Create event">Create event</PageHeading>
       <form className="form stack" onSubmit={submit} noValidate>
         <div className="field">
-          <label htmlFor={`${id}-name`}>Name</label>
+          <label htmlFor={`${id}-name`}>Event name</label>
           <input id={`${id}-name`} required value={name} onChange={(e) => setName(e.target.value)} />
         </div>
         <div className="field">

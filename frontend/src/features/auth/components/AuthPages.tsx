@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Link, Navigate, useLocation, useNavigate, useSearchParams } from "react-router";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
 import { PageHeading } from "../../../components/PageHeading";
 import { useLogin, useMe, useRegister } from "../api";
 import { AuthForm } from "./AuthForm";
@@ -11,10 +11,11 @@ function useNext(): string {
   return next.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
 
-export function LoginPage() {
+export function LoginPage({ returnTo }: { returnTo?: string }) {
   const login = useLogin();
   const navigate = useNavigate();
-  const next = useNext();
+  const nextParam = useNext();
+  const next = returnTo ?? nextParam;
   return (
     <section className="narrow">
       <PageHeading title="Log in">Log in</PageHeading>
@@ -59,9 +60,8 @@ export function RequireUser({ children, admin = false }: { children: ReactNode; 
   const me = useMe();
   const location = useLocation();
   if (me.isPending) return <p role="status">Loading…</p>;
-  if (!me.data) {
-    return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
-  }
+  // Log-in in place (no redirect): the page comes back once signed in.
+  if (!me.data) return <LoginPage returnTo={location.pathname + location.search} />;
   if (admin && me.data.role !== "admin") {
     return (
       <>

@@ -1,0 +1,103 @@
+import { act, screen, waitFor, within } from "@testing-library/react";
+import { http, HttpResponse } from "msw";
+import { describe, expect, it } from "vitest";
+import type { Event, EventCreateBody } from "../../../lib/api-types";
+import { anEvent, aUser, problem } from "../../../testing/fixtures";
+import { server } from "../../../testing/server";
+import { renderApp } from "../../../testing/test-utils";
+
+const admin = () => server.use(http.get("*/api/auth/me", () => HttpResponse.json(aUser({ role: "admin", email: "admin@example.com" }))));
+
+describe("organiser pages", () => {
+  it("are closed to customers", async () => {
+    server.use(http.get("*/api/auth/me", () => HttpResponse.json(aUser())));
+    renderApp("/admin/events/new");
+    expect(await screen.findByRole("heading", { name: "Not allowed" })).toBeInTheDocument();
+  });
+
+  it("create an event with its ticket types and open its sales view", async () => {
+    admin();
+    let sent: EventCreateBody | null = null;
+    let created: Event | null = null;
+    server.use(
+      http.post("*/api/events", async ({ request }) => {
+        sent = (await request.json()) as EventCreateBody;
+        created = anEvent(
+          { name: sent.name, venue: sent.venue, starts_at: sent.starts_at, sale_starts_at: sent.sale_starts_at ?? null },
+          sent.ticket_types.map((t) => ({ ...t, remaining: t.capacity, per_user_limit: t.per_user_limit ?? null })),
+        );
+        return HttpResponse.json(created, { status: 201 });
+      }),
+    );
+    const { user } = renderApp("/admin/events/new");
+    await user.type(await screen.findByLabelText("Event name"), "Summer Bolt");
+    await user.type(screen.getByLabelText("Venue"), "Park");
+    await user.type(screen.getByLabelText("Starts at"), "2030-07-01T20:00");
+    const first = screen.getByRole("group", { name: "Ticket type 1" });
+    await user.type(within(first).getByLabelText("Name"), "Early bird");
+    await user.type(within(first).getByLabelText("Price"), "19.99");
+    await user.type(within(first).getByLabelText("Capacity"), "50");
+    await user.type(within(first).getByLabelText("Per-person limit"), "2");
+    await user.click(screen.getByRole("button", { name: "Add ticket type" }));
+    const second = screen.getByRole("group", { name: "Ticket type 2" });
+    await user.type(within(second).getByLabelText("Name"), "VIP");
+    await user.type(within(second).getByLabelText("Price"), "5000");
+    await user.clear(within(second).getByLabelText("Currency"));
+    await user.type(within(second).getByLabelText("Currency"), "jpy");
+    await user.type(within(second).getByLabelText("Capacity"), "5");
+    await user.click(screen.getByRole("button", { name: "Create event" }));
+
+    expect(await screen.findByRole("heading", { name: "Sales: Summer Bolt" })).toBeInTheDocument();
+    expect(sent).toEqual({
+      name: "Summer Bolt",
+      venue: "Park",
+      starts_at: new Date("2030-07-01T20:00").toISOString(),
+      sale_starts_at: null,
+      ticket_types: [
+        { name: "Early bird", price_cents: 1999, currency: "EUR", capacity: 50, per_user_limit: 2 },
+        { name: "VIP", price_cents: 5000, currency: "JPY", capacity: 5, per_user_limit: null },
+      ],
+    });
+  });
+
+  it("check the form before sending and show the server's validation errors", async () => {
+    admin();
+    server.use(
+      http.post("*/api/events", () =>
+        HttpResponse.json(
+          { ...problem("validation-error", 422), errors: [{ loc: ["body", "starts_at"], msg: "must be in the future" }] },
+          { status: 422 },
+        ),
+      ),
+    );
+    const { user } = renderApp("/admin/events/new");
+    await user.click(await screen.findByRole("button", { name: "Create event" }));
+    expect(screen.getByRole("alert")).toHaveTextContent("Enter the event's name.");
+    expect(screen.getByRole("alert")).toHaveTextContent("Ticket type 1: enter a name.");
+
+    await user.type(screen.getByLabelText("Event name"), "X");
+    await user.type(screen.getByLabelText("Venue"), "Y");
+    await user.type(screen.getByLabelText("Starts at"), "2020-01-01T10:00");
+    const first = screen.getByRole("group", { name: "Ticket type 1" });
+    await user.type(within(first).getByLabelText("Name"), "T");
+    await user.type(within(first).getByLabelText("Price"), "1");
+    await user.type(within(first).getByLabelText("Capacity"), "1");
+    await user.click(screen.getByRole("button", { name: "Create event" }));
+    expect(await screen.findByText("starts_at: must be in the future")).toBeInTheDocument();
+  });
+
+  it("show live sales: sold, remaining and tickets per second from inventory messages", async () => {
+    admin();
+    const event = anEvent({ name: "Bolt Live" }, [{ name: "Standing", capacity: 100, remaining: 100 }]);
+    const [tt] = event.ticket_types;
+    server.use(http.get(`*/api/events/${event.id}`, () => HttpResponse.json(event)));
+    const { socket } = renderApp(`/admin/events/${event.id}`);
+    expect(await screen.findByRole("heading", { name: "Sales: Bolt Live" })).toBeInTheDocument();
+    act(() => socket().open());
+    act(() => socket().receive({ type: "snapshot", event_id: event.id, version: 1, ticket_types: [{ id: tt!.id, remaining: 90 }] }));
+    act(() => socket().receive({ type: "inventory", event_id: event.id, ticket_type_id: tt!.id, remaining: 80, version: 2 }));
+    await waitFor(() => expect(screen.getByTestId("total-sold")).toHaveTextContent("20"));
+    expect(screen.getByTestId("total-remaining")).toHaveTextContent("80");
+    await waitFor(() => expect(screen.getByTestId("total-rate")).not.toHaveTextContent(/^0$/), { timeout: 2500 });
+  });
+});

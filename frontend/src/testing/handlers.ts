@@ -1,0 +1,8 @@
+import { http, HttpResponse } from "msw";
+import { problem } from "./fixtures";
+
+/** Defaults every test starts from: a visitor and no events. Tests override per case. */
+export const handlers = [
+  http.get("*/api/auth/me", () => HttpResponse.json(problem("unauthorized", 401), { status: 401 })),
+  http.get("*/api/events", () => HttpResponse.json({ items: [], next_cursor: null })),
+];
