@@ -108,7 +108,11 @@ def _wire(
         stock=stock,
         queue=queue,
         pubsub=pubsub,
-        accounts=Accounts(db.unit_of_work, Argon2Hasher(), clock),
+        accounts=Accounts(
+            db.unit_of_work,
+            Argon2Hasher(cheapest=settings.password_hashing == "argon2id-cheapest"),
+            clock,
+        ),
         catalog=catalog,
         bookings=Bookings(db.unit_of_work, stock, queue, pubsub, catalog, sync, clock),
         sync=sync,
@@ -127,6 +131,7 @@ def _worker(settings: Settings, container: Container, consumer: SqliteLogConsume
         sync=container.sync,
         clock=container.clock,
         batch_size=settings.worker_batch_size,
+        linger=settings.worker_linger_ms / 1000,
         sweep_after=timedelta(seconds=settings.sweep_after_seconds),
         reconcile_every=settings.reconcile_every_seconds,
     )

@@ -32,9 +32,14 @@ class Settings(BaseSettings):
     static_dir: Path | None = None
 
     worker_batch_size: int = Field(default=500, ge=1, le=10_000)
+    worker_linger_ms: int = Field(default=0, ge=0, le=60_000)
+    """How long the worker waits to fill a batch: throughput against confirmation latency."""
     sweep_after_seconds: float = Field(default=5.0, gt=0)
     reconcile_every_seconds: float = Field(default=5.0, gt=0)
     realtime_window_ms: int = Field(default=100, ge=10)
+
+    password_hashing: Literal["argon2id", "argon2id-cheapest"] = "argon2id"
+    """The cheapest parameters exist for test suites that register hundreds of users."""
 
     log_level: str = "INFO"
     log_json: bool = False
@@ -46,6 +51,8 @@ class Settings(BaseSettings):
                 "BOLT_JWT_SECRET is the built-in default; set a secret of your own "
                 "(or BOLT_ENV=dev for local development)."
             )
+        if self.env == "production" and self.password_hashing != "argon2id":
+            raise ValueError("BOLT_PASSWORD_HASHING=argon2id-cheapest is refused in production.")
         if len(self.jwt_secret.get_secret_value()) < 32:
             # HS256 wants a key at least as long as its hash (RFC 7518, section 3.2).
             raise ValueError("BOLT_JWT_SECRET must be at least 32 characters long.")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 
 class Argon2Hasher:
-    def __init__(self) -> None:
-        self._hasher = PasswordHasher()
+    def __init__(self, *, cheapest: bool = False) -> None:
+        self._hasher = (
+            PasswordHasher.from_parameters(profiles.CHEAPEST) if cheapest else PasswordHasher()
+        )
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self._hasher.hash, password)

@@ -46,6 +46,7 @@ class BookingWorker:
         sync: StockSync,
         clock: Clock,
         batch_size: int,
+        linger: float = 0.0,
         sweep_after: timedelta,
         reconcile_every: float,
     ) -> None:
@@ -59,6 +60,7 @@ class BookingWorker:
         self._sync = sync
         self._clock = clock
         self._batch_size = batch_size
+        self._linger = linger
         self._sweep_after = sweep_after
         self._reconcile_every = reconcile_every
         self._touched: set[UUID] = set()
@@ -84,7 +86,7 @@ class BookingWorker:
                     await task
 
     async def consume_once(self, timeout: float) -> int:
-        records = await self._consumer.poll(self._batch_size, timeout)
+        records = await self._fill_batch(timeout)
         if not records:
             return 0
         started = time.perf_counter()
@@ -97,6 +99,15 @@ class BookingWorker:
         self._touched.update(r.ticket_type_id for r in requests)
         metrics.observe_batch(outcome.decided, len(records), time.perf_counter() - started)
         return len(records)
+
+    async def _fill_batch(self, timeout: float) -> list[QueueRecord]:
+        records = await self._consumer.poll(self._batch_size, timeout)
+        if not records or self._linger <= 0:
+            return records
+        deadline = time.monotonic() + self._linger
+        while len(records) < self._batch_size and (left := deadline - time.monotonic()) > 0:
+            records += await self._consumer.poll(self._batch_size - len(records), left)
+        return records
 
     async def _decode(self, records: Sequence[QueueRecord]) -> list[BookingRequest]:
         requests = []
