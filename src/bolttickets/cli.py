@@ -14,7 +14,7 @@ from rich.console import Console
 from bolttickets.config import Settings
 
 app = typer.Typer(help="BoltTickets: flash-sale ticketing.", no_args_is_help=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
@@ -22,7 +22,11 @@ def _settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         for error in exc.errors():
-            err.print(f"[red]Configuration refused:[/red] {error['msg']}")
+            reason = str(error["msg"]).removeprefix("Value error, ")
+            where = ".".join(str(part) for part in error["loc"])
+            err.print(
+                f"[red]Configuration refused:[/red] {reason}" + (f" ({where})" if where else "")
+            )
         raise typer.Exit(2) from None
 
 

@@ -27,6 +27,7 @@ STATUS = {
     errors.EmailTaken: 409,
     errors.IdempotencyKeyReused: 422,
     errors.InvalidEvent: 422,
+    errors.InvalidCursor: 422,
     errors.InvalidCredentials: 401,
     errors.Forbidden: 403,
     errors.QueueUnavailable: 503,

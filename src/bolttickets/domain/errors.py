@@ -63,6 +63,11 @@ class InvalidEvent(DomainError):
     title = "Invalid event"
 
 
+class InvalidCursor(DomainError):
+    slug = "validation-error"
+    title = "Invalid cursor"
+
+
 class QueueUnavailable(DomainError):
     """The booking could not be handed to the queue; its outcome may be unknown."""
 
