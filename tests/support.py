@@ -1,0 +1,304 @@
+"""Helpers for tests that drive real server processes over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import orjson
+import websockets
+
+T = TypeVar("T")
+
+JWT_SECRET = "integration-tests-secret-0123456789abcdef"
+ADMIN = ("admin@tests.bolttickets.dev", "admin-password-123")
+BOLTTICKETS = str(Path(sys.executable).with_name("bolttickets"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], ok: Callable[[T], bool], *, timeout: float = 30.0
+) -> T:
+    """Poll ``probe`` until ``ok`` holds; fail with the last value after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if ok(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not reached within {timeout}s; last: {value!r}")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class Server:
+    """One ``bolttickets serve`` process; start it again on the same database and port."""
+
+    workdir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/api/realtime"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.workdir / "bolt.db"
+
+    def environment(self, **overrides: str) -> dict[str, str]:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("BOLT_")}
+        base.update(
+            BOLT_ENV="test",
+            BOLT_JWT_SECRET=JWT_SECRET,
+            BOLT_DATABASE_URL=f"sqlite+aiosqlite:///{self.sqlite_path}",
+            BOLT_ADMIN_EMAIL=ADMIN[0],
+            BOLT_ADMIN_PASSWORD=ADMIN[1],
+            BOLT_PASSWORD_HASHING="argon2id-cheapest",
+            BOLT_LOG_LEVEL="WARNING",
+        )
+        base.update(self.env)
+        base.update(overrides)
+        return base
+
+    async def start(self, **overrides: str) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = (self.workdir / "server.log").open("ab")
+        self.process = subprocess.Popen(
+            [BOLTTICKETS, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.environment(**overrides),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        async with httpx.AsyncClient(base_url=self.url) as client:
+
+            async def ready() -> int:
+                if self.process is not None and self.process.poll() is not None:
+                    raise AssertionError(f"server exited: {self.log_tail()}")
+                with contextlib.suppress(httpx.TransportError):
+                    return (await client.get("/health/ready")).status_code
+                return 0
+
+            await eventually(ready, lambda status: status == 200, timeout=60)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+    def log_tail(self, lines: int = 40) -> str:
+        path = self.workdir / "server.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the SQLite database directly: the source of truth, not the API."""
+        conn = sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True, timeout=30)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+
+def booking_status_counts(server: Server, ticket_type_id: str) -> dict[str, int]:
+    rows = server.query(
+        "SELECT status, COUNT(*) FROM bookings WHERE ticket_type_id = ? GROUP BY status",
+        uuid.UUID(ticket_type_id).hex,
+    )
+    return dict(rows)
+
+
+class InFlight:
+    """Counts requests in flight, to prove the load was really concurrent."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.peak = 0
+
+    @contextlib.asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            yield
+        finally:
+            self.now -= 1
+
+
+class Api:
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.http = httpx.AsyncClient(
+            base_url=server.url,
+            timeout=60,
+            limits=httpx.Limits(max_connections=256, max_keepalive_connections=256),
+        )
+        self.in_flight = InFlight()
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def token(self, email: str, password: str) -> str:
+        response = await self.http.post(
+            "/api/auth/login", json={"email": email, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        self.http.cookies.clear()  # one client stands for many buyers: tokens, not cookies
+        return str(response.json()["access_token"])
+
+    async def new_buyer(self) -> str:
+        email = f"buyer-{uuid.uuid4().hex[:12]}@tests.bolttickets.dev"
+        response = await self.http.post(
+            "/api/auth/register", json={"email": email, "password": "buyer-password"}
+        )
+        assert response.status_code == 201, response.text
+        return await self.token(email, "buyer-password")
+
+    async def buyers(self, count: int) -> list[str]:
+        return list(await asyncio.gather(*(self.new_buyer() for _ in range(count))))
+
+    async def admin(self) -> str:
+        return await self.token(*ADMIN)
+
+    async def create_event(
+        self,
+        capacities: Iterable[int] = (100,),
+        *,
+        per_user_limit: int | None = None,
+        sale_starts_in: timedelta | None = None,
+    ) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        body: dict[str, Any] = {
+            "name": f"Sale {uuid.uuid4().hex[:6]}",
+            "venue": "Test Hall",
+            "starts_at": (now + timedelta(days=7)).isoformat(),
+            "ticket_types": [
+                {
+                    "name": f"Tier {i}",
+                    "price_cents": 1000 + i,
+                    "capacity": capacity,
+                    "per_user_limit": per_user_limit,
+                }
+                for i, capacity in enumerate(capacities)
+            ],
+        }
+        if sale_starts_in is not None:
+            body["sale_starts_at"] = (now + sale_starts_in).isoformat()
+        response = await self.http.post(
+            "/api/events", json=body, headers=self.auth(await self.admin())
+        )
+        assert response.status_code == 201, response.text
+        event: dict[str, Any] = response.json()
+        return event
+
+    @staticmethod
+    def auth(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    async def book(
+        self, token: str, ticket_type_id: str, quantity: int = 1, key: str | None = None
+    ) -> httpx.Response:
+        headers = self.auth(token)
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        async with self.in_flight.track():
+            return await self.http.post(
+                "/api/bookings",
+                json={"ticket_type_id": ticket_type_id, "quantity": quantity},
+                headers=headers,
+            )
+
+    async def booking(self, token: str, booking_id: str) -> dict[str, Any]:
+        response = await self.http.get(f"/api/bookings/{booking_id}", headers=self.auth(token))
+        assert response.status_code == 200, response.text
+        found: dict[str, Any] = response.json()
+        return found
+
+    async def final_statuses(
+        self, bookings: Iterable[tuple[str, str]], timeout: float = 60
+    ) -> dict[str, str]:
+        """Wait until every (token, booking id) is no longer pending."""
+        wanted = list(bookings)
+
+        async def statuses() -> dict[str, str]:
+            found = await asyncio.gather(*(self.booking(t, b) for t, b in wanted))
+            return {b["id"]: b["status"] for b in found}
+
+        return await eventually(statuses, lambda s: "pending" not in s.values(), timeout=timeout)
+
+    async def remaining(self, event_id: str) -> dict[str, int]:
+        response = await self.http.get(f"/api/events/{event_id}")
+        assert response.status_code == 200, response.text
+        return {t["id"]: t["remaining"] for t in response.json()["ticket_types"]}
+
+
+class Socket:
+    """A realtime client that records every frame it receives."""
+
+    def __init__(self, connection: websockets.ClientConnection) -> None:
+        self.connection = connection
+        self.frames: list[dict[str, Any]] = []
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def open(cls, server: Server) -> Socket:
+        return cls(await websockets.connect(server.ws_url))
+
+    async def _read(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in self.connection:
+                self.frames.append(orjson.loads(raw))
+
+    async def send(self, **message: Any) -> None:
+        await self.connection.send(orjson.dumps(message).decode())
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [f for f in self.frames if f.get("type") == kind]
+
+    async def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 30
+    ) -> dict[str, Any]:
+        async def scan() -> dict[str, Any] | None:
+            return next((f for f in self.frames if predicate(f)), None)
+
+        found = await eventually(scan, lambda f: f is not None, timeout=timeout)
+        assert found is not None
+        return found
+
+    async def close(self) -> None:
+        await self.connection.close()
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
