@@ -86,7 +86,7 @@ async def postgres_database(postgres_admin_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def database(request: pytest.FixtureRequest) -> Database:
+def database(request: pytest.FixtureRequest) -> Database:
     """The same test against the embedded database and the real one."""
     fixture = "sqlite_database" if request.param == "sqlite" else "postgres_database"
     db: Database = request.getfixturevalue(fixture)

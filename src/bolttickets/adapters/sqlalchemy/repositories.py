@@ -199,7 +199,7 @@ class SqlEvents:
             sale_opens_at=event.sale_starts_at,
             sale_closes_at=event.starts_at,
             confirmed_per_user={user_id: int(total) for user_id, total in confirmed},
-            keyed_bookings=dict(keyed.tuples().all()),
+            keyed_bookings=dict(keyed.all()),
         )
 
     async def all_ticket_type_ids(self) -> list[UUID]:
@@ -360,7 +360,7 @@ class SqlOffsets:
                 consumer_offsets.c.group_id == group, consumer_offsets.c.topic == topic
             )
         )
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
     async def store(self, group: str, topic: str, offsets: Mapping[int, int]) -> None:
         if not offsets:

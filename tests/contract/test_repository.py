@@ -1,0 +1,248 @@
+"""The database port: one suite, run against SQLite (embedded) and PostgreSQL (real)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from bolttickets.adapters.sqlalchemy.database import Database
+from bolttickets.domain.errors import EmailTaken
+from bolttickets.domain.model import Booking, BookingStatus, Event, Role, TicketType, User
+from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
+from bolttickets.services.batch import QueuePosition, apply_batch
+
+NOW = datetime(2030, 5, 1, 12, tzinfo=UTC)
+
+
+async def add_user(db: Database, email: str | None = None) -> User:
+    user = User(
+        uuid4(), email or f"{uuid4().hex[:8]}@tests.bolttickets.dev", "hash", Role.CUSTOMER, NOW
+    )
+    async with db.unit_of_work(write=True) as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    return user
+
+
+async def add_event(
+    db: Database, capacity: int = 10, per_user_limit: int | None = None, starts_in_days: int = 30
+) -> Event:
+    event_id = uuid4()
+    event = Event(
+        event_id,
+        "Gig",
+        "Hall",
+        NOW + timedelta(days=starts_in_days),
+        None,
+        NOW,
+        (TicketType(uuid4(), event_id, "GA", 2500, "EUR", capacity, per_user_limit),),
+    )
+    async with db.unit_of_work(write=True) as uow:
+        await uow.events.add(event)
+        await uow.commit()
+    return event
+
+
+def request_for(
+    user: User, tt: TicketType, quantity: int = 1, key: str | None = None
+) -> BookingRequest:
+    return BookingRequest(
+        booking_id_for(user.id, key),
+        user.id,
+        tt.event_id,
+        tt.id,
+        quantity,
+        tt.price_cents,
+        tt.currency,
+        key,
+        fingerprint(tt.id, quantity),
+        NOW,
+    )
+
+
+def row(
+    request: BookingRequest, status: BookingStatus = BookingStatus.CONFIRMED
+) -> tuple[Booking, str | None, str]:
+    return request.as_booking(status), request.idempotency_key, request.fingerprint
+
+
+async def test_users_are_unique_by_email_and_the_transaction_survives(database: Database) -> None:
+    user = await add_user(database, "same@tests.bolttickets.dev")
+    async with database.unit_of_work(write=True) as uow:
+        with pytest.raises(EmailTaken):
+            await uow.users.add(User(uuid4(), user.email, "h", Role.CUSTOMER, NOW))
+        other = User(uuid4(), f"{uuid4().hex[:8]}@tests.bolttickets.dev", "h", Role.ADMIN, NOW)
+        await uow.users.add(other)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.users.by_email(user.email) == user
+        assert await uow.users.get(other.id) == other
+        assert await uow.users.get(uuid4()) is None
+
+
+async def test_nothing_is_written_without_commit(database: Database) -> None:
+    event = await add_event(database)
+    user = await add_user(database)
+    async with database.unit_of_work(write=True) as uow:
+        await uow.bookings.insert_new([row(request_for(user, event.ticket_types[0]))])
+    async with database.unit_of_work() as uow:
+        assert (await uow.bookings.page(user.id, None, 10)).items == []
+
+
+async def test_events_page_through_every_event_once(database: Database) -> None:
+    created = [await add_event(database, starts_in_days=d) for d in (3, 1, 2, 5, 4)]
+    seen: list[UUID] = []
+    cursor = None
+    async with database.unit_of_work() as uow:
+        while True:
+            page = await uow.events.page(cursor, 2)
+            seen += [e.id for e in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        with pytest.raises(ValueError):
+            await uow.events.page("not-a-cursor", 2)
+        got = await uow.events.get(created[0].id)
+    mine = [e.id for e in sorted(created, key=lambda e: e.starts_at)]
+    assert [i for i in seen if i in mine] == mine
+    assert got == created[0]
+
+
+async def test_inserts_skip_existing_bookings_and_return_only_new_ones(database: Database) -> None:
+    tt = (await add_event(database)).ticket_types[0]
+    user = await add_user(database)
+    first = request_for(user, tt, key="k1")
+    second = request_for(user, tt, key="k2")
+    async with database.unit_of_work(write=True) as uow:
+        assert [b.id for b in await uow.bookings.insert_new([row(first)])] == [first.booking_id]
+        await uow.commit()
+    async with database.unit_of_work(write=True) as uow:
+        inserted = await uow.bookings.insert_new([row(first), row(second)])
+        await uow.commit()
+    assert [b.id for b in inserted] == [second.booking_id]
+    async with database.unit_of_work() as uow:
+        existing = await uow.bookings.existing([first.booking_id, uuid4()])
+        assert list(existing) == [first.booking_id]
+        assert existing[first.booking_id].fingerprint == first.fingerprint
+        stored = await uow.bookings.get(first.booking_id)
+    assert stored == first.as_booking(BookingStatus.CONFIRMED)
+
+
+async def test_sold_can_never_exceed_capacity(database: Database) -> None:
+    tt = (await add_event(database, capacity=3)).ticket_types[0]
+    async with database.unit_of_work(write=True) as uow:
+        await uow.bookings.add_sold({tt.id: 3})
+        await uow.commit()
+    with pytest.raises(IntegrityError):
+        async with database.unit_of_work(write=True) as uow:
+            await uow.bookings.add_sold({tt.id: 1})
+            await uow.commit()
+    async with database.unit_of_work(write=True) as uow:
+        state = await uow.bookings.lock_ticket_types([tt.id, uuid4()])
+    assert list(state) == [tt.id] and (state[tt.id].capacity, state[tt.id].sold) == (3, 3)
+
+
+async def test_stock_basis_and_settled_state(database: Database) -> None:
+    tt = (await add_event(database, capacity=10, per_user_limit=4)).ticket_types[0]
+    alice, bob = await add_user(database), await add_user(database)
+    keyed = request_for(alice, tt, 2, key="a")
+    plain = request_for(bob, tt, 1)
+    refused = request_for(bob, tt, 3, key="b")
+    async with database.unit_of_work(write=True) as uow:
+        await uow.bookings.insert_new(
+            [row(keyed), row(plain), row(refused, BookingStatus.REJECTED)]
+        )
+        await uow.bookings.add_sold({tt.id: 3})
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        basis = await uow.events.stock_basis(tt.id)
+        state = await uow.bookings.settled_state(tt.id, [keyed.booking_id, uuid4()])
+        assert await uow.events.stock_basis(uuid4()) is None
+        assert tt.id in await uow.events.all_ticket_type_ids()
+    assert basis is not None and state is not None
+    assert basis.ticket_type.sold == 3 and basis.sale_closes_at == NOW + timedelta(days=30)
+    assert basis.confirmed_per_user == {alice.id: 2, bob.id: 1}
+    assert basis.keyed_bookings == {
+        keyed.booking_id: keyed.fingerprint,
+        refused.booking_id: refused.fingerprint,
+    }
+    assert state[0].sold == 3 and state[1] == {keyed.booking_id: BookingStatus.CONFIRMED}
+
+
+async def test_cancel_changes_a_confirmed_booking_once(database: Database) -> None:
+    tt = (await add_event(database, capacity=5)).ticket_types[0]
+    user = await add_user(database)
+    request = request_for(user, tt, 2)
+    async with database.unit_of_work(write=True) as uow:
+        await uow.bookings.insert_new([row(request)])
+        await uow.bookings.add_sold({tt.id: 2})
+        await uow.commit()
+    results = []
+    for _ in range(2):
+        async with database.unit_of_work(write=True) as uow:
+            results.append(await uow.bookings.cancel(request.booking_id))
+            await uow.commit()
+    assert results[0] is not None and results[0].status is BookingStatus.CANCELLED
+    assert results[1] is None
+    async with database.unit_of_work() as uow:
+        basis = await uow.events.stock_basis(tt.id)
+    assert basis is not None and basis.ticket_type.sold == 0
+
+
+async def test_bookings_page_newest_first_per_user(database: Database) -> None:
+    tt = (await add_event(database, capacity=50)).ticket_types[0]
+    user, other = await add_user(database), await add_user(database)
+    mine = [replace(request_for(user, tt), created_at=NOW + timedelta(minutes=m)) for m in range(5)]
+    async with database.unit_of_work(write=True) as uow:
+        await uow.bookings.insert_new([row(r) for r in mine] + [row(request_for(other, tt))])
+        await uow.commit()
+    seen: list[UUID] = []
+    cursor = None
+    async with database.unit_of_work() as uow:
+        while True:
+            page = await uow.bookings.page(user.id, cursor, 2)
+            seen += [b.id for b in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        everyone = await uow.bookings.page(None, None, 100)
+    assert seen == [r.booking_id for r in reversed(mine)]
+    assert len(everyone.items) >= 6
+
+
+async def test_offsets_never_move_backwards(database: Database) -> None:
+    async with database.unit_of_work(write=True) as uow:
+        await uow.offsets.store("g", "t", {0: 10, 1: 5})
+        await uow.commit()
+    async with database.unit_of_work(write=True) as uow:
+        await uow.offsets.store("g", "t", {0: 7, 1: 9})
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.offsets.load("g", "t") == {0: 10, 1: 9}
+        assert await uow.offsets.load("g", "other") == {}
+
+
+async def test_concurrent_batches_on_one_ticket_type_never_oversell(database: Database) -> None:
+    """Two workers racing (as during a rebalance): the row lock serialises them."""
+    tt = (await add_event(database, capacity=10)).ticket_types[0]
+    users = [await add_user(database) for _ in range(20)]
+    requests = [request_for(u, tt) for u in users]
+    shared = requests[:5]  # both workers got these (a redelivery during the race)
+    batches = [shared + requests[5:12], shared + requests[12:]]
+    outcomes = await asyncio.gather(
+        *(
+            apply_batch(database.unit_of_work, b, QueuePosition("g", "t", {i: 1}))
+            for i, b in enumerate(batches)
+        )
+    )
+    decided = [b for o in outcomes for b in o.decided]
+    assert len({b.id for b in decided}) == len(decided) == 20
+    assert sum(b.status is BookingStatus.CONFIRMED for b in decided) == 10
+    async with database.unit_of_work() as uow:
+        basis = await uow.events.stock_basis(tt.id)
+    assert basis is not None and basis.ticket_type.sold == 10
