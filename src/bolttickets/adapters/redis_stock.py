@@ -1,0 +1,304 @@
+"""Stock, holds, per-user counts and idempotency keys in Redis, for the full stack.
+
+Every check-and-write is one Lua script (``redis_scripts/``), so it is atomic across API
+processes just as ``MemoryStockStore`` is on one event loop, and it must behave exactly
+like it. All keys of a ticket type share the hash tag ``{<ticket type id>}``, so each
+script touches one cluster slot:
+
+- ``bolt:{tt}:stock``   hash: remaining, version, event_id, per_user_limit, opens_at_us,
+  closes_at_us. Its absence means "unknown": nothing is admitted until it is loaded.
+- ``bolt:{tt}:users``   hash: user id -> tickets held or confirmed.
+- ``bolt:{tt}:fingerprints`` hash: booking id -> request fingerprint, for requests with an
+  Idempotency-Key; ``bolt:{tt}:fingerprints_at`` zset: booking id -> when it was recorded,
+  to drop it after 48 h (hash fields cannot expire before Redis 7.4).
+- ``bolt:{tt}:holds``   hash: booking id -> ``<quantity>:<encoded request>``.
+- ``bolt:{tt}:sent``    zset: booking id -> last time the hold was sent, in µs.
+
+Outside the tag: ``bolt:hold:<booking id>`` -> ticket type id (so a hold is found by its
+booking id alone) and the set ``bolt:ticket-types`` (what the sweeper walks). Redis must
+run with ``maxmemory-policy noeviction``: an evicted key would silently lose stock or holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from typing import NamedTuple, cast
+from uuid import UUID, uuid4
+
+import redis.asyncio as aioredis
+import structlog
+from redis.commands.core import AsyncScript
+from redis.exceptions import ResponseError
+
+from bolttickets.domain.requests import BookingRequest
+from bolttickets.services.messages import decode_request, encode_request
+from bolttickets.services.ports import Admission, HoldSnapshot, Inventory, Settlement, StockLoad
+
+log = structlog.get_logger("bolttickets.redis")
+
+# The draft's minimum is 24 h; twice that leaves room for a retry that comes in late.
+KEY_LIFETIME = timedelta(hours=48)
+# A hold's index only has to outlive its hold, which the worker settles within seconds.
+HOLD_INDEX_LIFETIME = timedelta(days=1)
+# Entries per script call when loading: each call blocks Redis for a few milliseconds at most.
+LOAD_CHUNK = 2000
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ADMISSIONS = {a.value.encode(): a for a in Admission} | {b"duplicate-held": Admission.DUPLICATE}
+# A duplicate whose hold is still there re-writes the index, in case the connection dropped
+# between the reservation and its index: the retry then finds its pending booking.
+_INDEXED = frozenset({b"reserved", b"duplicate-held"})
+
+Entries = list[str | int | bytes]
+
+
+async def connect_redis(url: str, max_connections: int = 128) -> aioredis.Redis:
+    """A client for ``url``, checked with a PING so a wrong address fails at start-up.
+
+    In a rush, callers beyond ``max_connections`` wait for a free connection rather than
+    fail: a burst of buyers must queue up, not be refused.
+    """
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=10, socket_keepalive=True
+    )
+    client = aioredis.Redis(connection_pool=pool, decode_responses=False)
+    await client.ping()
+    return client
+
+
+# Replies are bytes (decode_responses=False); redis-py's types also allow str, hence the
+# casts where replies are read.
+
+
+def _us(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _hold(request: BookingRequest) -> bytes:
+    return b"%d:%s" % (request.quantity, encode_request(request))
+
+
+def _request(hold: bytes) -> BookingRequest:
+    return decode_request(hold.partition(b":")[2])
+
+
+class _Keys(NamedTuple):
+    stock: str
+    users: str
+    fingerprints: str
+    fingerprints_at: str
+    holds: str
+    sent: str
+
+    @classmethod
+    def of(cls, prefix: str) -> _Keys:
+        return cls(*(f"{prefix}:{part}" for part in cls._fields))
+
+
+class RedisStockStore:
+    def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
+        """``namespace`` prefixes every key, so several stores can share one database."""
+        self._redis = client
+        self._ns = namespace
+        self._ticket_types = f"{namespace}:ticket-types"
+        self._scripts: dict[str, AsyncScript] = {}
+        lib = _script_text("lib")
+        for name in ("reserve", "stage", "load", "settle", "release", "claim", "snapshot", "cas"):
+            self._scripts[name] = client.register_script(lib + _script_text(name))
+
+    async def start(self) -> None:
+        """Load the scripts up front and warn when Redis may evict keys."""
+        for script in self._scripts.values():
+            await self._redis.script_load(script.script)
+        try:
+            config = await self._redis.config_get("maxmemory-policy")
+        except ResponseError as exc:  # managed Redis services often forbid CONFIG
+            log.warning("redis.policy_unknown", error=str(exc))
+            return
+        policy = config.get("maxmemory-policy")
+        if policy != "noeviction":
+            log.warning(
+                "redis.evicts_keys",
+                maxmemory_policy=policy,
+                hint="run Redis with maxmemory-policy noeviction, or stock and holds may vanish",
+            )
+
+    def _keys(self, ticket_type_id: UUID) -> _Keys:
+        return _Keys.of(f"{self._ns}:{{{ticket_type_id}}}")
+
+    def _index(self, booking_id: UUID) -> str:
+        return f"{self._ns}:hold:{booking_id}"
+
+    async def reserve(self, request: BookingRequest) -> Admission:
+        outcome: bytes = await self._scripts["reserve"](
+            keys=self._keys(request.ticket_type_id),
+            args=[
+                str(request.booking_id),
+                str(request.user_id),
+                request.quantity,
+                request.fingerprint if request.idempotency_key is not None else "",
+                _hold(request),
+                KEY_LIFETIME // timedelta(microseconds=1),
+            ],
+        )
+        if outcome in _INDEXED:
+            await self._redis.set(
+                self._index(request.booking_id),
+                str(request.ticket_type_id),
+                ex=HOLD_INDEX_LIFETIME,
+            )
+        return _ADMISSIONS[outcome]
+
+    async def load(self, stock: StockLoad, *, replace: bool = False) -> bool:
+        """Parts that do not fit in one call are staged under keys of this load alone, and
+        the last call moves them in with the stock hash, atomically."""
+        tt = stock.ticket_type_id
+        keys = self._keys(tt)
+        staged = _Keys.of(f"{self._ns}:{{{tt}}}:load:{uuid4().hex}")[1:]
+        # Registered before the stock appears, so the sweeper and get_hold never miss it.
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(self._ticket_types, str(tt))
+            for hold in stock.holds:
+                pipe.set(self._index(hold.booking_id), str(tt), ex=HOLD_INDEX_LIFETIME)
+            await pipe.execute()
+        *parts, last = _chunks(stock, LOAD_CHUNK)
+        for part in parts:
+            await self._scripts["stage"](keys=staged, args=part)
+        installed = await self._scripts["load"](
+            keys=[*keys, *staged],
+            args=[
+                "1" if replace else "0",
+                str(stock.event_id),
+                stock.remaining,
+                "" if stock.per_user_limit is None else stock.per_user_limit,
+                "" if stock.sale_opens_at is None else _us(stock.sale_opens_at),
+                _us(stock.sale_closes_at),
+                *last,
+            ],
+        )
+        return bool(installed)
+
+    async def get_hold(self, booking_id: UUID) -> BookingRequest | None:
+        tt = cast(bytes | None, await self._redis.get(self._index(booking_id)))
+        if tt is None:
+            return None
+        hold = cast(
+            bytes | None,
+            await self._redis.hget(self._keys(UUID(tt.decode())).holds, str(booking_id)),
+        )
+        return None if hold is None else _request(hold)
+
+    async def settle(self, settlements: Sequence[Settlement]) -> None:
+        by_type: defaultdict[UUID, list[Settlement]] = defaultdict(list)
+        for settlement in settlements:
+            by_type[settlement.request.ticket_type_id].append(settlement)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for tt, group in by_type.items():
+                keys = self._keys(tt)
+                args: Entries = []
+                for s in group:
+                    r = s.request
+                    args += [str(r.booking_id), str(r.user_id), r.quantity, int(s.confirmed)]
+                await self._scripts["settle"](
+                    keys=[keys.stock, keys.users, keys.holds, keys.sent], args=args, client=pipe
+                )
+            cleared_flags: list[list[int]] = await pipe.execute()
+        cleared = [
+            self._index(s.request.booking_id)
+            for group, flags in zip(by_type.values(), cleared_flags, strict=True)
+            for s, flag in zip(group, flags, strict=True)
+            if flag
+        ]
+        if cleared:
+            # One DEL per key: a multi-key DEL would cross cluster slots.
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for index in cleared:
+                    pipe.delete(index)
+                await pipe.execute()
+
+    async def release(self, ticket_type_id: UUID, user_id: UUID, quantity: int) -> None:
+        keys = self._keys(ticket_type_id)
+        await self._scripts["release"](keys=[keys.stock, keys.users], args=[str(user_id), quantity])
+
+    async def inventory(self, ticket_type_ids: Sequence[UUID]) -> dict[UUID, Inventory]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for tt in ticket_type_ids:
+                pipe.hmget(self._keys(tt).stock, ["remaining", "version"])
+            rows: list[list[bytes | None]] = await pipe.execute()
+        return {
+            tt: Inventory(tt, int(remaining), int(version))
+            for tt, (remaining, version) in zip(ticket_type_ids, rows, strict=True)
+            if remaining is not None and version is not None
+        }
+
+    async def claim_stale_holds(
+        self, older_than: datetime, now: datetime, limit: int
+    ) -> list[BookingRequest]:
+        """Counts first, so that no more than ``limit`` holds are marked as sent: a hold
+        marked but not returned would wait another round for nothing."""
+        older_us = _us(older_than)
+        members = cast(set[bytes], await self._redis.smembers(self._ticket_types))
+        ids = [UUID(raw.decode()) for raw in members]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for tt in ids:
+                pipe.zcount(self._keys(tt).sent, "-inf", f"({older_us}")
+            counts: list[int] = await pipe.execute()
+        quotas: list[tuple[UUID, int]] = []
+        left = limit
+        for tt, count in zip(ids, counts, strict=True):
+            if count and left > 0:
+                quotas.append((tt, min(count, left)))
+                left -= quotas[-1][1]
+        if not quotas:
+            return []
+        now_us = _us(now)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for tt, quota in quotas:
+                keys = self._keys(tt)
+                await self._scripts["claim"](
+                    keys=[keys.stock, keys.holds, keys.sent],
+                    args=[older_us, now_us, quota],
+                    client=pipe,
+                )
+            claimed: list[list[bytes | None]] = await pipe.execute()
+        return [_request(hold) for holds in claimed for hold in holds if hold]
+
+    async def hold_snapshot(self, ticket_type_id: UUID) -> HoldSnapshot | None:
+        keys = self._keys(ticket_type_id)
+        reply: list[bytes] | None = await self._scripts["snapshot"](keys=[keys.stock, keys.holds])
+        if reply is None:
+            return None
+        version, *pairs = reply
+        holds = {UUID(b.decode()): int(q) for b, q in zip(pairs[::2], pairs[1::2], strict=True)}
+        return HoldSnapshot(int(version), holds)
+
+    async def compare_and_set(self, ticket_type_id: UUID, version: int, remaining: int) -> bool:
+        matched = await self._scripts["cas"](
+            keys=[self._keys(ticket_type_id).stock], args=[version, remaining]
+        )
+        return bool(matched)
+
+
+def _script_text(name: str) -> str:
+    return resources.files(__package__).joinpath(f"redis_scripts/{name}.lua").read_text()
+
+
+def _chunks(stock: StockLoad, size: int) -> Iterator[Entries]:
+    """The load's buyers, keys and holds as write_entries arguments, ``size`` entries a call;
+    always at least one (possibly empty) call."""
+    tagged: list[tuple[int, Entries]] = []
+    for user, count in stock.per_user.items():
+        tagged.append((0, [str(user), count]))
+    for booking, fp in stock.keyed_bookings.items():
+        tagged.append((1, [str(booking), fp]))
+    for hold in stock.holds:
+        tagged.append((2, [str(hold.booking_id), _hold(hold), _us(hold.created_at)]))
+    for start in range(0, max(len(tagged), 1), size):
+        part = tagged[start : start + size]
+        args: Entries = [sum(1 for kind, _ in part if kind == k) for k in range(3)]
+        for _, entry in part:
+            args += entry
+        yield args
