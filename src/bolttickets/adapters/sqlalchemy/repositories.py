@@ -31,6 +31,41 @@ def _insert(conn: AsyncConnection, table: sa.Table) -> Any:
     return dialect.insert(table)
 
 
+_BOOKING_COLUMNS = (
+    "id",
+    "user_id",
+    "event_id",
+    "ticket_type_id",
+    "quantity",
+    "unit_price_cents",
+    "currency",
+    "status",
+    "reason",
+    "idempotency_key",
+    "fingerprint",
+    "created_at",
+    "updated_at",
+)
+
+
+def _booking_values(b: Booking, key: str | None, fp: str) -> tuple[Any, ...]:
+    return (
+        b.id,
+        b.user_id,
+        b.event_id,
+        b.ticket_type_id,
+        b.quantity,
+        b.unit_price_cents,
+        b.currency,
+        b.status.value,
+        b.reason,
+        key,
+        fp,
+        b.created_at,
+        b.created_at,
+    )
+
+
 def _ticket_type(row: Any) -> TicketType:
     return TicketType(
         id=row.id,
@@ -280,30 +315,40 @@ class SqlBookings:
     async def insert_new(self, rows: Sequence[tuple[Booking, str | None, str]]) -> list[Booking]:
         if not rows:
             return []
-        statement = _insert(self._conn, bookings).on_conflict_do_nothing().returning(bookings.c.id)
-        inserted = await self._conn.execute(
-            statement,
-            [
-                {
-                    "id": b.id,
-                    "user_id": b.user_id,
-                    "event_id": b.event_id,
-                    "ticket_type_id": b.ticket_type_id,
-                    "quantity": b.quantity,
-                    "unit_price_cents": b.unit_price_cents,
-                    "currency": b.currency,
-                    "status": b.status.value,
-                    "reason": b.reason,
-                    "idempotency_key": key,
-                    "fingerprint": fp,
-                    "created_at": b.created_at,
-                    "updated_at": b.created_at,
-                }
-                for b, key, fp in rows
-            ],
-        )
-        ids = set(inserted.scalars())
+        values = [_booking_values(b, key, fp) for b, key, fp in rows]
+        if self._conn.dialect.name == "postgresql":
+            ids = await self._copy_insert(values)
+        else:
+            statement = _insert(self._conn, bookings).on_conflict_do_nothing()
+            inserted = await self._conn.execute(
+                statement.returning(bookings.c.id),
+                [dict(zip(_BOOKING_COLUMNS, v, strict=True)) for v in values],
+            )
+            ids = set(inserted.scalars())
         return [b for b, _, _ in rows if b.id in ids]
+
+    async def _copy_insert(self, values: list[tuple[Any, ...]]) -> set[UUID]:
+        # COPY moves the worker's batch several times faster than a multi-row INSERT; staging
+        # it in a temporary table keeps ON CONFLICT DO NOTHING, which COPY alone lacks.
+        # Issued through SQLAlchemy, not the driver: that is what opens the driver-level
+        # transaction, so COPY and INSERT below commit or roll back with the whole batch.
+        await self._conn.execute(
+            sa.text(
+                "CREATE TEMP TABLE IF NOT EXISTS booking_stage "
+                "(LIKE bookings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+        )
+        raw = await self._conn.get_raw_connection()
+        pg = raw.driver_connection
+        assert pg is not None
+        columns = ", ".join(_BOOKING_COLUMNS)
+        await pg.copy_records_to_table("booking_stage", records=values, columns=_BOOKING_COLUMNS)
+        inserted = await pg.fetch(
+            f"INSERT INTO bookings ({columns}) SELECT {columns} FROM booking_stage "
+            "ON CONFLICT DO NOTHING RETURNING id"
+        )
+        await pg.execute("TRUNCATE booking_stage")
+        return {r["id"] for r in inserted}
 
     async def add_sold(self, sold: Mapping[UUID, int]) -> None:
         for tt_id, quantity in sorted(sold.items()):
