@@ -1,0 +1,377 @@
+"""The booking queue on Apache Kafka: the producer the API sends through, the worker's consumer.
+
+Built on confluent-kafka (librdkafka): it speaks to Kafka 4 brokers and has the idempotent
+producer that "202 means durable" relies on, whereas aiokafka's Kafka 4 support was still an
+open issue. librdkafka's calls block, so they stay off the event loop: the producer's
+delivery reports are served by a thread of their own, and every consumer call runs on one
+dedicated thread (librdkafka wants a consumer used from one thread at a time, and rebalance
+callbacks run inside ``consume``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import structlog
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic  # what .admin re-exports, typed only here
+
+from bolttickets.domain.errors import QueueUnavailable
+from bolttickets.domain.requests import BookingRequest
+from bolttickets.services.messages import encode_request
+from bolttickets.services.ports import QueueRecord
+
+log = structlog.get_logger("bolttickets.kafka")
+
+StoredOffsets = Callable[[], Coroutine[Any, Any, dict[int, int]]]
+"""partition -> next offset to consume, as the database's consumer_offsets table holds it."""
+
+DEFAULT_GROUP = "booking-workers"
+DEFAULT_DELIVERY_TIMEOUT_MS = 5000
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def _client_config(bootstrap: str) -> dict[str, Any]:
+    # librdkafka writes its own log lines to stderr unless it is given a logger: this one
+    # sends them through the application's logging setup (JSON in production).
+    return {
+        "bootstrap.servers": bootstrap,
+        "client.id": "bolttickets",
+        "logger": logging.getLogger("bolttickets.kafka.librdkafka"),
+    }
+
+
+def _log_client_error(error: KafkaError) -> None:
+    # Mostly transient (a broker restarting); librdkafka reconnects by itself. A fatal one
+    # leaves the client unusable, so every send fails until the process is restarted.
+    if error.fatal():
+        log.error("kafka_fatal_error", error=str(error))
+    else:
+        log.warning("kafka_error", error=str(error))
+
+
+class KafkaBookingQueue:
+    """Sends booking requests, keyed by ticket type, and returns once Kafka acknowledged them.
+
+    ``acks=all`` with the idempotent producer: an acknowledged request is on every in-sync
+    replica and a retried batch is never written twice. A request that is not acknowledged
+    within ``delivery_timeout_ms`` fails with QueueUnavailable, so a dead broker becomes a
+    503 in seconds rather than a request hanging.
+    """
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        *,
+        delivery_timeout_ms: int = DEFAULT_DELIVERY_TIMEOUT_MS,
+        linger_ms: int = 2,
+        flush_timeout: float = 10.0,
+    ) -> None:
+        self.topic = topic
+        self._config = _client_config(bootstrap) | {
+            "enable.idempotence": True,
+            "acks": "all",
+            # A couple of milliseconds gather the sends of concurrent buyers into one
+            # produce request; under a flash sale that is most of the throughput.
+            "linger.ms": linger_ms,
+            "delivery.timeout.ms": delivery_timeout_ms,
+            # The partitioner of the Java clients: a key lands on the same partition
+            # whichever client produced it, which is what keeps one ticket type in order.
+            "partitioner": "murmur2_random",
+            "error_cb": _log_client_error,
+        }
+        self._flush_timeout = flush_timeout
+        self._producer: Producer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._polling = threading.Event()
+        self._poller: threading.Thread | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._producer = Producer(self._config)
+        self._polling.set()
+        self._poller = threading.Thread(
+            target=self._serve_delivery_reports,
+            args=(self._producer,),
+            name=f"kafka-producer-{self.topic}",
+            daemon=True,
+        )
+        self._poller.start()
+
+    async def stop(self) -> None:
+        """Stop accepting sends, then wait (up to ``flush_timeout``) for the accepted ones."""
+        producer, poller = self._producer, self._poller
+        if producer is None or poller is None:
+            return
+        self._producer = None
+        self._polling.clear()
+        await asyncio.to_thread(poller.join)
+        undelivered = await asyncio.to_thread(producer.flush, self._flush_timeout)
+        if undelivered:
+            # Their senders get QueueUnavailable, as for any failed send: the holds stay
+            # and the sweeper produces them again.
+            log.error("kafka_flush_incomplete", topic=self.topic, undelivered=undelivered)
+            producer.purge()
+            await asyncio.to_thread(producer.flush, 1.0)
+
+    async def send(self, request: BookingRequest) -> None:
+        await self.send_raw(str(request.ticket_type_id).encode(), encode_request(request))
+
+    async def send_raw(self, key: bytes | None, value: bytes) -> None:
+        """Send bytes as they are; returns once Kafka acknowledged them."""
+        producer, loop = self._producer, self._loop
+        if producer is None or loop is None:
+            raise QueueUnavailable("The Kafka producer is not running.")
+        acked: asyncio.Future[None] = loop.create_future()
+        try:
+            producer.produce(
+                self.topic,
+                value,
+                key,
+                on_delivery=functools.partial(self._delivered, loop, acked),
+            )
+        except BufferError as exc:
+            raise QueueUnavailable("The Kafka producer's local queue is full.") from exc
+        except KafkaException as exc:
+            raise QueueUnavailable(f"Kafka refused the booking: {exc}") from exc
+        await acked
+
+    def _serve_delivery_reports(self, producer: Producer) -> None:
+        while self._polling.is_set():
+            producer.poll(0.1)
+
+    @staticmethod
+    def _delivered(
+        loop: asyncio.AbstractEventLoop,
+        acked: asyncio.Future[None],
+        error: KafkaError | None,
+        _message: Message,
+    ) -> None:
+        loop.call_soon_threadsafe(_settle, acked, error)
+
+
+def _settle(acked: asyncio.Future[None], error: KafkaError | None) -> None:
+    if acked.done():  # the sender was cancelled; its hold stays and the sweeper resends it
+        return
+    if error is None:
+        acked.set_result(None)
+    else:
+        acked.set_exception(QueueUnavailable(f"Kafka did not acknowledge the booking: {error}"))
+
+
+class KafkaBookingConsumer:
+    """The worker's side: a member of a consumer group that commits only what it applied.
+
+    The database is the source of truth for the position: the worker stores the next
+    offsets in the same transaction as the bookings, and a newly assigned partition starts
+    from there (``stored_offsets``). Committing to Kafka afterwards keeps the group's lag
+    visible to Kafka's own tools, and is where a partition starts when the database cannot
+    be read: Kafka's offset never passes the database's, so that costs only redeliveries.
+    """
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        *,
+        stored_offsets: StoredOffsets,
+        group: str = DEFAULT_GROUP,
+        delivery_timeout_ms: int = DEFAULT_DELIVERY_TIMEOUT_MS,
+        stored_offsets_timeout: float = 10.0,
+    ) -> None:
+        self._bootstrap = bootstrap
+        self.topic = topic
+        self.group = group
+        self._stored_offsets = stored_offsets
+        self._stored_offsets_timeout = stored_offsets_timeout
+        self._delivery_timeout_ms = delivery_timeout_ms
+        self._consumer = Consumer(
+            _client_config(bootstrap)
+            | {
+                "group.id": group,
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+                # A worker that dies loses its partitions within seconds, not the default 45.
+                "session.timeout.ms": 6000,
+                "heartbeat.interval.ms": 1000,
+                # Room for a batch whose transaction waits for the database to come back.
+                "max.poll.interval.ms": 60000,
+                # A worker joining or leaving moves only the partitions that change owner;
+                # the others keep being consumed through the rebalance.
+                "partition.assignment.strategy": "cooperative-sticky",
+                "error_cb": _log_client_error,
+            }
+        )
+        self._consumer.subscribe([topic], on_assign=self._on_assign)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kafka-{group}")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unclaimed: asyncio.Future[list[QueueRecord]] | None = None
+        self._dead_letters: KafkaBookingQueue | None = None
+        self._closed = False
+
+    async def poll(self, max_records: int, timeout: float) -> list[QueueRecord]:
+        """Whatever is there, as soon as anything is (up to ``max_records``); waits up to
+        ``timeout`` only when nothing is."""
+        self._loop = asyncio.get_running_loop()
+        if self._unclaimed is None:
+            self._unclaimed = self._loop.run_in_executor(
+                self._thread, self._consume, max_records, timeout
+            )
+        # Shielded: when this poll is cancelled the consume goes on and the next poll returns
+        # its records. Dropping them would let a later commit pass records nobody applied.
+        try:
+            records = await asyncio.shield(self._unclaimed)
+        except Exception:
+            self._unclaimed = None
+            raise
+        self._unclaimed = None
+        return records
+
+    def _consume(self, max_records: int, timeout: float) -> list[QueueRecord]:
+        # consume(n, timeout) waits for n messages or the whole timeout; asking for one
+        # first and then for what is already fetched returns a batch without that wait.
+        messages = self._consumer.consume(1, timeout)
+        if messages and max_records > 1:
+            messages += self._consumer.consume(max_records - 1, 0)
+        records = []
+        for message in messages:
+            error = message.error()
+            partition, offset = message.partition(), message.offset()
+            if error is not None or partition is None or offset is None:
+                if error is not None and error.code() != KafkaError._PARTITION_EOF:
+                    log.warning("kafka_consume_error", topic=self.topic, error=str(error))
+                continue
+            # A null value is no booking request: it reaches the dead letters as b"".
+            records.append(QueueRecord(partition, offset, message.key(), message.value() or b""))
+        return records
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Runs inside ``consume``, on the consumer's thread, while the event loop is free."""
+        stored = self._fetch_stored_offsets() if partitions else {}
+        for tp in partitions:
+            if tp.partition in stored:
+                tp.offset = stored[tp.partition]
+        consumer.incremental_assign(partitions)
+        log.info(
+            "kafka_partitions_assigned",
+            topic=self.topic,
+            group=self.group,
+            offsets={tp.partition: stored.get(tp.partition, "committed") for tp in partitions},
+        )
+
+    def _fetch_stored_offsets(self) -> dict[int, int]:
+        assert self._loop is not None, "assignments happen only inside poll"
+        fetch = asyncio.run_coroutine_threadsafe(self._stored_offsets(), self._loop)
+        try:
+            return fetch.result(self._stored_offsets_timeout)
+        except Exception:
+            fetch.cancel()
+            # Kafka's committed offsets never pass the database's, so starting from them
+            # only redelivers records the database recognises as applied.
+            log.exception("stored_offsets_unavailable", topic=self.topic, group=self.group)
+            return {}
+
+    async def commit(self, records: Sequence[QueueRecord]) -> None:
+        if not records:
+            return
+        next_offsets: dict[int, int] = {}
+        for record in records:
+            next_offsets[record.partition] = max(
+                next_offsets.get(record.partition, 0), record.offset + 1
+            )
+        offsets = [TopicPartition(self.topic, p, o) for p, o in next_offsets.items()]
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._commit, offsets)
+
+    def _commit(self, offsets: list[TopicPartition]) -> None:
+        # A commit refused because the partitions moved in a rebalance (or because the
+        # broker is away) is harmless: the database holds the position the next owner
+        # starts from. So it is logged, never raised into the worker's loop.
+        try:
+            committed = self._consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            log.warning("kafka_commit_failed", topic=self.topic, error=str(exc))
+            return
+        for tp in committed:
+            if tp.error is not None:
+                log.warning(
+                    "kafka_commit_failed",
+                    topic=self.topic,
+                    partition=tp.partition,
+                    error=str(tp.error),
+                )
+
+    async def dead_letter(self, record: QueueRecord) -> None:
+        """Store the record's bytes, with its key, on ``<topic>.dlq``; returns once acked."""
+        if self._dead_letters is None:
+            # Started on first use: a healthy stream never needs this producer.
+            self._dead_letters = KafkaBookingQueue(
+                self._bootstrap,
+                dead_letter_topic(self.topic),
+                delivery_timeout_ms=self._delivery_timeout_ms,
+            )
+            await self._dead_letters.start()
+        await self._dead_letters.send_raw(record.key, record.value)
+
+    async def close(self) -> None:
+        """Leave the group now, so the partitions move at once instead of after the session
+        timeout."""
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._consumer.close)
+        self._thread.shutdown()
+        if self._dead_letters is not None:
+            await self._dead_letters.stop()
+
+
+def ensure_topics(
+    bootstrap: str,
+    topic: str,
+    partitions: int,
+    *,
+    replication_factor: int = 1,
+    timeout: float = 30.0,
+) -> None:
+    """Create ``topic`` with ``partitions`` partitions and its one-partition dead-letter topic,
+    unless they exist. Blocks until the broker confirmed."""
+    # With acks=all a write is durable once min.insync.replicas have it: one replica may be
+    # down without the sale stopping (2 of 3 in production), and no fewer than one ever.
+    durability = {"min.insync.replicas": str(max(1, replication_factor - 1))}
+    wanted = [
+        NewTopic(topic, partitions, replication_factor, config=durability),
+        NewTopic(
+            dead_letter_topic(topic),
+            1,
+            replication_factor,
+            # Dead letters are the only copy of what could not be read: keep them.
+            config=durability | {"retention.ms": "-1"},
+        ),
+    ]
+    admin = AdminClient(_client_config(bootstrap))
+    created = admin.create_topics(wanted, operation_timeout=timeout, request_timeout=timeout)
+    for future in created.values():
+        try:
+            future.result()
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+
+
+async def kafka_reachable(bootstrap: str, timeout: float) -> None:
+    """Raise ConnectionError unless a broker answers a metadata request within ``timeout``."""
+    admin = AdminClient(_client_config(bootstrap))
+    try:
+        await asyncio.to_thread(admin.list_topics, timeout=timeout)
+    except KafkaException as exc:
+        raise ConnectionError(f"Kafka at {bootstrap} did not answer: {exc}") from exc
