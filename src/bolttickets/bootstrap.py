@@ -14,9 +14,17 @@ from datetime import timedelta
 import sqlalchemy as sa
 import structlog
 
+from bolttickets.adapters.kafka_queue import (
+    KafkaBookingConsumer,
+    KafkaBookingQueue,
+    ensure_topics,
+    kafka_reachable,
+)
 from bolttickets.adapters.memory_pubsub import MemoryPubSub
 from bolttickets.adapters.memory_stock import MemoryStockStore
 from bolttickets.adapters.passwords import Argon2Hasher
+from bolttickets.adapters.redis_pubsub import RedisPubSub
+from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlite_log import SqliteLog, SqliteLogConsumer
@@ -26,7 +34,7 @@ from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.messages import UndecodableMessage, decode_request
-from bolttickets.services.ports import BookingQueue, Clock, PubSub, StockStore
+from bolttickets.services.ports import BookingQueue, Clock, PubSub, QueueConsumer, StockStore
 from bolttickets.services.stock_sync import StockSync
 from bolttickets.worker.runner import BookingWorker
 
@@ -50,13 +58,13 @@ class Container:
     health_checks: dict[str, HealthCheck] = field(default_factory=dict)
     worker: BookingWorker | None = None
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    _worker_task: asyncio.Task[None] | None = None
+    worker_task: asyncio.Task[None] | None = None
 
     async def stop(self) -> None:
-        if self.worker is not None and self._worker_task is not None:
+        if self.worker is not None and self.worker_task is not None:
             self.worker.stop()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker_task
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self.worker_task
         for close in reversed(self._closers):
             await close()
 
@@ -87,7 +95,55 @@ async def start_embedded(settings: Settings, clock: Clock | None = None) -> Cont
 
     container.health_checks = {"database": _database_check(db), "queue": _log_check(log_queue)}
     container.worker = _worker(settings, container, consumer)
-    container._worker_task = asyncio.create_task(container.worker.run(), name="worker")
+    container.worker_task = asyncio.create_task(container.worker.run(), name="worker")
+    return container
+
+
+async def start_full(settings: Settings, *, worker: bool, clock: Clock | None = None) -> Container:
+    """PostgreSQL, Redis and Kafka. The API process admits and queues; a worker process
+    (``worker=True``) consumes, sweeps and reconciles. Any number of each may run."""
+    assert settings.redis_url is not None and settings.kafka_bootstrap is not None
+    clock = clock or SystemClock()
+    bootstrap, topic = settings.kafka_bootstrap, settings.kafka_topic
+    db = Database(settings.database_url)
+    closers: list[Callable[[], Awaitable[None]]] = [db.dispose]
+    try:
+        await schema.ensure_migrated(db)
+        redis = await connect_redis(settings.redis_url)
+        closers.append(redis.aclose)
+        stock = RedisStockStore(redis)
+        await stock.start()
+        await asyncio.to_thread(ensure_topics, bootstrap, topic, settings.kafka_partitions)
+        queue = KafkaBookingQueue(bootstrap, topic)
+        await queue.start()
+        closers.append(queue.stop)
+    except BaseException:
+        for close in reversed(closers):
+            await close()
+        raise
+    container = _wire(settings, clock, db, stock, queue, RedisPubSub(redis))
+    container._closers += closers
+
+    async def kafka() -> None:
+        await kafka_reachable(bootstrap, timeout=2.0)
+
+    async def redis_ping() -> None:
+        await redis.ping()
+
+    container.health_checks = {"database": _database_check(db), "redis": redis_ping, "kafka": kafka}
+    if worker:
+
+        async def stored_offsets() -> dict[int, int]:
+            async with db.unit_of_work() as uow:
+                return await uow.offsets.load(settings.consumer_group, topic)
+
+        consumer = KafkaBookingConsumer(
+            bootstrap, topic, stored_offsets=stored_offsets, group=settings.consumer_group
+        )
+        # Closed before the producer: leaving the group promptly hands the partitions over.
+        container._closers.append(consumer.close)
+        container.worker = _worker(settings, container, consumer)
+        container.worker_task = asyncio.create_task(container.worker.run(), name="worker")
     return container
 
 
@@ -119,7 +175,7 @@ def _wire(
     )
 
 
-def _worker(settings: Settings, container: Container, consumer: SqliteLogConsumer) -> BookingWorker:
+def _worker(settings: Settings, container: Container, consumer: QueueConsumer) -> BookingWorker:
     return BookingWorker(
         consumer=consumer,
         group=settings.consumer_group,

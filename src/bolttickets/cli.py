@@ -41,6 +41,8 @@ def serve(
     from bolttickets.api.app import create_app
 
     settings = _settings()
+    if not settings.embedded:
+        _refuse_unmigrated(settings)
     mode = "embedded (SQLite, in-process queue and worker)" if settings.embedded else "full stack"
     err.print(f"BoltTickets on http://{host}:{port} — {mode}")
     uvicorn.run(
@@ -51,6 +53,49 @@ def serve(
         timeout_graceful_shutdown=10,
         ws_ping_interval=20,
     )
+
+
+def _refuse_unmigrated(settings: Settings) -> None:
+    from bolttickets.adapters.sqlalchemy import schema
+    from bolttickets.adapters.sqlalchemy.database import Database
+
+    async def check() -> None:
+        db = Database(settings.database_url)
+        try:
+            await schema.ensure_migrated(db)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(check())
+    except schema.DatabaseNotMigrated as exc:
+        err.print(f"[red]Refusing to start:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def worker(
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 0 only if PostgreSQL and Kafka answer.")
+    ] = False,
+) -> None:
+    """Consume booking requests (full stack); any number of workers share the partitions."""
+    settings = _settings()
+    if settings.embedded:
+        err.print(
+            "[red]The embedded worker runs inside `bolttickets serve`.[/red] Set "
+            "BOLT_KAFKA_BOOTSTRAP, BOLT_REDIS_URL and BOLT_DATABASE_URL for separate workers."
+        )
+        raise typer.Exit(2)
+    from bolttickets.worker.main import check_dependencies, run_worker
+
+    if check:
+        problems = asyncio.run(check_dependencies(settings))
+        for problem in problems:
+            err.print(f"[red]unavailable:[/red] {problem}")
+        raise typer.Exit(1 if problems else 0)
+    _refuse_unmigrated(settings)
+    asyncio.run(run_worker(settings))
 
 
 @app.command()

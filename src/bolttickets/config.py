@@ -58,6 +58,20 @@ class Settings(BaseSettings):
             raise ValueError("BOLT_JWT_SECRET must be at least 32 characters long.")
         return self
 
+    @model_validator(mode="after")
+    def _one_mode_or_the_other(self) -> Settings:
+        # The in-memory stock cannot be shared between processes, and Kafka means several
+        # processes: the full stack is all three real services or none.
+        if self.kafka_bootstrap is None:
+            if self.redis_url is not None:
+                raise ValueError("BOLT_REDIS_URL is set without BOLT_KAFKA_BOOTSTRAP: set both.")
+            return self
+        if self.redis_url is None:
+            raise ValueError("BOLT_KAFKA_BOOTSTRAP is set without BOLT_REDIS_URL: set both.")
+        if self.database_url.startswith("sqlite"):
+            raise ValueError("The full stack needs PostgreSQL: set BOLT_DATABASE_URL.")
+        return self
+
     @property
     def embedded(self) -> bool:
         """No Kafka configured: the queue and the worker live inside the server process."""

@@ -16,7 +16,7 @@ from bolttickets.api.realtime import RealtimeHub
 from bolttickets.api.routers import auth, bookings, events, health
 from bolttickets.api.security import Tokens, Unauthorized
 from bolttickets.api.static import SinglePageApp
-from bolttickets.bootstrap import start_embedded
+from bolttickets.bootstrap import start_embedded, start_full
 from bolttickets.config import Settings
 from bolttickets.observability.logging import configure as configure_logging
 from bolttickets.services.demo import seed_demo
@@ -30,7 +30,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        container = await start_embedded(settings)
+        container = (
+            await start_embedded(settings)
+            if settings.embedded
+            else await start_full(settings, worker=False)
+        )
         tokens = Tokens(settings.jwt_secret.get_secret_value(), settings.jwt_ttl_seconds)
         app.state.container = container
         app.state.tokens = tokens

@@ -23,3 +23,5 @@ def configure(level: str = "INFO", *, json: bool = False) -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level.upper(), format="%(message)s")
+    # Alembic narrates every migration context at INFO; only its warnings matter here.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
