@@ -122,7 +122,7 @@ export function CreateEventPage() {
         </div>
         <div className="field-row">
           <div className="field">
-            <label htmlFor={`${id}-starts`}>Starts at</label>
+            <label htmlFor={`${id}-starts`}>Event starts at</label>
             <input
               id={`${id}-starts`}
               type="datetime-local"
@@ -132,7 +132,7 @@ export function CreateEventPage() {
             />
           </div>
           <div className="field">
-            <label htmlFor={`${id}-sale`}>Sale starts at</label>
+            <label htmlFor={`${id}-sale`}>Sale opens at</label>
             <input
               id={`${id}-sale`}
               type="datetime-local"

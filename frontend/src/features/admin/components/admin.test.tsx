@@ -32,7 +32,7 @@ describe("organiser pages", () => {
     const { user } = renderApp("/admin/events/new");
     await user.type(await screen.findByLabelText("Event name"), "Summer Bolt");
     await user.type(screen.getByLabelText("Venue"), "Park");
-    await user.type(screen.getByLabelText("Starts at"), "2030-07-01T20:00");
+    await user.type(screen.getByLabelText("Event starts at"), "2030-07-01T20:00");
     const first = screen.getByRole("group", { name: "Ticket type 1" });
     await user.type(within(first).getByLabelText("Name"), "Early bird");
     await user.type(within(first).getByLabelText("Price"), "19.99");
@@ -77,7 +77,7 @@ describe("organiser pages", () => {
 
     await user.type(screen.getByLabelText("Event name"), "X");
     await user.type(screen.getByLabelText("Venue"), "Y");
-    await user.type(screen.getByLabelText("Starts at"), "2020-01-01T10:00");
+    await user.type(screen.getByLabelText("Event starts at"), "2020-01-01T10:00");
     const first = screen.getByRole("group", { name: "Ticket type 1" });
     await user.type(within(first).getByLabelText("Name"), "T");
     await user.type(within(first).getByLabelText("Price"), "1");
