@@ -3,7 +3,7 @@
 Every check-and-write is one Lua script (``redis_scripts/``), so it is atomic across API
 processes just as ``MemoryStockStore`` is on one event loop, and it must behave exactly
 like it. All keys of a ticket type share the hash tag ``{<ticket type id>}``, so each
-script touches one cluster slot:
+script touches one cluster slot (``bolt`` is the default namespace):
 
 - ``bolt:{tt}:stock``   hash: remaining, version, event_id, per_user_limit, opens_at_us,
   closes_at_us. Its absence means "unknown": nothing is admitted until it is loaded.
