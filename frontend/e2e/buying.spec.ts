@@ -143,11 +143,10 @@ test.describe("buying", () => {
     await context.close();
   });
 
-  test("a sold-out answer is explained inline", async ({ browser, admin }) => {
+  test("the per-person limit is explained inline", async ({ browser, admin }) => {
     const event = await admin.createEvent({
-      ticket_types: [{ name: "Tiny", price_cents: 500, currency: "EUR", capacity: 2, per_user_limit: 2 }],
+      ticket_types: [{ name: "Limited", price_cents: 500, currency: "EUR", capacity: 10, per_user_limit: 2 }],
     });
-    const tt = event.ticket_types[0]!;
     const session = await ApiSession.register();
     const context = await browser.newContext();
     await session.signIn(context);
@@ -156,11 +155,46 @@ test.describe("buying", () => {
     await page.getByLabel("Quantity").selectOption("2");
     await page.getByRole("button", { name: "Buy now" }).click();
     await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "confirmed");
-    // The same buyer is now at the per-person limit.
-    const other = await admin.createEvent();
-    expect(other.id).toBeTruthy();
-    const again = await session.book(tt.id, 1);
-    expect(again.status).toBe(409);
+    await page.getByLabel("Quantity").selectOption("1");
+    await page.getByRole("button", { name: "Buy now" }).click();
+    await expect(page.getByTestId("purchase-status")).toContainText("Limit reached — you can buy at most 2");
+    await screenshot(page, "event-limit-reached");
+    await context.close();
+  });
+
+  test("a 503 is retried after Retry-After with the same Idempotency-Key", async ({ browser, admin }) => {
+    const event = await admin.createEvent();
+    const session = await ApiSession.register();
+    const context = await browser.newContext();
+    await session.signIn(context);
+    const page = await context.newPage();
+    await page.goto(`/events/${event.id}`);
+    const keys: string[] = [];
+    await page.route("**/api/bookings", async (route) => {
+      const request = route.request();
+      if (request.method() !== "POST") return route.continue();
+      keys.push(request.headers()["idempotency-key"] ?? "");
+      if (keys.length === 1) {
+        return route.fulfill({
+          status: 503,
+          headers: { "Retry-After": "1", "Content-Type": "application/problem+json" },
+          body: JSON.stringify({
+            type: "/problems/queue-unavailable",
+            title: "Queue unavailable",
+            status: 503,
+            detail: "The booking queue is unavailable; retry later.",
+          }),
+        });
+      }
+      return route.continue();
+    });
+    await page.getByRole("button", { name: "Buy now" }).click();
+    await expect(page.getByTestId("purchase-status")).toContainText("Busy — retrying in 1 s…");
+    await expect(page.getByRole("button", { name: "Booking…" })).toBeDisabled();
+    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "confirmed");
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(await session.settledBookings()).toHaveLength(1);
     await context.close();
   });
 });
