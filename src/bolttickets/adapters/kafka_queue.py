@@ -96,6 +96,7 @@ class KafkaBookingQueue:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._polling = threading.Event()
         self._poller: threading.Thread | None = None
+        self._reports: list[tuple[asyncio.Future[None], KafkaError | None]] = []
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -117,13 +118,13 @@ class KafkaBookingQueue:
         self._producer = None
         self._polling.clear()
         await asyncio.to_thread(poller.join)
-        undelivered = await asyncio.to_thread(producer.flush, self._flush_timeout)
+        undelivered = await asyncio.to_thread(self._flush, producer, self._flush_timeout)
         if undelivered:
             # Their senders get QueueUnavailable, as for any failed send: the holds stay
             # and the sweeper produces them again.
             log.error("kafka_flush_incomplete", topic=self.topic, undelivered=undelivered)
             producer.purge()
-            await asyncio.to_thread(producer.flush, 1.0)
+            await asyncio.to_thread(self._flush, producer, 1.0)
 
     async def send(self, request: BookingRequest) -> None:
         await self.send_raw(str(request.ticket_type_id).encode(), encode_request(request))
@@ -139,7 +140,7 @@ class KafkaBookingQueue:
                 self.topic,
                 value,
                 key,
-                on_delivery=functools.partial(self._delivered, loop, acked),
+                on_delivery=functools.partial(self._delivered, acked),
             )
         except BufferError as exc:
             raise QueueUnavailable("The Kafka producer's local queue is full.") from exc
@@ -150,24 +151,34 @@ class KafkaBookingQueue:
     def _serve_delivery_reports(self, producer: Producer) -> None:
         while self._polling.is_set():
             producer.poll(0.1)
+            self._hand_over_reports()
 
-    @staticmethod
+    def _flush(self, producer: Producer, timeout: float) -> int:
+        undelivered = producer.flush(timeout)
+        self._hand_over_reports()
+        return undelivered
+
     def _delivered(
-        loop: asyncio.AbstractEventLoop,
-        acked: asyncio.Future[None],
-        error: KafkaError | None,
-        _message: Message,
+        self, acked: asyncio.Future[None], error: KafkaError | None, _message: Message
     ) -> None:
-        loop.call_soon_threadsafe(_settle, acked, error)
+        # Runs inside poll/flush. Collected rather than handed over one by one: the event
+        # loop then wakes once per batch of acknowledgements, not once per message.
+        self._reports.append((acked, error))
+
+    def _hand_over_reports(self) -> None:
+        if self._reports and self._loop is not None:
+            reports, self._reports = self._reports, []
+            self._loop.call_soon_threadsafe(_settle, reports)
 
 
-def _settle(acked: asyncio.Future[None], error: KafkaError | None) -> None:
-    if acked.done():  # the sender was cancelled; its hold stays and the sweeper resends it
-        return
-    if error is None:
-        acked.set_result(None)
-    else:
-        acked.set_exception(QueueUnavailable(f"Kafka did not acknowledge the booking: {error}"))
+def _settle(reports: list[tuple[asyncio.Future[None], KafkaError | None]]) -> None:
+    for acked, error in reports:
+        if acked.done():  # the sender was cancelled; its hold stays and the sweeper resends it
+            continue
+        if error is None:
+            acked.set_result(None)
+        else:
+            acked.set_exception(QueueUnavailable(f"Kafka did not acknowledge the booking: {error}"))
 
 
 class KafkaBookingConsumer:
