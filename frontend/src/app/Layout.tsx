@@ -9,14 +9,12 @@ export function Layout({ children }: { children: ReactNode }) {
   const navigate = useNavigate();
   const location = useLocation();
   const mainRef = useRef<HTMLElement>(null);
-  const firstRender = useRef(true);
+  const shownPath = useRef(location.pathname);
 
-  // After client-side navigation, move focus to the new page's heading.
+  // After client-side navigation (not on the first load), move focus to the new page's heading.
   useEffect(() => {
-    if (firstRender.current) {
-      firstRender.current = false;
-      return;
-    }
+    if (shownPath.current === location.pathname) return;
+    shownPath.current = location.pathname;
     const id = requestAnimationFrame(() => {
       const heading = mainRef.current?.querySelector<HTMLElement>("h1");
       (heading ?? mainRef.current)?.focus();
