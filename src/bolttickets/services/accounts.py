@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from bolttickets.domain.errors import InvalidCredentials
+from bolttickets.domain.errors import EmailTaken, InvalidCredentials
 from bolttickets.domain.model import Role, User
 from bolttickets.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
 
@@ -55,8 +56,10 @@ class Accounts:
         return await self._ensure(email, password, Role.CUSTOMER)
 
     async def _ensure(self, email: str, password: str, role: Role) -> User:
+        # Replicas starting together race to create the same account: the loser reads it.
+        with contextlib.suppress(EmailTaken):
+            return await self.register(email, password, role)
         async with self._uow() as uow:
             existing = await uow.users.by_email(email.lower())
-        if existing is not None:
-            return existing
-        return await self.register(email, password, role)
+        assert existing is not None
+        return existing
