@@ -51,11 +51,14 @@ async def eventually(
 
 @dataclass
 class Server:
-    """One ``bolttickets serve`` process; start it again on the same database and port."""
+    """One ``bolttickets serve`` (or ``worker``) process; start it again on the same database
+    and port after a kill."""
 
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
+    role: str = "serve"
+    name: str = "server"
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -70,6 +73,10 @@ class Server:
     def sqlite_path(self) -> Path:
         return self.workdir / "bolt.db"
 
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"{self.name}.log"
+
     def environment(self, **overrides: str) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith("BOLT_")}
         base.update(
@@ -79,31 +86,52 @@ class Server:
             BOLT_ADMIN_EMAIL=ADMIN[0],
             BOLT_ADMIN_PASSWORD=ADMIN[1],
             BOLT_PASSWORD_HASHING="argon2id-cheapest",
-            BOLT_LOG_LEVEL="WARNING",
+            BOLT_LOG_LEVEL="INFO",
         )
         base.update(self.env)
         base.update(overrides)
         return base
 
+    def command(self) -> list[str]:
+        if self.role == "worker":
+            return [BOLTTICKETS, "worker"]
+        return [BOLTTICKETS, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+
     async def start(self, **overrides: str) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        log = (self.workdir / "server.log").open("ab")
-        self.process = subprocess.Popen(
-            [BOLTTICKETS, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self.process = subprocess.Popen(  # noqa: ASYNC220 - starting it does not block
+            self.command(),
             env=self.environment(**overrides),
-            stdout=log,
+            stdout=self.log_path.open("ab"),
             stderr=subprocess.STDOUT,
         )
+        if self.role == "worker":
+            await self._wait_for_log("worker_started", offset)
+        else:
+            await self._wait_until_ready()
+
+    async def _wait_until_ready(self) -> None:
         async with httpx.AsyncClient(base_url=self.url) as client:
 
             async def ready() -> int:
-                if self.process is not None and self.process.poll() is not None:
-                    raise AssertionError(f"server exited: {self.log_tail()}")
+                self._fail_if_exited()
                 with contextlib.suppress(httpx.TransportError):
                     return (await client.get("/health/ready")).status_code
                 return 0
 
-            await eventually(ready, lambda status: status == 200, timeout=60)
+            await eventually(ready, lambda status: status == 200, timeout=90)
+
+    async def _wait_for_log(self, text: str, offset: int) -> None:
+        async def seen() -> bool:
+            self._fail_if_exited()
+            return text in self.log_path.read_bytes()[offset:].decode(errors="replace")
+
+        await eventually(seen, bool, timeout=90)
+
+    def _fail_if_exited(self) -> None:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"{self.name} exited: {self.log_tail()}")
 
     def kill(self) -> None:
         assert self.process is not None
@@ -114,14 +142,15 @@ class Server:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(20)
+                self.process.wait(30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
 
     def log_tail(self, lines: int = 40) -> str:
-        path = self.workdir / "server.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Read the SQLite database directly: the source of truth, not the API."""
