@@ -1,6 +1,7 @@
 import createClient from "openapi-fetch";
 import type { paths } from "../api/schema";
 import { ApiError, NetworkError, toApiError } from "./problem";
+import { observeServerDate } from "./server-clock";
 
 function sameOrigin(): string {
   // Relative to the page: the API is served by the same origin under /api.
@@ -17,7 +18,9 @@ export const api = createClient<paths>({
   // Looked up on every call (not captured once) so test interceptors apply.
   fetch: async (request) => {
     try {
-      return await globalThis.fetch(request);
+      const response = await globalThis.fetch(request);
+      observeServerDate(response.headers.get("Date"));
+      return response;
     } catch (cause) {
       if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
       throw new NetworkError(cause);
