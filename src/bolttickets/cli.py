@@ -51,6 +51,9 @@ def serve(
         port=port,
         log_level="warning",
         timeout_graceful_shutdown=10,
+        # Longer than a load balancer's idle timeout (60 s is common): otherwise the server
+        # closes a pooled connection just as the client reuses it.
+        timeout_keep_alive=75,
         ws_ping_interval=20,
     )
 
