@@ -269,20 +269,30 @@ class Api:
                 headers=headers,
             )
 
-    async def booking(self, token: str, booking_id: str) -> dict[str, Any]:
+    async def booking(
+        self, token: str, booking_id: str, *, missing_ok: bool = False
+    ) -> dict[str, Any]:
         response = await self.http.get(f"/api/bookings/{booking_id}", headers=self.auth(token))
+        if missing_ok and response.status_code == 404:
+            return {"id": booking_id, "status": "pending"}
         assert response.status_code == 200, response.text
         found: dict[str, Any] = response.json()
         return found
 
     async def final_statuses(
-        self, bookings: Iterable[tuple[str, str]], timeout: float = 60
+        self, bookings: Iterable[tuple[str, str]], timeout: float = 60, *, holds_lost: bool = False
     ) -> dict[str, str]:
-        """Wait until every (token, booking id) is no longer pending."""
+        """Wait until every (token, booking id) is no longer pending.
+
+        Only after the stock store lost its holds may an accepted booking be briefly unknown
+        (404) until the worker applies it.
+        """
         wanted = list(bookings)
 
         async def statuses() -> dict[str, str]:
-            found = await asyncio.gather(*(self.booking(t, b) for t, b in wanted))
+            found = await asyncio.gather(
+                *(self.booking(t, b, missing_ok=holds_lost) for t, b in wanted)
+            )
             return {b["id"]: b["status"] for b in found}
 
         return await eventually(statuses, lambda s: "pending" not in s.values(), timeout=timeout)

@@ -1,0 +1,66 @@
+"""Undecodable bytes inside a batch of valid requests: dead-lettered, the rest confirmed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from confluent_kafka import Consumer, Producer
+
+from tests.stack.conftest import Stack
+from tests.support import Api
+
+APIS = 1
+WORKERS = 1
+STACK_ENV = {"BOLT_WORKER_LINGER_MS": "1000"}
+
+GARBAGE = [b"\xff\xfe not json", b'{"booking_id": "nope"}', b""]
+
+
+def produce_raw(stack: Stack, key: bytes) -> None:
+    producer = Producer(
+        {"bootstrap.servers": stack.kafka_bootstrap, "acks": "all", "partitioner": "murmur2_random"}
+    )
+    for value in GARBAGE:
+        producer.produce(stack.topic, key=key, value=value)
+    assert producer.flush(30) == 0
+
+
+def dead_letters(stack: Stack, count: int) -> list[bytes]:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": stack.kafka_bootstrap,
+            "group.id": f"dlq-reader-{uuid.uuid4().hex[:6]}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([f"{stack.topic}.dlq"])
+    found: list[bytes] = []
+    try:
+        for _ in range(120):
+            message = consumer.poll(0.5)
+            if message is not None and message.error() is None:
+                found.append(message.value() or b"")
+            if len(found) >= count:
+                break
+    finally:
+        consumer.close()
+    return found
+
+
+async def test_undecodable_records_go_to_the_dead_letter_topic(stack: Stack, api: Api) -> None:
+    event = await api.create_event([50])
+    tt = event["ticket_types"][0]["id"]
+    tokens = await api.buyers(20)
+    before = await asyncio.gather(*(api.book(t, tt) for t in tokens[:10]))
+    await asyncio.to_thread(produce_raw, stack, tt.encode())
+    after = await asyncio.gather(*(api.book(t, tt) for t in tokens[10:]))
+    accepted = [(tokens[i], r.json()["booking_id"]) for i, r in enumerate([*before, *after])]
+
+    statuses = await api.final_statuses(accepted)
+    assert set(statuses.values()) == {"confirmed"}
+    assert sorted(await asyncio.to_thread(dead_letters, stack, len(GARBAGE))) == sorted(GARBAGE)
+    # The worker went on: a later booking is confirmed too.
+    later = (await api.book(tokens[0], tt)).json()["booking_id"]
+    assert (await api.final_statuses([(tokens[0], later)]))[later] == "confirmed"
+    assert await stack.counts(tt) == {"confirmed": 21}
