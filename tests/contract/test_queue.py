@@ -352,6 +352,21 @@ async def test_sending_after_stop_is_refused(kafka_harness: KafkaHarness) -> Non
         await kafka_harness.producer.send(booking(uuid.uuid4()))
 
 
+async def test_a_commit_the_group_refuses_is_not_raised(kafka_harness: KafkaHarness) -> None:
+    requests = [booking(uuid.uuid4()) for _ in range(10)]
+    group, member, polled = await first_member_polls(kafka_harness, requests)
+    # Not (or no longer) a member: the broker refuses the commit, as it does for a worker
+    # whose partitions moved while it was busy with its batch.
+    outsider = await kafka_harness.consumer(group)
+
+    await outsider.commit(polled)
+
+    await kafka_harness.close(outsider)
+    await kafka_harness.close(member)
+    again = await receive(await kafka_harness.consumer(group), len(requests))
+    assert sorted(positions(again)) == sorted(positions(polled))
+
+
 async def test_group_members_share_the_partitions_and_take_over(
     kafka_harness: KafkaHarness,
 ) -> None:

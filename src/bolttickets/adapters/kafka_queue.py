@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
@@ -29,6 +29,7 @@ from bolttickets.services.messages import encode_request
 from bolttickets.services.ports import QueueRecord
 
 log = structlog.get_logger("bolttickets.kafka")
+T = TypeVar("T")
 
 StoredOffsets = Callable[[], Coroutine[Any, Any, dict[int, int]]]
 """partition -> next offset to consume, as the database's consumer_offsets table holds it."""
@@ -234,11 +235,8 @@ class KafkaBookingConsumer:
     async def poll(self, max_records: int, timeout: float) -> list[QueueRecord]:
         """Whatever is there, as soon as anything is (up to ``max_records``); waits up to
         ``timeout`` only when nothing is."""
-        self._loop = asyncio.get_running_loop()
         if self._unclaimed is None:
-            self._unclaimed = self._loop.run_in_executor(
-                self._thread, self._consume, max_records, timeout
-            )
+            self._unclaimed = self._on_consumer_thread(self._consume, max_records, timeout)
         # Shielded: when this poll is cancelled the consume goes on and the next poll returns
         # its records. Dropping them would let a later commit pass records nobody applied.
         try:
@@ -248,6 +246,12 @@ class KafkaBookingConsumer:
             raise
         self._unclaimed = None
         return records
+
+    def _on_consumer_thread(self, call: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        # Any consumer call may run rebalance callbacks, and those read the stored offsets
+        # through the event loop of whoever made the call.
+        self._loop = asyncio.get_running_loop()
+        return self._loop.run_in_executor(self._thread, call, *args)
 
     def _consume(self, max_records: int, timeout: float) -> list[QueueRecord]:
         # consume(n, timeout) waits for n messages or the whole timeout; asking for one
@@ -282,7 +286,7 @@ class KafkaBookingConsumer:
         )
 
     def _fetch_stored_offsets(self) -> dict[int, int]:
-        assert self._loop is not None, "assignments happen only inside poll"
+        assert self._loop is not None, "callbacks run only inside _on_consumer_thread calls"
         fetch = asyncio.run_coroutine_threadsafe(self._stored_offsets(), self._loop)
         try:
             return fetch.result(self._stored_offsets_timeout)
@@ -302,7 +306,7 @@ class KafkaBookingConsumer:
                 next_offsets.get(record.partition, 0), record.offset + 1
             )
         offsets = [TopicPartition(self.topic, p, o) for p, o in next_offsets.items()]
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._commit, offsets)
+        await self._on_consumer_thread(self._commit, offsets)
 
     def _commit(self, offsets: list[TopicPartition]) -> None:
         # A commit refused because the partitions moved in a rebalance (or because the
@@ -340,7 +344,7 @@ class KafkaBookingConsumer:
         if self._closed:
             return
         self._closed = True
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._consumer.close)
+        await self._on_consumer_thread(self._consumer.close)
         self._thread.shutdown()
         if self._dead_letters is not None:
             await self._dead_letters.stop()
