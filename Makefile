@@ -48,6 +48,10 @@ services-up:
 services-down:
 	scripts/services down
 
+## make stack: everything for real on this machine — the services, two APIs, two workers
+stack: $(STAMP) frontend/dist/index.html
+	scripts/stack
+
 $(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	touch $@
