@@ -114,7 +114,9 @@ async def start_full(settings: Settings, *, worker: bool, clock: Clock | None = 
         stock = RedisStockStore(redis)
         await stock.start()
         await asyncio.to_thread(ensure_topics, bootstrap, topic, settings.kafka_partitions)
-        queue = KafkaBookingQueue(bootstrap, topic)
+        queue = KafkaBookingQueue(
+            bootstrap, topic, delivery_timeout_ms=settings.kafka_delivery_timeout_ms
+        )
         await queue.start()
         closers.append(queue.stop)
     except BaseException:
@@ -138,7 +140,11 @@ async def start_full(settings: Settings, *, worker: bool, clock: Clock | None = 
                 return await uow.offsets.load(settings.consumer_group, topic)
 
         consumer = KafkaBookingConsumer(
-            bootstrap, topic, stored_offsets=stored_offsets, group=settings.consumer_group
+            bootstrap,
+            topic,
+            stored_offsets=stored_offsets,
+            group=settings.consumer_group,
+            delivery_timeout_ms=settings.kafka_delivery_timeout_ms,
         )
         # Closed before the producer: leaving the group promptly hands the partitions over.
         container._closers.append(consumer.close)

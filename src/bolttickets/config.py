@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     kafka_topic: str = "ticket-bookings"
     kafka_partitions: int = Field(default=6, ge=1)
     consumer_group: str = "booking-workers"
+    kafka_delivery_timeout_ms: int = Field(default=5000, ge=100)
+    """How long a booking waits for Kafka's acknowledgement before the API answers 503."""
 
     admin_email: str | None = None
     admin_password: SecretStr | None = None

@@ -52,3 +52,19 @@ async def test_flash_sale_across_processes(stack: Stack, api: Api) -> None:
     assert watcher.of_type("inventory")[-1]["remaining"] == 0
     await watcher.close()
     await api_b.close()
+
+
+async def test_a_lost_backplane_connection_resends_snapshots(stack: Stack, api: Api) -> None:
+    event = await api.create_event([10])
+    watcher = await Socket.open(stack.apis[0])
+    await watcher.send(type="subscribe", event_id=event["id"])
+    await watcher.wait_for(lambda f: f["type"] == "snapshot")
+    async with stack.redis() as redis:
+        await redis.client_kill_filter(_type="pubsub")
+    await watcher.wait_for(lambda _: len(watcher.of_type("snapshot")) >= 2)
+    # And the backplane works again: a sale through API B reaches the watcher on API A.
+    token = await api.new_buyer()
+    tt = event["ticket_types"][0]["id"]
+    assert (await Api(stack.apis[1]).book(token, tt, 3)).status_code == 202
+    await watcher.wait_for(lambda f: f["type"] == "inventory" and f["remaining"] == 7)
+    await watcher.close()

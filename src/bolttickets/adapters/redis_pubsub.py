@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -32,6 +32,7 @@ class RedisSubscription:
         *,
         ping_every: float = 15.0,
         backoff: tuple[float, float] = (0.05, 5.0),
+        on_gap: Callable[[], None] | None = None,
     ) -> None:
         """``ping_every``: seconds of silence before a PING, and again before the connection
         is taken for dead (a half-open TCP connection never reports an error by itself).
@@ -40,6 +41,7 @@ class RedisSubscription:
         self._channel = channel
         self._ping_every = ping_every
         self._backoff = backoff
+        self._on_gap = on_gap or (lambda: None)
         self._messages: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._pinged = False
         self._reader: asyncio.Task[None] | None = None
@@ -85,6 +87,7 @@ class RedisSubscription:
                     )
                     await _close(pubsub)
                     pubsub = await self._resubscribe()
+                    self._on_gap()
                     continue
                 if reply is None:
                     continue
@@ -93,6 +96,7 @@ class RedisSubscription:
                 elif reply["type"] == "subscribe":
                     # redis-py reconnected on its own and replayed the SUBSCRIBE.
                     log.warning("redis.pubsub_resubscribed", channel=self._channel)
+                    self._on_gap()
         finally:
             await _close(pubsub)  # closing twice is harmless
 
@@ -139,7 +143,9 @@ class RedisPubSub:
     async def publish(self, channel: str, message: bytes) -> None:
         await self._client.publish(channel, message)
 
-    async def subscribe(self, channel: str) -> RedisSubscription:
-        subscription = RedisSubscription(self._client, channel)
+    async def subscribe(
+        self, channel: str, on_gap: Callable[[], None] | None = None
+    ) -> RedisSubscription:
+        subscription = RedisSubscription(self._client, channel, on_gap=on_gap)
         await subscription.open()
         return subscription

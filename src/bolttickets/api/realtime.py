@@ -74,22 +74,38 @@ class RealtimeHub:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        subscription = await self._pubsub.subscribe(UPDATES_CHANNEL)
+        subscription = await self._pubsub.subscribe(UPDATES_CHANNEL, on_gap=self._resync_soon)
         self._tasks = [
             asyncio.create_task(self._listen(subscription), name="realtime-listen"),
             asyncio.create_task(self._flush_every_window(), name="realtime-flush"),
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = list(self._tasks)  # a finishing resync removes itself from the list
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
     @property
     def connections(self) -> int:
         return len({c for clients in self._by_event.values() for c in clients})
+
+    def _resync_soon(self) -> None:
+        task = asyncio.create_task(self._resync(), name="realtime-resync")
+        self._tasks.append(task)
+        task.add_done_callback(self._tasks.remove)
+
+    async def _resync(self) -> None:
+        """Updates may have been missed: every subscriber gets a fresh snapshot, the truth."""
+        for event_id, clients in list(self._by_event.items()):
+            try:
+                frame = await self._snapshot(event_id)
+            except DomainError:
+                continue
+            for client in list(clients):
+                client.send(frame)
 
     async def _listen(self, subscription: Subscription) -> None:
         try:
@@ -226,20 +242,21 @@ class RealtimeHub:
         # the client drops inventory older than the snapshot by its version.
         client.events.add(event_id)
         self._by_event[event_id].add(client)
+        client.send(await self._snapshot(event_id))
+
+    async def _snapshot(self, event_id: UUID) -> str:
         view = await self._catalog.get_event(event_id)
         remaining = await self._catalog.remaining(view.event.ticket_types)
-        client.send(
-            _frame(
-                {
-                    "type": "snapshot",
-                    "event_id": str(event_id),
-                    "ticket_types": [
-                        {"id": str(tt_id), "remaining": max(0, value), "version": version}
-                        for tt_id, (value, version) in remaining.items()
-                    ],
-                    "version": max((v for _, v in remaining.values()), default=0),
-                }
-            )
+        return _frame(
+            {
+                "type": "snapshot",
+                "event_id": str(event_id),
+                "ticket_types": [
+                    {"id": str(tt_id), "remaining": max(0, value), "version": version}
+                    for tt_id, (value, version) in remaining.items()
+                ],
+                "version": max((v for _, v in remaining.values()), default=0),
+            }
         )
 
     async def _watch(self, client: _Client, booking_id: UUID) -> None:

@@ -7,7 +7,7 @@ contract suite in ``tests/contract`` holds each adapter to the same behaviour.
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -273,8 +273,14 @@ class Subscription(Protocol):
 class PubSub(Protocol):
     async def publish(self, channel: str, message: bytes) -> None: ...
 
-    async def subscribe(self, channel: str) -> Subscription:
-        """Every message published on ``channel`` by any process once this returns."""
+    async def subscribe(
+        self, channel: str, on_gap: Callable[[], None] | None = None
+    ) -> Subscription:
+        """Every message published on ``channel`` by any process once this returns.
+
+        Delivery is at most once: when messages may have been missed (a lost connection),
+        ``on_gap`` is called once the subscription is back, so the reader can resync.
+        """
 
 
 class PasswordHasher(Protocol):

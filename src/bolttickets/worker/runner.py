@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -118,7 +119,8 @@ class BookingWorker:
                 log.warning(
                     "dead_letter", partition=record.partition, offset=record.offset, error=str(exc)
                 )
-                await self._consumer.dead_letter(record)
+                # Until the dead-letter topic has it, the batch cannot be committed past it.
+                await self._retrying(functools.partial(self._consumer.dead_letter, record))
                 metrics.DEAD_LETTERS.inc()
         return requests
 
