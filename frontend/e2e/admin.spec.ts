@@ -1,4 +1,4 @@
-import { ADMIN, ApiSession, expect, expectRemaining, screenshot, test } from "./support";
+import { ADMIN, ApiSession, expect, expectRemaining, findEventCard, screenshot, test } from "./support";
 
 test.describe("organiser", () => {
   test("an admin creates an event in the UI; buyers see it; the sales view counts live", async ({ browser }) => {
@@ -35,7 +35,7 @@ test.describe("organiser", () => {
     const buyerContext = await browser.newContext();
     const buyerPage = await buyerContext.newPage();
     await buyerPage.goto("/");
-    await buyerPage.getByRole("link", { name }).click();
+    await (await findEventCard(buyerPage, name)).getByRole("link", { name }).click();
     await expect(buyerPage.getByRole("heading", { level: 1, name })).toBeVisible();
     await expect(buyerPage.getByText("€19.50", { exact: true })).toBeVisible();
     await expect(buyerPage.getByText("€99.00", { exact: true })).toBeVisible();

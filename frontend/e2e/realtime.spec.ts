@@ -1,4 +1,4 @@
-import { ApiSession, blockPolling, expect, expectRemaining, remaining, screenshot, test } from "./support";
+import { ApiSession, blockPolling, expect, expectRemaining, findEventCard, remaining, screenshot, test } from "./support";
 
 test.describe("realtime", () => {
   test("going offline shows stale numbers, and coming back recovers from the snapshot", async ({ browser, admin }) => {
@@ -42,8 +42,7 @@ test.describe("realtime", () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto("/");
-    const card = page.getByTestId("event-card").filter({ hasText: event.name });
-    await expect(card).toBeVisible();
+    const card = await findEventCard(page, event.name);
     await expect(card.getByTestId("live-badge")).toBeVisible();
     const blocked = await blockPolling(page);
     const buyer = await ApiSession.register();

@@ -141,6 +141,20 @@ export async function expectRemaining(page: Page, ticketTypeId: string, value: n
   await expect(count).toContainText(value === 0 ? "Sold out" : `${value} left`);
 }
 
+/** The card of an event on the list, paging with "More events" as a buyer would. */
+export async function findEventCard(page: Page, name: string) {
+  const card = page.getByTestId("event-card").filter({ hasText: name });
+  const more = page.getByRole("button", { name: "More events" });
+  await expect(page.getByTestId("event-card").first()).toBeVisible();
+  for (let pageNo = 0; pageNo < 50 && (await card.count()) === 0; pageNo += 1) {
+    if ((await more.count()) === 0) break;
+    await more.click();
+    await expect(page.getByRole("button", { name: "Loading…" })).toHaveCount(0);
+  }
+  await expect(card).toBeVisible();
+  return card;
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(screenshotsDir, `${name}.png`), fullPage: true });
 }

@@ -292,9 +292,22 @@ describe("RealtimeClient: reconnecting", () => {
     network.dispatchEvent(new Event("offline"));
     expect(client.isLive(EVENT)).toBe(false);
     expect(client.getState().status).toBe("reconnecting");
+    // Offline attempts fail and the backoff grows…
+    vi.advanceTimersByTime(750);
+    FakeWebSocket.latest().drop();
+    vi.advanceTimersByTime(1500);
+    FakeWebSocket.latest().drop();
+    expect(client.getState().attempt).toBe(3);
     const before = FakeWebSocket.instances.length;
     network.dispatchEvent(new Event("online"));
     expect(FakeWebSocket.instances.length).toBe(before + 1);
+    // …and starts over when the network is back: a failed first try is retried quickly.
+    expect(client.getState().attempt).toBe(0);
+    FakeWebSocket.latest().drop();
+    vi.advanceTimersByTime(749);
+    expect(FakeWebSocket.instances.length).toBe(before + 1);
+    vi.advanceTimersByTime(1); // the first step of the backoff again (random() = 0.5)
+    expect(FakeWebSocket.instances.length).toBe(before + 2);
     FakeWebSocket.latest().open();
     expect(FakeWebSocket.latest().messages).toEqual([{ type: "subscribe", event_id: EVENT }]);
   });

@@ -304,11 +304,13 @@ export class RealtimeClient {
   private handleOnline = (): void => {
     if (this.disposed || !this.started) return;
     if (this.state.status === "reconnecting") {
-      // Try again at once instead of waiting out the backoff.
+      // Try again at once instead of waiting out the backoff, and start the backoff
+      // over: the failures so far were the network being away.
       if (this.retryTimer !== null) clearTimeout(this.retryTimer);
       this.retryTimer = null;
       this.abandonSocket(1000, "network back");
       this.clearConnectTimer();
+      this.setState({ attempt: 0 });
       this.connect();
     }
   };
