@@ -3,7 +3,7 @@ from __future__ import annotations
 from tests.support import Api, Server
 
 # Bookings stay pending for a moment, so cancelling one can be tried while it is.
-SERVER_ENV = {"BOLT_WORKER_LINGER_MS": "1500"}
+SERVER_ENV = {"BOLT_WORKER_LINGER_MS": "5000"}
 
 
 async def test_cancelling_twice_releases_the_tickets_once(server: Server, api: Api) -> None:

@@ -6,9 +6,9 @@ import asyncio
 
 from tests.support import Api, Server, booking_status_counts
 
-# The worker waits up to 3 s to fill a batch, so accepted bookings stay pending long
+# The worker waits up to 10 s to fill a batch, so accepted bookings stay pending long
 # enough to kill the process under them.
-SERVER_ENV = {"BOLT_WORKER_LINGER_MS": "3000", "BOLT_WORKER_BATCH_SIZE": "5000"}
+SERVER_ENV = {"BOLT_WORKER_LINGER_MS": "10000", "BOLT_WORKER_BATCH_SIZE": "5000"}
 CAPACITY = 50
 
 

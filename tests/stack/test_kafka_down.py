@@ -12,7 +12,6 @@ from tests.support import Api, eventually
 
 APIS = 2
 WORKERS = 1
-STACK_ENV = {"BOLT_WORKER_LINGER_MS": "3000"}
 
 
 def services(*args: str) -> None:
@@ -20,6 +19,8 @@ def services(*args: str) -> None:
 
 
 async def test_broker_down_answers_503_and_retries_book_once(stack: Stack, api: Api) -> None:
+    [worker] = stack.workers
+    worker.pause()
     sale, _ = await start_sale(api, capacity=200, buyers=60, key_prefix="first")
     unconfirmed = await sale.unconfirmed(stack)
     await asyncio.to_thread(services, "stop", "kafka")
@@ -34,6 +35,7 @@ async def test_broker_down_answers_503_and_retries_book_once(stack: Stack, api: 
         assert {r.json()["type"] for r in refused} == {"/problems/queue-unavailable"}
     finally:
         await asyncio.to_thread(services, "start", "kafka")
+        worker.resume()
 
     retried = await asyncio.gather(
         *(api.book(t, sale.ticket_type_id, 1, f"late-{i}") for i, t in enumerate(late))
@@ -46,6 +48,8 @@ async def test_broker_down_answers_503_and_retries_book_once(stack: Stack, api: 
 
 async def test_an_api_killed_while_its_sends_fail_loses_no_hold(stack: Stack, api: Api) -> None:
     victim, survivor = stack.apis
+    [worker] = stack.workers
+    worker.pause()
     doomed = Api(victim)
     sale, _ = await start_sale(doomed, capacity=200, buyers=40, key_prefix="before")
     unconfirmed = await sale.unconfirmed(stack)
@@ -61,6 +65,7 @@ async def test_an_api_killed_while_its_sends_fail_loses_no_hold(stack: Stack, ap
     finally:
         await doomed.close()
         await asyncio.to_thread(services, "start", "kafka")
+        worker.resume()
 
     # Nobody retries yet: the worker's sweeper sends the orphaned holds by itself.
     async def confirmed() -> int:

@@ -11,7 +11,6 @@ from tests.support import Api
 
 APIS = 2
 WORKERS = 1
-STACK_ENV = {"BOLT_WORKER_LINGER_MS": "2000"}
 
 
 async def buy_more(api: Api, sale: Sale, tokens: list[str], prefix: str) -> None:
@@ -34,6 +33,8 @@ async def per_user_maximum(stack: Stack, sale: Sale) -> int:
 
 
 async def test_flushall_mid_sale(stack: Stack, api: Api) -> None:
+    [worker] = stack.workers
+    worker.pause()
     sale, tokens = await start_sale(api, capacity=80, buyers=60, per_user_limit=2)
     unconfirmed = await sale.unconfirmed(stack)
     async with stack.redis() as redis:
@@ -43,11 +44,14 @@ async def test_flushall_mid_sale(stack: Stack, api: Api) -> None:
     await buy_more(other, sale, tokens, "second")
     await buy_more(other, sale, tokens, "third")
     await other.close()
+    worker.resume()
     await assert_invariants(stack, api, sale, sold_out=True, holds_lost=True)
     assert await per_user_maximum(stack, sale) <= 2
 
 
 async def test_stock_set_too_high_by_hand(stack: Stack, api: Api) -> None:
+    [worker] = stack.workers
+    worker.pause()
     sale, tokens = await start_sale(api, capacity=50, buyers=40, per_user_limit=2)
     unconfirmed = await sale.unconfirmed(stack)
     async with stack.redis() as redis:
@@ -55,5 +59,6 @@ async def test_stock_set_too_high_by_hand(stack: Stack, api: Api) -> None:
     assert unconfirmed >= 20, unconfirmed
     await buy_more(api, sale, tokens, "more")
     await buy_more(api, sale, tokens, "again")
+    worker.resume()
     await assert_invariants(stack, api, sale, sold_out=True)
     assert await per_user_maximum(stack, sale) <= 2

@@ -32,6 +32,8 @@ from bolttickets.services.sweeper import resend_stale_holds
 log = structlog.get_logger("bolttickets.worker")
 T = TypeVar("T")
 
+_STOP_CHECK_SECONDS = 0.2
+
 
 class BookingWorker:
     def __init__(
@@ -106,8 +108,13 @@ class BookingWorker:
         if not records or self._linger <= 0:
             return records
         deadline = time.monotonic() + self._linger
-        while len(records) < self._batch_size and (left := deadline - time.monotonic()) > 0:
-            records += await self._consumer.poll(self._batch_size - len(records), left)
+        while (
+            len(records) < self._batch_size
+            and not self._stopping.is_set()  # a stop applies what is in hand at once
+            and (left := deadline - time.monotonic()) > 0
+        ):
+            wait = min(left, _STOP_CHECK_SECONDS)
+            records += await self._consumer.poll(self._batch_size - len(records), wait)
         return records
 
     async def _decode(self, records: Sequence[QueueRecord]) -> list[BookingRequest]:
