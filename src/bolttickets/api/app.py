@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, WebSocket
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import RedirectResponse, Response
 
 from bolttickets import __version__
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    _document_problems_as_problem_json(app)
     app.add_exception_handler(Unauthorized, _unauthorized)
     for router in (auth.router, events.router, bookings.router, health.router):
         app.include_router(router)
@@ -85,7 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     static_dir = settings.static_dir or Path("frontend/dist")
     if (static_dir / "index.html").is_file():
-        app.mount("/", SinglePageApp(directory=static_dir, html=True), name="web")
+        # Compressed here rather than app-wide, so API answers pay nothing for it.
+        web = GZipMiddleware(SinglePageApp(directory=static_dir, html=True), minimum_size=1024)
+        app.mount("/", web, name="web")
     else:
 
         @app.get("/", include_in_schema=False)
@@ -93,6 +98,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return RedirectResponse("/docs")
 
     return app
+
+
+def _document_problems_as_problem_json(app: FastAPI) -> None:
+    """Error answers are documented with the media type they are sent with (RFC 9457)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            for path in document.get("paths", {}).values():
+                for operation in path.values():
+                    for status, response in operation.get("responses", {}).items():
+                        content = response.get("content", {})
+                        if status[0] in "45" and "application/json" in content:
+                            content[problems.MEDIA_TYPE] = content.pop("application/json")
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _unauthorized(_: Request, exc: Exception) -> Response:

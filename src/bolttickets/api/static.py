@@ -7,12 +7,20 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+# Vite names every built asset by its content hash, so an asset never changes under its name.
+_IMMUTABLE = "public, max-age=31536000, immutable"
+_REVALIDATE = "no-cache"
+
 
 class SinglePageApp(StaticFiles):
     async def get_response(self, path: str, scope: Scope) -> Response:
         try:
-            return await super().get_response(path, scope)
+            response = await super().get_response(path, scope)
         except HTTPException as exc:
             if exc.status_code != 404 or path.startswith(("api/", "health/")):
                 raise
-            return await super().get_response("index.html", scope)
+            response = await super().get_response("index.html", scope)
+        response.headers["Cache-Control"] = (
+            _IMMUTABLE if path.startswith("assets/") else _REVALIDATE
+        )
+        return response
