@@ -30,10 +30,17 @@ IdempotencyKey = Annotated[
     status_code=status.HTTP_202_ACCEPTED,
     operation_id="createBooking",
     responses={
+        202: {
+            "headers": {"Location": {"description": "The booking", "schema": {"type": "string"}}}
+        },
         401: {"model": Problem},
         409: {"model": Problem, "description": "sold-out, per-user-limit or sale-not-open"},
         422: {"model": Problem},
-        503: {"model": Problem, "description": "The queue is unavailable; retry later"},
+        503: {
+            "model": Problem,
+            "description": "The queue is unavailable; retry with the same Idempotency-Key",
+            "headers": {"Retry-After": {"description": "Seconds", "schema": {"type": "integer"}}},
+        },
     },
 )
 async def create_booking(
