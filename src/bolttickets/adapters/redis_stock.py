@@ -33,6 +33,7 @@ import structlog
 from redis.commands.core import AsyncScript
 from redis.exceptions import ResponseError
 
+from bolttickets.adapters.redis_autopipeline import AutoPipeline
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.messages import decode_request, encode_request
 from bolttickets.services.ports import Admission, HoldSnapshot, Inventory, Settlement, StockLoad
@@ -98,10 +99,15 @@ class _Keys(NamedTuple):
         return cls(*(f"{prefix}:{part}" for part in cls._fields))
 
 
+_KEY_LIFETIME_US = KEY_LIFETIME // timedelta(microseconds=1)
+_HOLD_INDEX_LIFETIME_S = HOLD_INDEX_LIFETIME // timedelta(seconds=1)
+
+
 class RedisStockStore:
     def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
         """``namespace`` prefixes every key, so several stores can share one database."""
         self._redis = client
+        self._hot = AutoPipeline(client)
         self._ns = namespace
         self._ticket_types = f"{namespace}:ticket-types"
         self._scripts: dict[str, AsyncScript] = {}
@@ -133,22 +139,27 @@ class RedisStockStore:
         return f"{self._ns}:hold:{booking_id}"
 
     async def reserve(self, request: BookingRequest) -> Admission:
-        outcome: bytes = await self._scripts["reserve"](
-            keys=self._keys(request.ticket_type_id),
-            args=[
+        script = self._scripts["reserve"]
+        outcome: bytes = await self._hot.evalsha(
+            script.sha,
+            script.script,
+            list(self._keys(request.ticket_type_id)),
+            [
                 str(request.booking_id),
                 str(request.user_id),
                 request.quantity,
                 request.fingerprint if request.idempotency_key is not None else "",
                 _hold(request),
-                KEY_LIFETIME // timedelta(microseconds=1),
+                _KEY_LIFETIME_US,
             ],
         )
         if outcome in _INDEXED:
-            await self._redis.set(
+            await self._hot.execute(
+                "SET",
                 self._index(request.booking_id),
                 str(request.ticket_type_id),
-                ex=HOLD_INDEX_LIFETIME,
+                "EX",
+                _HOLD_INDEX_LIFETIME_S,
             )
         return _ADMISSIONS[outcome]
 
