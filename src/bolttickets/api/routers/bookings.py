@@ -1,34 +1,102 @@
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import StringConstraints, TypeAdapter, ValidationError
 
-from bolttickets.api.deps import BookingsDep
+from bolttickets.api.deps import BookingsDep, container
 from bolttickets.api.schemas import BookingAccepted, BookingIn, BookingOut, BookingPage, Problem
-from bolttickets.api.security import CurrentActor
+from bolttickets.api.security import CurrentActor, authenticate
 from bolttickets.observability import metrics
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 
+_KEY_RULES = StringConstraints(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
+_key_adapter: TypeAdapter[str] = TypeAdapter(Annotated[str, _KEY_RULES])
+
 IdempotencyKey = Annotated[
     str | None,
+    _KEY_RULES,
     Header(
         alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
         description="One key per purchase intent; a retry with the same key and body returns "
         "the same booking, the same key with another body is a 422.",
     ),
 ]
 
+_ACCEPTED = metrics.BOOKING_REQUESTS.labels("accepted")
 
-@router.post(
+
+async def create_booking(
+    body: BookingIn,
+    actor: CurrentActor,
+    bookings: BookingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> BookingAccepted:
+    """Admit a booking; it is pending until the worker confirms or rejects it."""
+    try:
+        placed = await bookings.place(actor, body.ticket_type_id, body.quantity, idempotency_key)
+    except Exception as exc:
+        metrics.BOOKING_REQUESTS.labels(type(exc).__name__).inc()
+        raise
+    _ACCEPTED.inc()
+    response.headers["Location"] = f"/api/bookings/{placed.booking_id}"
+    return BookingAccepted(booking_id=placed.booking_id, status=placed.status.value)
+
+
+class LeanBookingRoute(APIRoute):
+    """The hot path: ``create_booking`` served without FastAPI's generic request handling.
+
+    FastAPI still builds the OpenAPI document from the declaration; this handler reads the
+    same three inputs with the same validators and raises the same exceptions, so clients
+    see the same answers, at a fraction of the per-request cost (resolving dependencies and
+    re-validating the response model dominated a profile of the booking route).
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        async def handle(request: Request) -> Response:
+            actor = authenticate(request)
+            raw = await request.body()
+            try:
+                body = BookingIn.model_validate_json(raw)
+            except ValidationError as exc:
+                raise _invalid(("body",), exc, raw) from None
+            key = request.headers.get("idempotency-key")
+            if key is not None:
+                try:
+                    key = _key_adapter.validate_python(key)
+                except ValidationError as exc:
+                    raise _invalid(("header", "Idempotency-Key"), exc, raw) from None
+            response = Response(status_code=status.HTTP_202_ACCEPTED)
+            accepted = await create_booking(body, actor, container(request).bookings, response, key)
+            response.body = accepted.__pydantic_serializer__.to_json(accepted)
+            response.headers["Content-Type"] = "application/json"
+            response.headers["Content-Length"] = str(len(response.body))
+            return response
+
+        return handle
+
+
+def _invalid(where: tuple[str, ...], exc: ValidationError, raw: bytes) -> RequestValidationError:
+    """The error FastAPI would raise for the same input, so the answer is the same too."""
+    return RequestValidationError(
+        [{**e, "loc": (*where, *e["loc"])} for e in exc.errors()], body=raw
+    )
+
+
+router.add_api_route(
     "",
+    create_booking,
+    methods=["POST"],
     status_code=status.HTTP_202_ACCEPTED,
     operation_id="createBooking",
+    route_class_override=LeanBookingRoute,
     responses={
         202: {
             "headers": {"Location": {"description": "The booking", "schema": {"type": "string"}}}
@@ -43,21 +111,6 @@ IdempotencyKey = Annotated[
         },
     },
 )
-async def create_booking(
-    body: BookingIn,
-    actor: CurrentActor,
-    bookings: BookingsDep,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-) -> BookingAccepted:
-    try:
-        placed = await bookings.place(actor, body.ticket_type_id, body.quantity, idempotency_key)
-    except Exception as exc:
-        metrics.BOOKING_REQUESTS.labels(type(exc).__name__).inc()
-        raise
-    metrics.BOOKING_REQUESTS.labels("accepted").inc()
-    response.headers["Location"] = f"/api/bookings/{placed.booking_id}"
-    return BookingAccepted(booking_id=placed.booking_id, status=placed.status.value)
 
 
 @router.get("", operation_id="listBookings", responses={401: {"model": Problem}})
