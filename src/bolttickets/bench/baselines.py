@@ -1,0 +1,161 @@
+"""The ceilings the sale is compared with: raw Redis script calls and raw PostgreSQL COPY.
+
+Each one measures the same work as the hot path with nothing of BoltTickets around it, on
+scratch data it removes afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from bolttickets.adapters.redis_stock import KEY_LIFETIME, RedisStockStore, connect_redis
+from bolttickets.adapters.sqlalchemy.tables import bookings
+from bolttickets.bench.database import pg_connect
+from bolttickets.domain.requests import BookingRequest, fingerprint
+from bolttickets.services.messages import encode_request
+from bolttickets.services.ports import StockLoad
+
+# Big enough that the scratch ticket type never sells out, so every call is a reservation.
+SCRATCH_STOCK = 10**12
+
+
+def redis_benchmark_missing() -> str | None:
+    if shutil.which("redis-benchmark"):
+        return None
+    return "redis-benchmark is missing: `apt-get install -y redis-tools` (or `make services-up`)"
+
+
+async def redis_benchmark(redis_url: str, requests: int, *command: str) -> float:
+    """Requests per second of ``command`` from redis-benchmark, 64 connections."""
+    url = make_url(redis_url.replace("redis://", "redis+x://", 1))
+    argv = [
+        "redis-benchmark",
+        "-h", url.host or "127.0.0.1",
+        "-p", str(url.port or 6379),
+        "--dbnum", str(url.database or 0),
+        "-c", "64",
+        "-n", str(requests),
+        "-r", "1000000000",
+        "-q",
+        *command,
+    ]  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"redis-benchmark failed: {err.decode()}{out.decode()}")
+    rates = re.findall(r"([0-9.]+) requests per second", out.decode())
+    if not rates:
+        raise RuntimeError(f"redis-benchmark said nothing measurable: {out.decode()}")
+    return float(rates[-1])
+
+
+async def redis_ping_rate(redis_url: str, requests: int) -> float:
+    return await redis_benchmark(redis_url, requests, "ping")
+
+
+async def evalsha_reserve_rate(redis_url: str, requests: int) -> float:
+    """The reservation script itself, through EVALSHA, as the API calls it with an
+    Idempotency-Key: every call a new booking id and buyer, so every call reserves."""
+    client = await connect_redis(redis_url)
+    namespace = f"bench-scratch-{uuid.uuid4().hex[:12]}"
+    store = RedisStockStore(client, namespace=namespace)
+    try:
+        await store.start()
+        sample = _sample_request()
+        await store.load(
+            StockLoad(
+                ticket_type_id=sample.ticket_type_id,
+                event_id=sample.event_id,
+                remaining=SCRATCH_STOCK,
+                per_user_limit=None,
+                sale_opens_at=None,
+                sale_closes_at=datetime.now(UTC) + timedelta(days=1),
+                per_user={},
+                keyed_bookings={},
+            )
+        )
+        # The store's own key layout and script, so the baseline follows the adapter.
+        keys = list(store._keys(sample.ticket_type_id))
+        sha = store._scripts["reserve"].sha
+        # The script stores the hold without reading it: same length as a real one, no
+        # quotes or spaces for redis-benchmark to mangle.
+        hold = "h" * len(b"1:" + encode_request(sample))
+        return await redis_benchmark(
+            redis_url,
+            requests,
+            "evalsha", sha, str(len(keys)), *keys,
+            "b-__rand_int__", "u-__rand_int__", "1", sample.fingerprint, hold,
+            str(KEY_LIFETIME // timedelta(microseconds=1)),
+        )  # fmt: skip
+    finally:
+        await _delete_namespace(client, namespace)
+        await client.aclose()
+
+
+async def _delete_namespace(client: Any, namespace: str) -> None:
+    batch: list[bytes] = []
+    async for key in client.scan_iter(match=f"{namespace}:*", count=1000):
+        batch.append(key)
+        if len(batch) >= 1000:
+            await client.unlink(*batch)
+            batch.clear()
+    if batch:
+        await client.unlink(*batch)
+
+
+def _sample_request() -> BookingRequest:
+    tt = uuid.uuid4()
+    return BookingRequest(
+        booking_id=uuid.uuid4(),
+        user_id=uuid.uuid4(),
+        event_id=uuid.uuid4(),
+        ticket_type_id=tt,
+        quantity=1,
+        unit_price_cents=4500,
+        currency="EUR",
+        idempotency_key="bench-0000000000",
+        fingerprint=fingerprint(tt, 1),
+        created_at=datetime.now(UTC),
+    )
+
+
+async def copy_rate(database_url: str, batch_size: int, seconds: float) -> float:
+    """Rows per second of asyncpg COPY into a temporary staging table shaped like
+    ``bookings``, one transaction per batch: the worker's batch without its logic."""
+    conn = await pg_connect(database_url)
+    columns = [c.name for c in bookings.columns]
+    try:
+        await conn.execute(
+            "CREATE TEMP TABLE bench_stage (LIKE bookings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        batches = [[_booking_row() for _ in range(batch_size)] for _ in range(8)]
+        rows = 0
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            async with conn.transaction():
+                await conn.copy_records_to_table(
+                    "bench_stage", records=batches[rows // batch_size % 8], columns=columns
+                )
+            rows += batch_size
+        return rows / (time.perf_counter() - start)
+    finally:
+        await conn.close()
+
+
+def _booking_row() -> tuple[Any, ...]:
+    r = _sample_request()
+    return (
+        r.booking_id, r.user_id, r.event_id, r.ticket_type_id, r.quantity,
+        r.unit_price_cents, r.currency, "confirmed", None, r.idempotency_key,
+        r.fingerprint, r.created_at, r.created_at,
+    )  # fmt: skip

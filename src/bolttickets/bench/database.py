@@ -1,0 +1,83 @@
+"""The run's own database, and buyers put straight into it with their tokens.
+
+Buyers skip registration and login (argon2 would be the thing measured): they are written
+in bulk with an unusable password hash, and their JWTs are minted with the secret the
+bench gave the server.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from bolttickets.adapters.sqlalchemy.database import Database
+from bolttickets.adapters.sqlalchemy.tables import users
+from bolttickets.api.security import Tokens
+from bolttickets.domain.model import Role
+
+# No argon2 hash looks like this, so nobody can log in as a benchmark buyer.
+UNUSABLE_PASSWORD = "!bench-buyer"
+
+
+async def pg_connect(database_url: str) -> asyncpg.Connection:
+    url = make_url(database_url)
+    return await asyncpg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
+
+
+async def create_postgres_database(admin_url: str) -> str:
+    """A new, empty database next to ``admin_url``'s; returns its URL."""
+    url = make_url(admin_url)
+    name = f"bolt_bench_{uuid.uuid4().hex[:12]}"
+    conn = await pg_connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(admin_url: str, database_url: str) -> None:
+    name = make_url(database_url).database
+    conn = await pg_connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def insert_buyers(database_url: str, count: int) -> list[uuid.UUID]:
+    """``count`` customers in one COPY on PostgreSQL (one executemany on SQLite)."""
+    now = datetime.now(UTC)
+    ids = [uuid.uuid4() for _ in range(count)]
+    rows = [
+        (i, f"buyer-{i.hex}@bench.bolttickets.dev", UNUSABLE_PASSWORD, "customer", now) for i in ids
+    ]
+    columns = [c.name for c in users.columns]
+    if make_url(database_url).get_backend_name() == "postgresql":
+        conn = await pg_connect(database_url)
+        try:
+            await conn.copy_records_to_table("users", records=rows, columns=columns)
+        finally:
+            await conn.close()
+        return ids
+    db = Database(database_url)
+    try:
+        async with db.writer.begin() as conn:
+            await conn.execute(users.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
+    finally:
+        await db.dispose()
+    return ids
+
+
+def buyer_tokens(secret: str, ids: list[uuid.UUID], ttl_seconds: int = 3600) -> list[str]:
+    tokens = Tokens(secret, ttl_seconds)
+    return [tokens.issue(i, Role.CUSTOMER) for i in ids]

@@ -1,0 +1,62 @@
+"""`bolttickets bench sale --smoke` in both modes: the bench keeps working, and a small sale
+keeps the invariants. Only those are asserted, never a timing: this machine is shared."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support import BOLTTICKETS
+
+SMOKE_TIMEOUT = 120
+
+
+def run_smoke(out_dir: Path, *options: str) -> dict[str, object]:
+    done = subprocess.run(
+        [BOLTTICKETS, "bench", "sale", "--smoke", "--out-dir", str(out_dir), *options],
+        capture_output=True,
+        text=True,
+        timeout=SMOKE_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    [result] = out_dir.glob("sale-*.json")
+    document: dict[str, object] = json.loads(result.read_text())
+    return document
+
+
+def assert_invariants_held(document: dict[str, object]) -> None:
+    assert document["invariants"] == {"passed": True, "failures": []}
+    phases = document["phases"]
+    assert isinstance(phases, dict)
+    realistic = phases["realistic"]["statuses"]
+    assert set(realistic) == {"202", "409"}  # demand exceeded the capacity
+    assert realistic["202"] == 200
+
+
+def test_smoke_embedded(tmp_path: Path) -> None:
+    assert_invariants_held(run_smoke(tmp_path, "--mode", "embedded"))
+
+
+@pytest.mark.stack
+def test_smoke_full_stack(
+    tmp_path: Path, postgres_admin_url: str, redis_url: str, kafka_bootstrap: str
+) -> None:
+    document = run_smoke(
+        tmp_path,
+        "--mode",
+        "stack",
+        "--postgres-admin-url",
+        postgres_admin_url,
+        "--redis-url",
+        redis_url,
+        "--kafka-bootstrap",
+        kafka_bootstrap,
+    )
+    assert_invariants_held(document)
+    baselines = document["baselines"]
+    assert isinstance(baselines, dict)
+    assert set(baselines) == {"evalsha_per_s", "copy_rows_per_s"}
