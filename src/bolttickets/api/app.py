@@ -14,8 +14,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from bolttickets import __version__
 from bolttickets.api import problems
+from bolttickets.api.fast_path import BookingFastPath
 from bolttickets.api.realtime import RealtimeHub
-from bolttickets.api.routers import auth, bookings, events, health
+from bolttickets.api.routers import auth, bench, bookings, events, health
 from bolttickets.api.security import Tokens, Unauthorized
 from bolttickets.api.static import SinglePageApp
 from bolttickets.bootstrap import start_embedded, start_full
@@ -80,6 +81,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(Unauthorized, _unauthorized)
     for router in (auth.router, events.router, bookings.router, health.router):
         app.include_router(router)
+    if settings.bench_endpoints:
+        app.include_router(bench.router)
+        app.router.routes.append(bench.bare_route)
+
+    app.add_middleware(
+        BookingFastPath,
+        handler=bookings.serve_create_booking,
+        exception_handlers=app.exception_handlers,
+    )
 
     @app.websocket("/api/realtime")
     async def realtime(ws: WebSocket) -> None:
