@@ -11,7 +11,9 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
@@ -44,25 +46,27 @@ def kafka_bootstrap() -> str:
     return service_url("BOLT_TEST_KAFKA_BOOTSTRAP")
 
 
-async def create_postgres_database(admin_url: str) -> str:
-    """A new, migrated database on the test server; returns its SQLAlchemy URL."""
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(admin_url)
-    name = f"bolt_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(
+async def connect_postgres(sqlalchemy_url: str) -> asyncpg.Connection:
+    """A plain asyncpg connection to the database a SQLAlchemy URL names."""
+    url = make_url(sqlalchemy_url)
+    return await asyncpg.connect(
         host=url.host,
         port=url.port,
         user=url.username,
         password=url.password,
         database=url.database,
     )
+
+
+async def create_postgres_database(admin_url: str) -> str:
+    """A new, empty database on the test server; returns its SQLAlchemy URL."""
+    name = f"bolt_test_{uuid.uuid4().hex[:12]}"
+    conn = await connect_postgres(admin_url)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def migrated(url: str) -> Database:

@@ -16,9 +16,8 @@ from typing import Any
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy.engine import make_url
 
-from tests.conftest import create_postgres_database, migrated
+from tests.conftest import connect_postgres, create_postgres_database, migrated
 from tests.support import Api, Server, booking_status_counts  # noqa: F401 - re-exported
 
 
@@ -44,14 +43,7 @@ class Stack:
         return server
 
     async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        url = make_url(self.database_url)
-        conn = await asyncpg.connect(
-            host=url.host,
-            port=url.port,
-            user=url.username,
-            password=url.password,
-            database=url.database,
-        )
+        conn = await connect_postgres(self.database_url)
         try:
             return list(await conn.fetch(query, *args))
         finally:
