@@ -211,7 +211,11 @@ async def test_admin_event_validation(server: Server, api: Api) -> None:
                 "BOLT_JWT_SECRET": "p" * 40,
                 "BOLT_PASSWORD_HASHING": "argon2id-cheapest",
             },
-            "refused in production",
+            "argon2id-cheapest is refused",
+        ),
+        (
+            {"BOLT_ENV": "production", "BOLT_JWT_SECRET": "p" * 40, "BOLT_BENCH_ENDPOINTS": "1"},
+            "BOLT_BENCH_ENDPOINTS is refused",
         ),
     ],
 )

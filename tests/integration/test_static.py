@@ -21,6 +21,7 @@ async def test_the_web_page_is_served_with_caching_and_compression(tmp_path: Pat
             asset = await client.get("/assets/app-1a2b3c.js", headers={"Accept-Encoding": "gzip"})
             page = await client.get("/events/some-deep-link")
             api_miss = await client.get("/api/not-a-route")
+            api_post_miss = await client.post("/api/not-a-route", json={})
             booking = await client.post(
                 "/api/bookings", json={}, headers={"Accept-Encoding": "gzip"}
             )
@@ -31,4 +32,5 @@ async def test_the_web_page_is_served_with_caching_and_compression(tmp_path: Pat
     assert page.status_code == 200 and "BoltTickets" in page.text
     assert page.headers["cache-control"] == "no-cache"
     assert api_miss.status_code == 404 and api_miss.json()["type"] == "/problems/not-found"
+    assert api_post_miss.status_code == 404
     assert "content-encoding" not in booking.headers

@@ -14,10 +14,12 @@ _REVALIDATE = "no-cache"
 
 class SinglePageApp(StaticFiles):
     async def get_response(self, path: str, scope: Scope) -> Response:
+        if path.startswith(("api/", "health/")):
+            raise HTTPException(404)  # no such API route, whatever the method
         try:
             response = await super().get_response(path, scope)
         except HTTPException as exc:
-            if exc.status_code != 404 or path.startswith(("api/", "health/")):
+            if exc.status_code != 404:
                 raise
             response = await super().get_response("index.html", scope)
         response.headers["Cache-Control"] = (
