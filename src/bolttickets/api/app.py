@@ -18,7 +18,7 @@ from bolttickets.api.fast_path import BookingFastPath
 from bolttickets.api.realtime import RealtimeHub
 from bolttickets.api.routers import auth, bench, bookings, events, health
 from bolttickets.api.security import Tokens, Unauthorized
-from bolttickets.api.static import SinglePageApp
+from bolttickets.api.static import SinglePageApp, WebMount
 from bolttickets.bootstrap import start_embedded, start_full
 from bolttickets.config import Settings
 from bolttickets.observability.logging import configure as configure_logging
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if (static_dir / "index.html").is_file():
         # Compressed here rather than app-wide, so API answers pay nothing for it.
         web = GZipMiddleware(SinglePageApp(directory=static_dir, html=True), minimum_size=1024)
-        app.mount("/", web, name="web")
+        app.router.routes.append(WebMount("/", app=web, name="web"))
     else:
 
         @app.get("/", include_in_schema=False)

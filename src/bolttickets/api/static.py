@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 # Vite names every built asset by its content hash, so an asset never changes under its name.
 _IMMUTABLE = "public, max-age=31536000, immutable"
 _REVALIDATE = "no-cache"
+_API_PREFIXES = ("/api/", "/health/", "/metrics", "/docs", "/openapi.json")
+
+
+class WebMount(Mount):
+    """Everything but the API: an unknown API path stays the router's 404, and a known one
+    called with the wrong method its 405, instead of falling through to the web page."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["path"].startswith(_API_PREFIXES):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 class SinglePageApp(StaticFiles):
     async def get_response(self, path: str, scope: Scope) -> Response:
-        if path.startswith(("api/", "health/")):
-            raise HTTPException(404)  # no such API route, whatever the method
         try:
             response = await super().get_response(path, scope)
         except HTTPException as exc:
