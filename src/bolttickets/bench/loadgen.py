@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import resource
 import sys
 import time
 from collections import Counter
@@ -41,6 +42,9 @@ class Spec:
     shuffle_seed: int | None = None
     watched: int = 0
     """Buyers 0..watched-1 (before shuffling): their 202s are timed with the booking id."""
+    watch_within: int | None = None
+    """Spread the watched buyers evenly over the first this-many requests of the shuffled
+    order: in a sale where only those get a ticket, every watched buyer is then timed."""
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -62,6 +66,8 @@ class Load:
         order = list(range(len(tokens)))
         if spec.shuffle_seed is not None:
             random.Random(spec.shuffle_seed).shuffle(order)
+        if spec.watch_within and spec.watched:
+            _spread(order, spec.watched, spec.watch_within)
         self.order = order
         body = spec.body.encode()
         self.suffix = b"\r\n\r\n" + body
@@ -157,6 +163,17 @@ class Load:
         return rows
 
 
+def _spread(order: list[int], watched: int, within: int) -> None:
+    """Move buyers 0..watched-1 to evenly spaced places among the first ``within``."""
+    place = {buyer: i for i, buyer in enumerate(order)}
+    step = max(1, min(within, len(order)) // watched)
+    for buyer in range(min(watched, len(order))):
+        here, there = place[buyer], buyer * step
+        other = order[there]
+        order[here], order[there] = other, buyer
+        place[other], place[buyer] = here, there
+
+
 def _latency_summary(latencies: list[float]) -> dict[str, float]:
     values = sorted(latencies)
     summary = {f"p{q}": percentile(values, q) * 1000 for q in (50, 95, 99)}
@@ -211,6 +228,7 @@ async def run(spec: Spec, tokens: list[str]) -> dict[str, Any]:
     gc.collect()
     gc.freeze()
     gc.disable()
+    cpu_before = _cpu_seconds()
     load.first_sent = time.monotonic()
     if spec.duration is not None:
         load.deadline = load.first_sent + spec.duration
@@ -219,11 +237,18 @@ async def run(spec: Spec, tokens: list[str]) -> dict[str, Any]:
     progress = asyncio.create_task(_report_progress(load))
     await load.done
     progress.cancel()
+    busy = (_cpu_seconds() - cpu_before) / max(time.monotonic() - load.first_sent, 1e-9)
     gc.enable()
     for conn in connections:
         assert conn.transport is not None
         conn.transport.close()
-    return load.result()
+    # Near 1.0, this process (not the server) may be what limits the rate.
+    return load.result() | {"client_cpu_busy": busy}
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def _report_progress(load: Load) -> None:

@@ -35,11 +35,12 @@ class Target:
 
     @property
     def margin(self) -> str:
-        """How far from the bound, in percent of it: positive is better."""
-        if self.bound == 0:
+        """How far from the bound: +50% is half again as good as needed, -75% a quarter of
+        it (for a ceiling: a value four times the bound)."""
+        if self.bound <= 0 or self.value <= 0:
             return ""
-        better = (self.value - self.bound) / self.bound * (1 if self.at_least else -1)
-        return f"{better:+.0%}"
+        achieved = self.value / self.bound if self.at_least else self.bound / self.value
+        return f"{achieved - 1:+.0%}"
 
     def verdict(self) -> str:
         word = "[green]PASS[/green]" if self.passed else "[red]MISS[/red]"

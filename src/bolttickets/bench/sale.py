@@ -205,6 +205,7 @@ class Run:
             sale = await self.drive(
                 progress, "realistic", "/api/bookings", realistic.id,
                 requests=plan.buyers, shuffle_seed=7, watched=plan.watched,
+                watch_within=plan.capacity,
             )  # fmt: skip
             expected = plan.capacity if plan.realistic_demand_exceeds else sale.count(202)
             await self._settled(realistic, sale, expect_confirmed=expected)
@@ -530,12 +531,7 @@ async def execute(plan: Plan, services: Services | None, console: Console) -> in
     console.print(f"calibration at end:   {_calibration_text(calibration['end'])}")
     shown = figures(plan, run, sale, base, rss)
     console.print(report.table(f"Flash sale — {plan.mode.value} mode", shown))
-    bare, booking = run.phases["noop-bare"].rate, run.phases["bookings"].rate
-    console.print(
-        f"load generator: drove the bare no-op at {bare:,.0f} req/s = "
-        f"{bare / booking:.2f}x the booking endpoint ({plan.connections} connections)"
-        + ("" if bare > booking else " [red](it may be the bottleneck)[/red]")
-    )
+    _print_load_generator(console, run)
     stem = report.result_stem("sale", plan.mode.value)
     data = {
         "plan": plan.__dict__,
@@ -562,6 +558,17 @@ async def execute(plan: Plan, services: Services | None, console: Console) -> in
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def _print_load_generator(console: Console, run: Run) -> None:
+    bare, booking = run.phases["noop-bare"], run.phases["bookings"]
+    busiest = max(ph.result["client_cpu_busy"] for ph in run.phases.values())
+    console.print(
+        f"load generator: drove the bare no-op at {bare.rate:,.0f} req/s = "
+        f"{bare.rate / booking.rate:.2f}x the booking endpoint "
+        f"({run.plan.connections} connections); its core was at most {busiest:.0%} busy"
+        + (" [red](it may be the bottleneck)[/red]" if bare.rate <= booking.rate else "")
+    )
 
 
 def _calibration_text(found: dict[str, float]) -> str:
