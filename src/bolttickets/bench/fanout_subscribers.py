@@ -1,0 +1,149 @@
+"""One subscriber process of the fan-out benchmark: many WebSocket clients on one event loop.
+
+Run as ``python -m bolttickets.bench.fanout_subscribers URL EVENT_ID COUNT WAVE``. It talks to
+the benchmark over its standard streams, one JSON object a line:
+
+- out ``{"t": "connected", "n"}`` after each wave, ``n`` counted from the start;
+- out ``{"t": "ready", "n", "failed", "version", "errors"}`` once every wave is done;
+- out ``{"t": "got", "v"}`` when each of its open connections has received version ``v``;
+- in ``report``, answered by ``{"t": "result", "received": {version: [monotonic times]},
+  "closed"}``, after which the process exits.
+
+Receive times are ``time.monotonic()``, which on Linux is the system-wide CLOCK_MONOTONIC:
+the benchmark subtracts its own publish times from them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections import defaultdict
+from typing import Any
+
+import orjson
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+_HANDSHAKE_SECONDS = 60.0
+_ERROR_SAMPLES = 5
+
+
+class _Tally:
+    """Receive times per version, and who can still receive."""
+
+    def __init__(self) -> None:
+        self.open = 0
+        self.closed = 0
+        self.received: defaultdict[int, list[float]] = defaultdict(list)
+
+    def record(self, version: int, at: float) -> None:
+        times = self.received[version]
+        times.append(at)
+        if len(times) == self.open:
+            _emit({"t": "got", "v": version})
+
+    def close_one(self) -> None:
+        self.open -= 1
+        self.closed += 1
+        # A dropped connection never receives what is still in flight: without this, the
+        # benchmark would wait out its timeout for a version this process cannot complete.
+        for version, times in self.received.items():
+            if len(times) == self.open:
+                _emit({"t": "got", "v": version})
+
+
+def _emit(message: dict[str, Any]) -> None:
+    sys.stdout.buffer.write(orjson.dumps(message, option=orjson.OPT_NON_STR_KEYS) + b"\n")
+    sys.stdout.buffer.flush()
+
+
+async def _subscribe(url: str, event_id: str, compression: bool) -> tuple[ClientConnection, int]:
+    ws = await websockets.connect(
+        url,
+        open_timeout=_HANDSHAKE_SECONDS,
+        compression="deflate" if compression else None,
+        # The server pings; answering is automatic, and a client ping would only add load.
+        ping_interval=None,
+    )
+    try:
+        await ws.send(orjson.dumps({"type": "subscribe", "event_id": event_id}).decode())
+        while True:
+            frame = orjson.loads(await ws.recv())
+            if frame.get("type") == "snapshot":
+                return ws, int(frame["version"])
+    except BaseException:
+        await ws.close()
+        raise
+
+
+async def _listen(ws: ClientConnection, tally: _Tally) -> None:
+    try:
+        async for raw in ws:
+            at = time.monotonic()  # before parsing: the parse is the client's cost, not the hub's
+            frame = orjson.loads(raw)
+            if frame.get("type") == "inventory":
+                tally.record(int(frame["version"]), at)
+    except websockets.ConnectionClosed:
+        pass
+    tally.close_one()
+
+
+async def _run(url: str, event_id: str, count: int, wave: int, compression: bool) -> None:
+    tally = _Tally()
+    connections: list[ClientConnection] = []
+    listeners: list[asyncio.Task[None]] = []
+    failed = 0
+    errors: list[str] = []
+    version = 0
+    # Waves pace the handshakes: each waits for the previous wave's snapshots, so the API's
+    # accept queue never holds more than ``wave`` connections from this process.
+    for start in range(0, count, wave):
+        results = await asyncio.gather(
+            *(_subscribe(url, event_id, compression) for _ in range(min(wave, count - start))),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                failed += 1
+                if len(errors) < _ERROR_SAMPLES:
+                    errors.append(f"{type(result).__name__}: {result}")
+                continue
+            ws, snapshot_version = result
+            version = max(version, snapshot_version)
+            connections.append(ws)
+            tally.open += 1
+            listeners.append(asyncio.create_task(_listen(ws, tally)))
+        _emit({"t": "connected", "n": len(connections)})
+    _emit(
+        {
+            "t": "ready",
+            "n": len(connections),
+            "failed": failed,
+            "version": version,
+            "errors": errors,
+        }
+    )
+
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while (line := await reader.readline()) and line.strip() != b"report":
+        pass
+    _emit({"t": "result", "received": tally.received, "closed": tally.closed})
+    for listener in listeners:
+        listener.cancel()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(
+            asyncio.gather(*(ws.close() for ws in connections), return_exceptions=True), 10
+        )
+
+
+def main() -> None:
+    url, event_id, count, wave, compression = sys.argv[1:6]
+    asyncio.run(_run(url, event_id, int(count), int(wave), compression == "deflate"))
+
+
+if __name__ == "__main__":
+    main()
