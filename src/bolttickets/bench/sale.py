@@ -106,6 +106,15 @@ class Phase:
         return [(row["t"], row[key]) for row in self.result["timeline"]]
 
 
+@dataclass
+class SaleOutcome:
+    ticket_types: dict[str, TicketType]
+    confirmed_ms: list[float]
+    """202 → confirmed of the watched buyers in the throughput phase, sorted."""
+    realistic_confirmed_ms: list[float]
+    timeline: SoldTimeline
+
+
 class Run:
     """One sale against one system: the phases, then the checks and the figures."""
 
@@ -165,7 +174,7 @@ class Run:
         self.phases[name] = phase
         return phase
 
-    async def sale(self) -> dict[str, Any]:
+    async def sale(self) -> SaleOutcome:
         plan, system = self.plan, self.system
         admin = await system.admin_token()
         unsellable = await system.create_ticket_type(admin, "Throughput", UNSELLABLE_CAPACITY)
@@ -214,20 +223,12 @@ class Run:
         await watchers.close()
         for name, allowed in (("noop-bare", "202"), ("noop", "202"), ("sold-out", "409")):
             self._only(name, allowed)
-        return {
-            "ticket_types": {
-                "throughput": unsellable,
-                "sold_out": sold_out,
-                "realistic": realistic,
-            },
-            "confirmed_ms": watchers.confirmed_after_ms(
-                [(b, t) for b, t in booking.result["watched"]]
-            ),
-            "realistic_confirmed_ms": watchers.confirmed_after_ms(
-                [(b, t) for b, t in sale.result["watched"]]
-            ),
-            "timeline": timeline,
-        }
+        return SaleOutcome(
+            {"throughput": unsellable, "sold_out": sold_out, "realistic": realistic},
+            watchers.confirmed_after_ms(booking.result["watched"]),
+            watchers.confirmed_after_ms(sale.result["watched"]),
+            timeline,
+        )
 
     async def _sell_the_only_ticket(self, tt: TicketType) -> None:
         """Sold through the whole pipeline, which also proves the workers consume."""
@@ -301,19 +302,19 @@ async def calibrate(plan: Plan, services: Services | None) -> dict[str, float]:
 def figures(
     plan: Plan,
     run: Run,
-    sale: dict[str, Any],
+    sale: SaleOutcome,
     base: dict[str, float | None],
     rss: dict[str, int | None],
 ) -> list[Figure]:
     phases = run.phases
     bare, noop, booking = phases["noop-bare"], phases["noop"], phases["bookings"]
     refused, realistic = phases["sold-out"], phases["realistic"]
-    tts: dict[str, TicketType] = sale["ticket_types"]
-    timeline: SoldTimeline = sale["timeline"]
+    tts, timeline = sale.ticket_types, sale.timeline
     noops = {"bare no-op": bare.rate, "FastAPI no-op": noop.rate}
     accepted = booking.accepted_rate()
-    confirmed_p99 = _p(sale["confirmed_ms"], 99)
+    confirmed_p99 = _p(sale.confirmed_ms, 99)
     copy_rate = base.get("copy_rows_per_s")
+    copy_per_min = {"raw COPY": None if copy_rate is None else copy_rate * 60}
 
     # End to end on the throughput event: first request → the last accepted ticket sold.
     start = booking.result["first_sent_at"]
@@ -366,9 +367,9 @@ def figures(
         ),
         Figure(
             "202 → confirmed p50 (WebSocket)",
-            _p(sale["confirmed_ms"], 50),
+            _p(sale.confirmed_ms, 50),
             "ms",
-            note=f"{len(sale['confirmed_ms'])} watched bookings",
+            note=f"{len(sale.confirmed_ms)} watched bookings",
         ),
         Figure(
             "202 → confirmed p99 (WebSocket)",
@@ -391,18 +392,21 @@ def figures(
             ),
             noops,
         ),
-        Figure(
-            "confirmed orders/min, one event",
-            orders_per_min,
-            "/min",
-            note="first request → last confirmed",
-            targets=at_least(
-                TARGET_ORDERS_PER_MIN, orders_per_min, f"≥ {TARGET_ORDERS_PER_MIN:,}/min"
+        with_ratios(
+            Figure(
+                "confirmed orders/min, one event",
+                orders_per_min,
+                "/min",
+                note="first request → last confirmed",
+                targets=at_least(
+                    TARGET_ORDERS_PER_MIN, orders_per_min, f"≥ {TARGET_ORDERS_PER_MIN:,}/min"
+                ),
             ),
+            copy_per_min,
         ),
         with_ratios(
             Figure("worker insert rate", insert_rate, "rows/min", note="first row → last row"),
-            {"raw COPY": None if copy_rate is None else copy_rate * 60},
+            copy_per_min,
         ),
         Figure(
             f"realistic sale: sold out ({plan.capacity:,} tickets, {plan.buyers:,} buyers)",
@@ -415,16 +419,19 @@ def figures(
             None if realistic_done is None else realistic_done - sale_start,
             "s",
         ),
-        Figure(
-            "realistic sale: confirmed orders/min",
-            _per_minute(plan.capacity, sale_start, realistic_done),
-            "/min",
+        with_ratios(
+            Figure(
+                "realistic sale: confirmed orders/min",
+                _per_minute(plan.capacity, sale_start, realistic_done),
+                "/min",
+            ),
+            copy_per_min,
         ),
         Figure(
             "realistic sale: 202 → confirmed p99",
-            _p(sale["realistic_confirmed_ms"], 99),
+            _p(sale.realistic_confirmed_ms, 99),
             "ms",
-            note=f"{len(sale['realistic_confirmed_ms'])} watched bookings",
+            note=f"{len(sale.realistic_confirmed_ms)} watched bookings",
         ),
         Figure(
             "API peak RSS",
@@ -471,9 +478,8 @@ def _mib(value: int | None) -> float | None:
     return None if value is None else value / MIB
 
 
-def chart_panels(run: Run, sale: dict[str, Any]) -> list[tuple[str, report.Series]]:
-    timeline: SoldTimeline = sale["timeline"]
-    tts: dict[str, TicketType] = sale["ticket_types"]
+def chart_panels(run: Run, sale: SaleOutcome) -> list[tuple[str, report.Series]]:
+    timeline, tts = sale.timeline, sale.ticket_types
     phases = [ph for ph in run.phases.values() if ph.name != "warm-up"]
     return [
         ("requests/s", {ph.name: ph.series("rate_per_s") for ph in phases}),
@@ -540,7 +546,7 @@ async def execute(plan: Plan, services: Services | None, console: Console) -> in
         "invariants": {"passed": not run.failures, "failures": run.failures},
         "phases": {name: phase.result for name, phase in run.phases.items()},
         "baselines": base,
-        "confirmed_ms": sale["confirmed_ms"],
+        "confirmed_ms": sale.confirmed_ms,
     }
     path = report.write_json(plan.out_dir, stem, shown, data)
     chart = report.write_chart(

@@ -12,7 +12,7 @@ import secrets
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -294,7 +294,7 @@ class Watchers:
                     self._arrived.clear()
                     await self._arrived.wait()
 
-    def confirmed_after_ms(self, accepted: list[tuple[str, float]]) -> list[float]:
+    def confirmed_after_ms(self, accepted: Iterable[Sequence[Any]]) -> list[float]:
         """For each (booking id, when its 202 arrived): how long until ``confirmed`` came."""
         return sorted(
             (self.outcomes[b][1] - at) * 1000
