@@ -15,7 +15,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlalchemy.tables import bookings, ticket_types
 from bolttickets.bench import database
+from bolttickets.bench.modes import Mode as Mode  # re-exported: the benchmarks take it here
 from bolttickets.bench.processes import (
     BOLTTICKETS,
     Cores,
@@ -41,11 +41,6 @@ from bolttickets.bench.processes import (
 
 ADMIN_EMAIL = "bench-admin@bench.bolttickets.dev"
 POLL_SECONDS = 0.2
-
-
-class Mode(StrEnum):
-    STACK = "stack"
-    EMBEDDED = "embedded"
 
 
 @dataclass(frozen=True)
@@ -62,7 +57,7 @@ class Services:
         problems = []
         try:
             await (await database.pg_connect(self.postgres_admin_url)).close()
-        except (OSError, Exception) as exc:
+        except Exception as exc:
             problems.append(f"PostgreSQL at {self.postgres_admin_url}: {exc}")
         try:
             await (await connect_redis(self.redis_url)).aclose()
