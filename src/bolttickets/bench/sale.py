@@ -6,14 +6,12 @@ imported when the command runs, never before: the API's start-up and memory stay
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bolttickets.bench import options
 from bolttickets.bench.modes import Mode
-
-RESULTS = Path("bench/results")
 
 
 def sale_command(
@@ -30,16 +28,10 @@ def sale_command(
     ] = None,
     capacity: Annotated[int | None, typer.Option(help="Tickets in the realistic sale.")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (stack).")] = 1,
-    out_dir: Annotated[Path, typer.Option(help="Where the JSON and PNG go.")] = Path(
-        "bench/results"
-    ),
-    postgres_admin_url: Annotated[
-        str, typer.Option(help="PostgreSQL to create the run's database on.")
-    ] = "postgresql+asyncpg://bolt:bolt@127.0.0.1:55432/bolttickets",
-    redis_url: Annotated[
-        str, typer.Option(help="Redis of the stack.")
-    ] = "redis://127.0.0.1:56379/0",
-    kafka_bootstrap: Annotated[str, typer.Option(help="Kafka of the stack.")] = "127.0.0.1:59092",
+    out_dir: options.OutDir = options.RESULTS,
+    postgres_admin_url: options.PostgresAdminUrl = options.POSTGRES_ADMIN_URL,
+    redis_url: options.RedisUrl = options.REDIS_URL,
+    kafka_bootstrap: options.KafkaBootstrap = options.KAFKA_BOOTSTRAP,
 ) -> None:
     """A flash sale against a freshly started system, with its baselines; fails only when an
     invariant breaks."""
