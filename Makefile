@@ -11,7 +11,7 @@ FRONTEND_STAMP := frontend/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest frontend frontend-test chromium services-up \
+.PHONY: bench bench-fanout run test lint typecheck pytest frontend frontend-test chromium services-up \
         services-down stack openapi api-client clean
 
 ## make run: the embedded default (SQLite, in-process queue and worker) with the web page
@@ -64,6 +64,16 @@ chromium:
 
 frontend-test: $(STAMP) $(FRONTEND_STAMP) frontend/dist/index.html chromium
 	cd frontend && npm run typecheck && npm run lint && npm test && npm run e2e
+
+## make bench: the flash sale on the full stack, its baselines, and the realtime fan-out;
+## results in bench/results/ (JSON and PNG). A benchmark, never a test: it fails only when
+## an invariant breaks.
+bench: $(STAMP) services-up
+	$(BIN)/bolttickets bench sale --mode stack
+	$(BIN)/bolttickets bench fanout
+
+bench-fanout: $(STAMP)
+	$(BIN)/bolttickets bench fanout
 
 ## make openapi / api-client: the front end's typed client follows the server's API
 openapi: $(STAMP)

@@ -11,9 +11,11 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from bolttickets.bench.cli import bench_app
 from bolttickets.config import Settings
 
 app = typer.Typer(help="BoltTickets: flash-sale ticketing.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 err = Console(stderr=True, soft_wrap=True)
 
 

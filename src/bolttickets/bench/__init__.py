@@ -1,0 +1,1 @@
+"""Benchmarks: the flash sale end to end, and the realtime fan-out."""
