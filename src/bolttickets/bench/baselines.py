@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bolttickets.adapters.redis_stock import KEY_LIFETIME, RedisStockStore, connect_redis
 from bolttickets.adapters.sqlalchemy.tables import bookings
+from bolttickets.bench.cleanup import delete_matching
 from bolttickets.bench.database import pg_connect
 from bolttickets.domain.requests import BookingRequest, fingerprint
 from bolttickets.services.messages import encode_request
@@ -98,19 +99,8 @@ async def evalsha_reserve_rate(redis_url: str, requests: int) -> float:
             str(KEY_LIFETIME // timedelta(microseconds=1)),
         )  # fmt: skip
     finally:
-        await _delete_namespace(client, namespace)
+        await delete_matching(client, f"{namespace}:*")
         await client.aclose()
-
-
-async def _delete_namespace(client: Any, namespace: str) -> None:
-    batch: list[bytes] = []
-    async for key in client.scan_iter(match=f"{namespace}:*", count=1000):
-        batch.append(key)
-        if len(batch) >= 1000:
-            await client.unlink(*batch)
-            batch.clear()
-    if batch:
-        await client.unlink(*batch)
 
 
 def _sample_request() -> BookingRequest:

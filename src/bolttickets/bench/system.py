@@ -26,7 +26,7 @@ import websockets
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlalchemy.tables import bookings, ticket_types
-from bolttickets.bench import database
+from bolttickets.bench import cleanup, database
 from bolttickets.bench.modes import Mode as Mode  # re-exported: the benchmarks take it here
 from bolttickets.bench.processes import (
     BOLTTICKETS,
@@ -247,7 +247,22 @@ async def started(
     finally:
         await system.stop()
         if mode is Mode.STACK and services is not None:
-            await database.drop_postgres_database(services.postgres_admin_url, database_url)
+            await _clean_up(services, database_url, [backing["BOLT_KAFKA_TOPIC"]])
+
+
+async def _clean_up(services: Services, database_url: str, topics: list[str]) -> None:
+    """After the processes stopped, so that nothing writes again what is removed."""
+    conn = await database.pg_connect(database_url)
+    try:
+        ids = [row["id"] for row in await conn.fetch("SELECT id FROM ticket_types")]
+    finally:
+        await conn.close()
+    await cleanup.forget_ticket_types(services.redis_url, ids)
+    for failure in await cleanup.delete_topics(
+        services.kafka_bootstrap, [*topics, *(f"{t}.dlq" for t in topics)]
+    ):
+        sys.stderr.write(f"could not delete Kafka topic {failure}\n")
+    await database.drop_postgres_database(services.postgres_admin_url, database_url)
 
 
 class Watchers:
