@@ -4,13 +4,16 @@ Inventory is coalesced per ticket type to the latest version at the end of each 
 the last ``remaining: 0`` always goes out); booking statuses go out at once, uncoalesced.
 A slow client gets disconnected rather than slowing everyone: it reconnects and resubscribes,
 and the snapshot it then receives is the truth.
+
+One process holds ten thousand connections, so each costs as little as it can: two tasks
+(reading and writing), a plain deque for its outbox and a timer handle for its pings.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import defaultdict
+from collections import defaultdict, deque
 from typing import Any
 from uuid import UUID
 
@@ -32,22 +35,41 @@ _OUTBOX_LIMIT = 1000
 
 
 class _Client:
-    def __init__(self, ws: WebSocket, actor: Actor | None) -> None:
+    __slots__ = ("actor", "closed", "events", "outbox", "pinger", "too_slow", "wakeup", "ws")
+
+    def __init__(self, ws: WebSocket, actor: Actor | None, closed: asyncio.Future[None]) -> None:
         self.ws = ws
         self.actor = actor
         self.events: set[UUID] = set()
-        self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=_OUTBOX_LIMIT)
-        self.too_slow = asyncio.Event()
+        self.outbox: deque[str] = deque()
+        self.wakeup: asyncio.Future[None] | None = None
+        """Set while the writer waits for a frame."""
+        self.too_slow = False
+        self.closed = closed
+        """Done once the connection is over, whichever side ended it."""
+        self.pinger: asyncio.TimerHandle | None = None
 
     def send(self, frame: str) -> None:
-        try:
-            self.outbox.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.too_slow.set()
+        if self.too_slow:
+            return
+        if len(self.outbox) >= _OUTBOX_LIMIT:
+            self.too_slow = True
+            self.close()
+            return
+        self.outbox.append(frame)
+        if self.wakeup is not None and not self.wakeup.done():
+            self.wakeup.set_result(None)
+
+    def close(self, _: object = None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
 
 
 def _frame(payload: dict[str, Any]) -> str:
     return orjson.dumps(payload).decode()
+
+
+_PING = _frame({"type": "ping"})
 
 
 class RealtimeHub:
@@ -164,35 +186,45 @@ class RealtimeHub:
 
     async def serve(self, ws: WebSocket) -> None:
         await ws.accept()
-        client = _Client(ws, None)
+        loop = asyncio.get_running_loop()
+        client = _Client(ws, None, loop.create_future())
         cookie = ws.cookies.get(COOKIE_NAME)
         if cookie:
             self._authenticate(client, cookie)
         writer = asyncio.create_task(self._write(client))
-        pinger = asyncio.create_task(self._keepalive(client))
         reader = asyncio.create_task(self._read(client))
+        writer.add_done_callback(client.close)
+        reader.add_done_callback(client.close)
+        self._keepalive_later(client)
         try:
-            await asyncio.wait(
-                [writer, reader, asyncio.create_task(client.too_slow.wait())],
-                return_when=asyncio.FIRST_COMPLETED,
-            )
+            await client.closed
         finally:
-            for task in (writer, pinger, reader):
-                task.cancel()
+            if client.pinger is not None:
+                client.pinger.cancel()
+            writer.cancel()
+            reader.cancel()
             self._forget(client)
             if ws.application_state is WebSocketState.CONNECTED:
                 with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                    await ws.close(code=1013 if client.too_slow.is_set() else 1000)
+                    await ws.close(code=1013 if client.too_slow else 1000)
 
     async def _write(self, client: _Client) -> None:
+        outbox = client.outbox
+        loop = asyncio.get_running_loop()
         while True:
-            await client.ws.send_text(await client.outbox.get())
+            while outbox:
+                await client.ws.send_text(outbox.popleft())
+            client.wakeup = loop.create_future()
+            await client.wakeup
 
-    async def _keepalive(self, client: _Client) -> None:
-        frame = _frame({"type": "ping"})
-        while True:
-            await asyncio.sleep(self._ping)
-            client.send(frame)
+    def _keepalive_later(self, client: _Client) -> None:
+        # A timer, not a task per connection: each keeps its own rhythm, so the pings of ten
+        # thousand connections never go out in one burst.
+        client.pinger = asyncio.get_running_loop().call_later(self._ping, self._keepalive, client)
+
+    def _keepalive(self, client: _Client) -> None:
+        client.send(_PING)
+        self._keepalive_later(client)
 
     async def _read(self, client: _Client) -> None:
         with contextlib.suppress(WebSocketDisconnect):
