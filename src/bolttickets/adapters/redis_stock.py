@@ -110,6 +110,7 @@ class RedisStockStore:
         self._hot = AutoPipeline(client)
         self._ns = namespace
         self._ticket_types = f"{namespace}:ticket-types"
+        self._key_names: dict[UUID, _Keys] = {}
         self._scripts: dict[str, AsyncScript] = {}
         lib = _script_text("lib")
         for name in ("reserve", "stage", "load", "settle", "release", "claim", "snapshot", "cas"):
@@ -133,7 +134,24 @@ class RedisStockStore:
             )
 
     def _keys(self, ticket_type_id: UUID) -> _Keys:
-        return _Keys.of(f"{self._ns}:{{{ticket_type_id}}}")
+        keys = self._key_names.get(ticket_type_id)
+        if keys is None:  # built once per ticket type: the reservation asks on every call
+            keys = self._key_names[ticket_type_id] = _Keys.of(f"{self._ns}:{{{ticket_type_id}}}")
+        return keys
+
+    def keys_of(self, ticket_type_id: UUID) -> list[str]:
+        """Every key of one ticket type, in the order the reservation script takes them."""
+        return list(self._keys(ticket_type_id))
+
+    @property
+    def reserve_sha(self) -> str:
+        """The SHA1 of the reservation script, for EVALSHA from elsewhere (benchmarks)."""
+        return self._scripts["reserve"].sha
+
+    @property
+    def ticket_types_key(self) -> str:
+        """The set of ticket types this store has stock for."""
+        return self._ticket_types
 
     def _index(self, booking_id: UUID) -> str:
         return f"{self._ns}:hold:{booking_id}"

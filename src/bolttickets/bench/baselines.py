@@ -86,8 +86,8 @@ async def evalsha_reserve_rate(redis_url: str, requests: int) -> float:
             )
         )
         # The store's own key layout and script, so the baseline follows the adapter.
-        keys = list(store._keys(sample.ticket_type_id))
-        sha = store._scripts["reserve"].sha
+        keys = store.keys_of(sample.ticket_type_id)
+        sha = store.reserve_sha
         # The script stores the hold without reading it: same length as a real one, no
         # quotes or spaces for redis-benchmark to mangle.
         hold = "h" * len(b"1:" + encode_request(sample))

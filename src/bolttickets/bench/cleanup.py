@@ -32,8 +32,8 @@ async def forget_ticket_types(redis_url: str, ids: list[uuid.UUID]) -> None:
     store = RedisStockStore(client)
     try:
         for tt in ids:
-            await client.unlink(*store._keys(tt))
-        await client.srem(store._ticket_types, *(str(tt) for tt in ids))
+            await client.unlink(*store.keys_of(tt))
+        await client.srem(store.ticket_types_key, *(str(tt) for tt in ids))
     finally:
         await client.aclose()
 
