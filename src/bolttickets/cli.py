@@ -56,6 +56,9 @@ def serve(
         # Longer than a load balancer's idle timeout (60 s is common): otherwise the server
         # closes a pooled connection just as the client reuses it.
         timeout_keep_alive=75,
+        # One log line per request costs more than a booking's own work at flash-sale rates;
+        # /metrics counts the requests instead.
+        access_log=False,
         ws_ping_interval=20,
     )
 
