@@ -79,10 +79,11 @@ def fanout_command(
         console.print(f"[bold red]The bench failed:[/bold red] [red]{exc}[/red]")
         console.print(f"[red]Logs kept in {workdir}[/red]")
         raise typer.Exit(1) from None
-    shutil.rmtree(workdir, ignore_errors=True)
     print_result(result, console, out_dir)
     if result.failed or result.delivered < result.expected:
+        console.print(f"[red]Logs of the API and the subscribers kept in {workdir}[/red]")
         raise typer.Exit(1)
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def figures(result: FanoutResult) -> list[Figure]:
@@ -145,7 +146,8 @@ def print_result(result: FanoutResult, console: Console, out_dir: Path) -> None:
         f"connected, {rss['after'] / 1024:.0f} MiB after; subscribing took "
         f"{result.connect_seconds:.1f} s, {result.failed} failed, {result.dropped} dropped.\n"
         f"CPU per change: API {cpu['api'] * 1000:.0f} ms, subscribers "
-        f"{cpu['subscribers'] * 1000:.0f} ms; the side whose CPU nears the latency limits it."
+        f"{cpu['subscribers'] * 1000:.0f} ms; the side whose CPU nears the latency limits it. "
+        "Latency includes the hub's coalescing window by design (up to 100 ms)."
     )
     for error in result.errors:
         console.print(f"[red]subscribe failed:[/red] {error}")
