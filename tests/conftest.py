@@ -7,15 +7,12 @@ their addresses; a test that needs one and does not find it fails, it never skip
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
-from bolttickets.adapters.sqlalchemy import schema
+from bolttickets.adapters.sqlalchemy import admin, schema
 from bolttickets.adapters.sqlalchemy.database import Database
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,27 +43,9 @@ def kafka_bootstrap() -> str:
     return service_url("BOLT_TEST_KAFKA_BOOTSTRAP")
 
 
-async def connect_postgres(sqlalchemy_url: str) -> asyncpg.Connection:
-    """A plain asyncpg connection to the database a SQLAlchemy URL names."""
-    url = make_url(sqlalchemy_url)
-    return await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-
-
 async def create_postgres_database(admin_url: str) -> str:
     """A new, empty database on the test server; returns its SQLAlchemy URL."""
-    name = f"bolt_test_{uuid.uuid4().hex[:12]}"
-    conn = await connect_postgres(admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    return await admin.create_postgres_database(admin_url, "bolt_test")
 
 
 async def migrated(url: str) -> Database:

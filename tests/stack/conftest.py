@@ -17,7 +17,8 @@ import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
-from tests.conftest import connect_postgres, create_postgres_database, migrated
+from bolttickets.adapters.sqlalchemy.admin import pg_connect
+from tests.conftest import create_postgres_database, migrated
 from tests.support import Api, Server, booking_status_counts  # noqa: F401 - re-exported
 
 
@@ -43,7 +44,7 @@ class Stack:
         return server
 
     async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        conn = await connect_postgres(self.database_url)
+        conn = await pg_connect(self.database_url)
         try:
             return list(await conn.fetch(query, *args))
         finally:

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from bolttickets.adapters.redis_stock import KEY_LIFETIME, RedisStockStore, connect_redis
+from bolttickets.adapters.sqlalchemy.admin import pg_connect
 from bolttickets.adapters.sqlalchemy.tables import bookings
 from bolttickets.bench.cleanup import delete_matching
-from bolttickets.bench.database import pg_connect
 from bolttickets.domain.requests import BookingRequest, fingerprint
 from bolttickets.services.messages import encode_request
 from bolttickets.services.ports import StockLoad

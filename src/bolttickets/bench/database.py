@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-import asyncpg
 from sqlalchemy.engine import make_url
 
+from bolttickets.adapters.sqlalchemy.admin import pg_connect
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlalchemy.tables import users
 from bolttickets.api.security import Tokens
@@ -20,38 +20,6 @@ from bolttickets.domain.model import Role
 
 # No argon2 hash looks like this, so nobody can log in as a benchmark buyer.
 UNUSABLE_PASSWORD = "!bench-buyer"
-
-
-async def pg_connect(database_url: str) -> asyncpg.Connection:
-    url = make_url(database_url)
-    return await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-
-
-async def create_postgres_database(admin_url: str) -> str:
-    """A new, empty database next to ``admin_url``'s; returns its URL."""
-    url = make_url(admin_url)
-    name = f"bolt_bench_{uuid.uuid4().hex[:12]}"
-    conn = await pg_connect(admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_postgres_database(admin_url: str, database_url: str) -> None:
-    name = make_url(database_url).database
-    conn = await pg_connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def insert_buyers(database_url: str, count: int) -> list[uuid.UUID]:

@@ -24,9 +24,10 @@ import sqlalchemy as sa
 import websockets
 
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
+from bolttickets.adapters.sqlalchemy import admin
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlalchemy.tables import bookings, ticket_types
-from bolttickets.bench import cleanup, database
+from bolttickets.bench import cleanup
 from bolttickets.bench.modes import Mode as Mode  # re-exported: the benchmarks take it here
 from bolttickets.bench.processes import (
     BOLTTICKETS,
@@ -56,7 +57,7 @@ class Services:
 
         problems = []
         try:
-            await (await database.pg_connect(self.postgres_admin_url)).close()
+            await (await admin.pg_connect(self.postgres_admin_url)).close()
         except Exception as exc:
             problems.append(f"PostgreSQL at {self.postgres_admin_url}: {exc}")
         try:
@@ -201,7 +202,9 @@ async def started(
     suffix = uuid.uuid4().hex[:10]
     if mode is Mode.STACK:
         assert services is not None
-        database_url = await database.create_postgres_database(services.postgres_admin_url)
+        database_url = await admin.create_postgres_database(
+            services.postgres_admin_url, "bolt_bench"
+        )
         backing = {
             "BOLT_REDIS_URL": services.redis_url,
             "BOLT_KAFKA_BOOTSTRAP": services.kafka_bootstrap,
@@ -252,7 +255,7 @@ async def started(
 
 async def _clean_up(services: Services, database_url: str, topics: list[str]) -> None:
     """After the processes stopped, so that nothing writes again what is removed."""
-    conn = await database.pg_connect(database_url)
+    conn = await admin.pg_connect(database_url)
     try:
         ids = [row["id"] for row in await conn.fetch("SELECT id FROM ticket_types")]
     finally:
@@ -262,7 +265,7 @@ async def _clean_up(services: Services, database_url: str, topics: list[str]) ->
         services.kafka_bootstrap, [*topics, *(f"{t}.dlq" for t in topics)]
     ):
         sys.stderr.write(f"could not delete Kafka topic {failure}\n")
-    await database.drop_postgres_database(services.postgres_admin_url, database_url)
+    await admin.drop_postgres_database(services.postgres_admin_url, database_url)
 
 
 class Watchers:
