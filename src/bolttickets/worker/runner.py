@@ -68,6 +68,7 @@ class BookingWorker:
         self._reconcile_every = reconcile_every
         self._touched: set[UUID] = set()
         self._stopping = asyncio.Event()
+        self._behind = False
 
     def stop(self) -> None:
         """Finish the batch in hand, commit it, then return from ``run``."""
@@ -90,6 +91,7 @@ class BookingWorker:
 
     async def consume_once(self, timeout: float) -> int:
         records = await self._fill_batch(timeout)
+        self._behind = len(records) >= self._batch_size
         if not records:
             return 0
         started = time.perf_counter()
@@ -142,6 +144,10 @@ class BookingWorker:
                 delay = min(delay * 2, 5.0)
 
     async def sweep(self) -> None:
+        if self._behind:
+            # A full batch means a backlog: the holds it would re-send are most likely in it,
+            # and sending them again would only lengthen the queue that delays them.
+            return
         sent = await resend_stale_holds(self._stock, self._queue, self._clock, self._sweep_after)
         if sent:
             log.info("holds_resent", count=sent)
