@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bolttickets.bench import options
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -37,16 +39,10 @@ def fanout_command(
     compression: Annotated[
         bool, typer.Option(help="Offer permessage-deflate, as browsers do.")
     ] = True,
-    out_dir: Annotated[Path, typer.Option(help="Where the JSON and PNG go.")] = Path(
-        "bench/results"
-    ),
-    postgres_admin_url: Annotated[
-        str, typer.Option(help="PostgreSQL to create the run's database on.")
-    ] = "postgresql+asyncpg://bolt:bolt@127.0.0.1:55432/bolttickets",
-    redis_url: Annotated[
-        str, typer.Option(help="Redis of the stack.")
-    ] = "redis://127.0.0.1:56379/0",
-    kafka_bootstrap: Annotated[str, typer.Option(help="Kafka of the stack.")] = "127.0.0.1:59092",
+    out_dir: options.OutDir = options.RESULTS,
+    postgres_admin_url: options.PostgresAdminUrl = options.POSTGRES_ADMIN_URL,
+    redis_url: options.RedisUrl = options.REDIS_URL,
+    kafka_bootstrap: options.KafkaBootstrap = options.KAFKA_BOOTSTRAP,
 ) -> None:
     """Time an inventory change from the Redis backplane to every subscriber of one API
     process, and the API's memory per connection. Fails only when a subscriber misses a
