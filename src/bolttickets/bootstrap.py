@@ -145,6 +145,7 @@ async def start_full(settings: Settings, *, worker: bool, clock: Clock | None = 
             stored_offsets=stored_offsets,
             group=settings.consumer_group,
             delivery_timeout_ms=settings.kafka_delivery_timeout_ms,
+            stall_after=settings.kafka_stall_after_seconds,
         )
         # Closed before the producer: leaving the group promptly hands the partitions over.
         container._closers.append(consumer.close)

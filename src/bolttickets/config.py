@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     consumer_group: str = "booking-workers"
     kafka_delivery_timeout_ms: int = Field(default=5000, ge=100)
     """How long a booking waits for Kafka's acknowledgement before the API answers 503."""
+    kafka_stall_after_seconds: float = Field(default=30.0, gt=0)
+    """How long a worker's partitions may have records waiting with none consumed before it
+    reports itself stalled and replaces its Kafka consumer."""
 
     admin_email: str | None = None
     admin_password: SecretStr | None = None

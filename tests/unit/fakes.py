@@ -12,7 +12,8 @@ from bolttickets.domain.allocation import TicketTypeState
 from bolttickets.domain.errors import EmailTaken, QueueUnavailable
 from bolttickets.domain.model import Booking, BookingStatus, Event, TicketType, User
 from bolttickets.domain.requests import BookingRequest
-from bolttickets.services.ports import Page, StockBasis, StoredBooking
+from bolttickets.services.messages import encode_request
+from bolttickets.services.ports import Page, QueueRecord, StockBasis, StoredBooking
 
 
 class FakeClock:
@@ -278,6 +279,34 @@ class FakeQueue:
         if self.failing:
             raise QueueUnavailable("the fake broker is down")
         self.sent.append(request)
+
+
+class FakeConsumer:
+    """Delivers what was sent to a FakeQueue, on one partition; ``stall`` sets what
+    ``stalled`` answers."""
+
+    def __init__(self, queue: FakeQueue) -> None:
+        self.queue = queue
+        self.committed: list[int] = []
+        self.offset = 0
+        self.stall: str | None = None
+
+    async def poll(self, max_records: int, timeout: float) -> list[QueueRecord]:
+        taken, self.queue.sent = self.queue.sent[:max_records], self.queue.sent[max_records:]
+        records = [
+            QueueRecord(0, self.offset + i, None, encode_request(r)) for i, r in enumerate(taken)
+        ]
+        self.offset += len(records)
+        return records
+
+    async def commit(self, records: Sequence[QueueRecord]) -> None:
+        self.committed.append(records[-1].offset + 1)
+
+    async def dead_letter(self, record: QueueRecord) -> None:
+        raise AssertionError("nothing here is undecodable")
+
+    def stalled(self) -> str | None:
+        return self.stall
 
 
 class FakePubSub:

@@ -3,35 +3,11 @@ the worker is behind."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 
-from bolttickets.services.messages import encode_request
-from bolttickets.services.ports import QueueRecord
 from bolttickets.worker.runner import BookingWorker
 from tests.unit.conftest import World, buyer
-from tests.unit.fakes import FakeQueue
-
-
-class FakeConsumer:
-    def __init__(self, queue: FakeQueue) -> None:
-        self.queue = queue
-        self.committed: list[int] = []
-        self.offset = 0
-
-    async def poll(self, max_records: int, timeout: float) -> list[QueueRecord]:
-        taken, self.queue.sent = self.queue.sent[:max_records], self.queue.sent[max_records:]
-        records = [
-            QueueRecord(0, self.offset + i, None, encode_request(r)) for i, r in enumerate(taken)
-        ]
-        self.offset += len(records)
-        return records
-
-    async def commit(self, records: Sequence[QueueRecord]) -> None:
-        self.committed.append(records[-1].offset + 1)
-
-    async def dead_letter(self, record: QueueRecord) -> None:
-        raise AssertionError("nothing here is undecodable")
+from tests.unit.fakes import FakeConsumer
 
 
 def worker_for(world: World, consumer: FakeConsumer, batch_size: int) -> BookingWorker:

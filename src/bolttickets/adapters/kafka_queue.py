@@ -14,19 +14,28 @@ import asyncio
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import structlog
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic  # what .admin re-exports, typed only here
 
 from bolttickets.domain.errors import QueueUnavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.messages import encode_request
-from bolttickets.services.ports import QueueRecord
+from bolttickets.services.ports import QueueRecord, next_offsets
 
 log = structlog.get_logger("bolttickets.kafka")
 T = TypeVar("T")
@@ -36,6 +45,7 @@ StoredOffsets = Callable[[], Coroutine[Any, Any, dict[int, int]]]
 
 DEFAULT_GROUP = "booking-workers"
 DEFAULT_DELIVERY_TIMEOUT_MS = 5000
+DEFAULT_STALL_AFTER = 30.0
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -186,10 +196,18 @@ class KafkaBookingConsumer:
     """The worker's side: a member of a consumer group that commits only what it applied.
 
     The database is the source of truth for the position: the worker stores the next
-    offsets in the same transaction as the bookings, and a newly assigned partition starts
-    from there (``stored_offsets``). Committing to Kafka afterwards keeps the group's lag
-    visible to Kafka's own tools, and is where a partition starts when the database cannot
-    be read: Kafka's offset never passes the database's, so that costs only redeliveries.
+    offsets in the same transaction as the bookings, and every newly assigned partition
+    starts from there (``stored_offsets``; a partition the database has no offset for has
+    never had a record applied, so it starts from the beginning). The group coordinator is
+    thus never asked where to start, and its answers (NOT_COORDINATOR after a broker
+    restart, which librdkafka does not retry) cannot leave a partition unconsumed.
+    Committing to Kafka afterwards keeps the group's lag visible to Kafka's own tools, and
+    is where a partition starts when the database cannot be read: Kafka's offset never
+    passes the database's, so that costs only redeliveries.
+
+    A watchdog covers whatever else may wedge librdkafka: when partitions it owns have
+    records waiting and none was delivered for ``stall_after`` seconds, the consumer is
+    closed and a new one joins the group in its place; ``stalled`` says why meanwhile.
     """
 
     def __init__(
@@ -201,6 +219,7 @@ class KafkaBookingConsumer:
         group: str = DEFAULT_GROUP,
         delivery_timeout_ms: int = DEFAULT_DELIVERY_TIMEOUT_MS,
         stored_offsets_timeout: float = 10.0,
+        stall_after: float = DEFAULT_STALL_AFTER,
     ) -> None:
         self._bootstrap = bootstrap
         self.topic = topic
@@ -208,10 +227,29 @@ class KafkaBookingConsumer:
         self._stored_offsets = stored_offsets
         self._stored_offsets_timeout = stored_offsets_timeout
         self._delivery_timeout_ms = delivery_timeout_ms
-        self._consumer = Consumer(
-            _client_config(bootstrap)
+        self._stall_after = stall_after
+        # Often enough to notice a stall well within stall_after, rarely enough that the
+        # watermark requests cost nothing.
+        self._check_every = min(stall_after / 3, 5.0)
+        self._consumer = self._join()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kafka-{group}")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unclaimed: asyncio.Future[list[QueueRecord]] | None = None
+        self._dead_letters: KafkaBookingQueue | None = None
+        self._closed = False
+        # The watchdog's state, written on the consumer's thread only.
+        self._next: dict[int, int] = {}
+        """partition -> the offset after the last one delivered (or assigned), when known."""
+        self._progress_at = time.monotonic()
+        self._checked_at = self._progress_at
+        self._rebuilt_at = self._progress_at
+        self._stall: str | None = None
+
+    def _join(self) -> Consumer:
+        consumer = Consumer(
+            _client_config(self._bootstrap)
             | {
-                "group.id": group,
+                "group.id": self.group,
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
                 # A worker that dies loses its partitions within seconds, not the default 45.
@@ -225,12 +263,8 @@ class KafkaBookingConsumer:
                 "error_cb": _log_client_error,
             }
         )
-        self._consumer.subscribe([topic], on_assign=self._on_assign)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kafka-{group}")
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._unclaimed: asyncio.Future[list[QueueRecord]] | None = None
-        self._dead_letters: KafkaBookingQueue | None = None
-        self._closed = False
+        consumer.subscribe([self.topic], on_assign=self._on_assign)
+        return consumer
 
     async def poll(self, max_records: int, timeout: float) -> list[QueueRecord]:
         """Whatever is there, as soon as anything is (up to ``max_records``); waits up to
@@ -269,23 +303,95 @@ class KafkaBookingConsumer:
                 continue
             # A null value is no booking request: it reaches the dead letters as b"".
             records.append(QueueRecord(partition, offset, message.key(), message.value() or b""))
+        if records:
+            self._next.update(next_offsets(records))
+            self._progress_at = time.monotonic()
+            self._stall = None
+        else:
+            self._watch()
         return records
+
+    def stalled(self) -> str | None:
+        return self._stall
+
+    def _watch(self) -> None:
+        """Runs on the consumer's thread after a consume that delivered nothing."""
+        now = time.monotonic()
+        if now - self._checked_at < self._check_every:
+            return
+        self._checked_at = now
+        waiting = self._waiting()
+        if waiting is None:  # the broker did not answer: no new verdict either way
+            return
+        if not waiting:
+            # Idle is not stalled: the stall clock starts when records are first waiting.
+            self._progress_at = now
+            self._stall = None
+            return
+        stuck_for = now - self._progress_at
+        if stuck_for <= self._stall_after:
+            return
+        self._stall = (
+            f"{sum(waiting.values())} records waiting on partitions {sorted(waiting)} of "
+            f"{self.topic} and none consumed for {stuck_for:.0f} s"
+        )
+        if now - self._rebuilt_at > self._stall_after:
+            self._rebuild()
+
+    def _waiting(self) -> dict[int, int] | None:
+        """partition -> records past our position, for each assigned partition that has any;
+        None when the broker cannot tell."""
+        waiting = {}
+        for tp in self._consumer.assignment():
+            try:
+                low, high = self._consumer.get_watermark_offsets(
+                    tp, timeout=min(self._check_every, 2.0)
+                )
+            except KafkaException:
+                return None
+            # Not delivered from yet: it starts where the database said, else at the start.
+            position = self._next.get(tp.partition, low)
+            if high > position:
+                waiting[tp.partition] = high - position
+        return waiting
+
+    def _rebuild(self) -> None:
+        log.warning(
+            "kafka_consumer_rebuilt", topic=self.topic, group=self.group, reason=self._stall
+        )
+        self._rebuilt_at = time.monotonic()
+        try:
+            self._consumer.close()
+        except KafkaException as exc:  # it is being replaced because it misbehaves
+            log.warning("kafka_consumer_close_failed", topic=self.topic, error=str(exc))
+        self._next = {}
+        self._consumer = self._join()
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Runs inside ``consume``, on the consumer's thread, while the event loop is free."""
         stored = self._fetch_stored_offsets() if partitions else {}
         for tp in partitions:
-            if tp.partition in stored:
-                tp.offset = stored[tp.partition]
+            if stored is None:
+                self._next.pop(tp.partition, None)  # from Kafka's committed offset
+            elif tp.partition in stored:
+                tp.offset = self._next[tp.partition] = stored[tp.partition]
+            else:
+                tp.offset = OFFSET_BEGINNING
+                self._next.pop(tp.partition, None)
         consumer.incremental_assign(partitions)
         log.info(
             "kafka_partitions_assigned",
             topic=self.topic,
             group=self.group,
-            offsets={tp.partition: stored.get(tp.partition, "committed") for tp in partitions},
+            offsets={
+                tp.partition: "committed"
+                if stored is None
+                else stored.get(tp.partition, "beginning")
+                for tp in partitions
+            },
         )
 
-    def _fetch_stored_offsets(self) -> dict[int, int]:
+    def _fetch_stored_offsets(self) -> dict[int, int] | None:
         assert self._loop is not None, "callbacks run only inside _on_consumer_thread calls"
         fetch = asyncio.run_coroutine_threadsafe(self._stored_offsets(), self._loop)
         try:
@@ -295,17 +401,12 @@ class KafkaBookingConsumer:
             # Kafka's committed offsets never pass the database's, so starting from them
             # only redelivers records the database recognises as applied.
             log.exception("stored_offsets_unavailable", topic=self.topic, group=self.group)
-            return {}
+            return None
 
     async def commit(self, records: Sequence[QueueRecord]) -> None:
         if not records:
             return
-        next_offsets: dict[int, int] = {}
-        for record in records:
-            next_offsets[record.partition] = max(
-                next_offsets.get(record.partition, 0), record.offset + 1
-            )
-        offsets = [TopicPartition(self.topic, p, o) for p, o in next_offsets.items()]
+        offsets = [TopicPartition(self.topic, p, o) for p, o in next_offsets(records).items()]
         await self._on_consumer_thread(self._commit, offsets)
 
     def _commit(self, offsets: list[TopicPartition]) -> None:

@@ -19,7 +19,7 @@ from bolttickets.adapters.sqlalchemy.repositories import SqlOffsets
 from bolttickets.domain.errors import QueueUnavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.messages import encode_request
-from bolttickets.services.ports import QueueRecord
+from bolttickets.services.ports import QueueRecord, next_offsets
 
 _log_metadata = sa.MetaData()
 log_table = sa.Table(
@@ -162,33 +162,58 @@ class SqliteLog:
 
 
 class SqliteLogConsumer:
-    """Reads the log from the group's stored position; ``commit`` stores the new position."""
+    """Reads the log from the group's stored position; ``commit`` stores the new position.
 
-    def __init__(self, log: SqliteLog, db: Database, group: str, topic: str) -> None:
+    There is no broker to lose: the only way this consumer stalls is its reads failing
+    (the database locked past its busy timeout, a broken file), which ``stalled`` reports
+    once they have failed for ``stall_after`` seconds in a row.
+    """
+
+    def __init__(
+        self, log: SqliteLog, db: Database, group: str, topic: str, *, stall_after: float = 30.0
+    ) -> None:
         self._log = log
         self._db = db
         self.group = group
         self.topic = topic
         self._position: int | None = None
+        self._stall_after = stall_after
+        self._failing: tuple[float, str] | None = None
 
     async def committed(self) -> int:
         async with self._db.unit_of_work() as uow:
             return (await uow.offsets.load(self.group, self.topic)).get(_PARTITION, 0)
 
     async def poll(self, max_records: int, timeout: float) -> list[QueueRecord]:
-        if self._position is None:
-            self._position = await self.committed()
-        records = await self._log.read_or_wait(self._position, max_records, timeout)
+        try:
+            if self._position is None:
+                self._position = await self.committed()
+            records = await self._log.read_or_wait(self._position, max_records, timeout)
+        except Exception as exc:
+            if self._failing is None:
+                self._failing = (time.monotonic(), repr(exc))
+            raise
+        self._failing = None
         if records:
             self._position = records[-1].offset + 1
         return records
 
+    def stalled(self) -> str | None:
+        if self._failing is None:
+            return None
+        since, error = self._failing
+        failing_for = time.monotonic() - since
+        if failing_for <= self._stall_after:
+            return None
+        return f"reading the booking log has failed for {failing_for:.0f} s: {error}"
+
     async def commit(self, records: Sequence[QueueRecord]) -> None:
         if not records:
             return
-        next_offset = max(r.offset for r in records) + 1
+        offsets = next_offsets(records)
+        next_offset = offsets[_PARTITION]
         async with self._db.writer.connect() as conn:
-            await SqlOffsets(conn).store(self.group, self.topic, {_PARTITION: next_offset})
+            await SqlOffsets(conn).store(self.group, self.topic, offsets)
             await conn.commit()
         if next_offset % 10_000 < len(records):
             await self._log.trim(next_offset - _KEEP_CONSUMED)

@@ -245,6 +245,14 @@ class QueueRecord:
     value: bytes
 
 
+def next_offsets(records: Sequence[QueueRecord]) -> dict[int, int]:
+    """partition -> the offset after the last of these records: where consuming resumes."""
+    offsets: dict[int, int] = {}
+    for record in records:
+        offsets[record.partition] = max(offsets.get(record.partition, 0), record.offset + 1)
+    return offsets
+
+
 class BookingQueue(Protocol):
     async def send(self, request: BookingRequest) -> None:
         """Return only once the request is durably stored. Raises QueueUnavailable."""
@@ -259,6 +267,14 @@ class QueueConsumer(Protocol):
         """Commit the position past these records (after the database commit)."""
 
     async def dead_letter(self, record: QueueRecord) -> None: ...
+
+    def stalled(self) -> str | None:
+        """Why this consumer is not making progress, or None while it is.
+
+        A reason while partitions it owns have records waiting and none was delivered for
+        longer than its stall threshold. A consumer that is idle (nothing waiting) or not
+        polled at all (its worker is busy elsewhere) is not stalled.
+        """
 
 
 # --- Pub/sub ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from bolttickets.services.ports import (
     QueueRecord,
     StockStore,
     UnitOfWorkFactory,
+    next_offsets,
 )
 from bolttickets.services.stock_sync import StockSync
 from bolttickets.services.sweeper import resend_stale_holds
@@ -96,7 +97,7 @@ class BookingWorker:
             return 0
         started = time.perf_counter()
         requests = await self._decode(records)
-        position = QueuePosition(self._group, self._topic, _next_offsets(records))
+        position = QueuePosition(self._group, self._topic, next_offsets(records))
         outcome = await self._retrying(lambda: apply_batch(self._uow, requests, position))
         await self._stock.settle(outcome.settlements)
         await self._consumer.commit(records)
@@ -166,10 +167,3 @@ class BookingWorker:
                 await action()
             except Exception:
                 log.exception("periodic_task_failed", task=action.__name__)
-
-
-def _next_offsets(records: Sequence[QueueRecord]) -> dict[int, int]:
-    offsets: dict[int, int] = {}
-    for record in records:
-        offsets[record.partition] = max(offsets.get(record.partition, 0), record.offset + 1)
-    return offsets
