@@ -111,7 +111,7 @@ async def start_full(settings: Settings, *, worker: bool, clock: Clock | None = 
         await schema.ensure_migrated(db)
         redis = await connect_redis(settings.redis_url)
         closers.append(redis.aclose)
-        stock = RedisStockStore(redis)
+        stock = RedisStockStore(redis, settings.redis_prefix)
         await stock.start()
         await asyncio.to_thread(ensure_topics, bootstrap, topic, settings.kafka_partitions)
         queue = KafkaBookingQueue(
@@ -123,7 +123,7 @@ async def start_full(settings: Settings, *, worker: bool, clock: Clock | None = 
         for close in reversed(closers):
             await close()
         raise
-    container = _wire(settings, clock, db, stock, queue, RedisPubSub(redis))
+    container = _wire(settings, clock, db, stock, queue, RedisPubSub(redis, settings.redis_prefix))
     container._closers += closers
 
     async def kafka() -> None:

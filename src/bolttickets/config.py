@@ -21,6 +21,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./var/bolttickets.db"
     redis_url: str | None = None
+    redis_prefix: str = Field(default="bolt", min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    """Namespace of every Redis key and channel, so several deployments (or test runs) can
+    share one Redis without seeing each other's stock and holds."""
     kafka_bootstrap: str | None = None
     kafka_topic: str = "ticket-bookings"
     kafka_partitions: int = Field(default=6, ge=1)

@@ -335,7 +335,9 @@ async def test_loaded_holds_are_holds_like_any_other(stock: StockStore) -> None:
 
     assert await stock.get_hold(hold.booking_id) == hold
     assert await stock.reserve(hold) is Admission.DUPLICATE
-    assert await stock.claim_stale_holds(now - MINUTE, now, 100) == [hold]
+    assert await stock.claim_stale_holds(now - MINUTE, now, 100, await stock.ticket_types()) == [
+        hold
+    ]
     snapshot = await stock.hold_snapshot(tt)
     assert snapshot is not None
     assert snapshot.holds == {hold.booking_id: 2}
@@ -478,12 +480,14 @@ async def test_claim_returns_stale_holds_once(stock: StockStore) -> None:
     await reserve_all(stock, fresh)
     now = datetime.now(UTC)
 
-    assert await stock.claim_stale_holds(now - MINUTE, now, 100) == [old]
-    assert await stock.claim_stale_holds(now - MINUTE, now, 100) == []
+    assert await stock.claim_stale_holds(now - MINUTE, now, 100, await stock.ticket_types()) == [
+        old
+    ]
+    assert await stock.claim_stale_holds(now - MINUTE, now, 100, await stock.ticket_types()) == []
 
     later = now + MINUTE
-    first = await stock.claim_stale_holds(later, later, 2)
-    rest = await stock.claim_stale_holds(later, later, 2)
+    first = await stock.claim_stale_holds(later, later, 2, await stock.ticket_types())
+    rest = await stock.claim_stale_holds(later, later, 2, await stock.ticket_types())
     assert len(first) == 2
     assert len(rest) == 1
     assert {h.booking_id for h in first + rest} == {h.booking_id for h in [old, *fresh]}
@@ -496,7 +500,7 @@ async def test_claim_skips_settled_holds(stock: StockStore) -> None:
     await stock.settle([Settlement(booking, confirmed=True)])
     later = datetime.now(UTC) + HOUR
 
-    assert await stock.claim_stale_holds(later, later, 100) == []
+    assert await stock.claim_stale_holds(later, later, 100, await stock.ticket_types()) == []
 
 
 async def test_compare_and_set_only_when_nothing_moved(stock: StockStore) -> None:

@@ -30,6 +30,7 @@ class Stack:
     redis_url: str
     kafka_bootstrap: str
     topic: str
+    redis_prefix: str
     apis: list[Server] = field(default_factory=list)
     workers: list[Server] = field(default_factory=list)
 
@@ -89,12 +90,21 @@ async def stack(
         "BOLT_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "BOLT_KAFKA_TOPIC": topic,
         "BOLT_CONSUMER_GROUP": f"booking-workers-{suffix}",
+        # A namespace of its own, as the database and topic: what an earlier run left in
+        # this Redis (holds of another database's ticket types) never reaches this stack.
+        "BOLT_REDIS_PREFIX": f"bolt-test-{suffix}",
         "BOLT_SWEEP_AFTER_SECONDS": "2",
         "BOLT_RECONCILE_EVERY_SECONDS": "1",
         **getattr(request.module, "STACK_ENV", {}),
     }
     stack = Stack(
-        tmp_path_factory.mktemp("stack"), env, database_url, redis_url, kafka_bootstrap, topic
+        tmp_path_factory.mktemp("stack"),
+        env,
+        database_url,
+        redis_url,
+        kafka_bootstrap,
+        topic,
+        env["BOLT_REDIS_PREFIX"],
     )
     try:
         # The first API creates the topics; the rest start side by side.

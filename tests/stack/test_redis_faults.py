@@ -55,7 +55,9 @@ async def test_stock_set_too_high_by_hand(stack: Stack, api: Api) -> None:
     sale, tokens = await start_sale(api, capacity=50, buyers=40, per_user_limit=2)
     unconfirmed = await sale.unconfirmed(stack)
     async with stack.redis() as redis:
-        await redis.hset(f"bolt:{{{sale.ticket_type_id}}}:stock", "remaining", 10_000)
+        await redis.hset(
+            f"{stack.redis_prefix}:{{{sale.ticket_type_id}}}:stock", "remaining", 10_000
+        )
     assert unconfirmed >= 20, unconfirmed
     await buy_more(api, sale, tokens, "more")
     await buy_more(api, sale, tokens, "again")

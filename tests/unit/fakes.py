@@ -175,6 +175,9 @@ class _FakeEvents:
     async def all_ticket_type_ids(self) -> list[UUID]:
         return list(self._data.ticket_types)
 
+    async def known_ticket_types(self, ids: Sequence[UUID]) -> set[UUID]:
+        return {i for i in ids if i in self._data.ticket_types}
+
 
 class _FakeBookings:
     def __init__(self, uow: FakeUnitOfWork) -> None:

@@ -82,11 +82,17 @@ async def test_a_failed_send_keeps_the_hold_and_the_sweeper_delivers_it(world: W
     world.queue.failing = False
 
     assert (
-        await resend_stale_holds(world.stock, world.queue, world.clock, timedelta(seconds=5)) == 0
+        await resend_stale_holds(
+            world.uow, world.stock, world.queue, world.clock, timedelta(seconds=5)
+        )
+        == 0
     )
     world.clock.advance(6)
     assert (
-        await resend_stale_holds(world.stock, world.queue, world.clock, timedelta(seconds=5)) == 1
+        await resend_stale_holds(
+            world.uow, world.stock, world.queue, world.clock, timedelta(seconds=5)
+        )
+        == 1
     )
     await world.drain()
 

@@ -111,6 +111,9 @@ class MemoryStockStore:
         hold = self._stock[tt_id].holds.get(booking_id) if tt_id else None
         return hold.request if hold else None
 
+    async def surviving_holds(self, ticket_type_id: UUID) -> list[BookingRequest]:
+        return []  # holds live inside their stock here: they are never without it
+
     async def settle(self, settlements: Sequence[Settlement]) -> None:
         for settlement in settlements:
             request = settlement.request
@@ -133,11 +136,16 @@ class MemoryStockStore:
             if (s := self._stock.get(tt_id)) is not None
         }
 
+    async def ticket_types(self) -> list[UUID]:
+        return list(self._stock)
+
     async def claim_stale_holds(
-        self, older_than: datetime, now: datetime, limit: int
+        self, older_than: datetime, now: datetime, limit: int, ticket_type_ids: Sequence[UUID]
     ) -> list[BookingRequest]:
         claimed: list[BookingRequest] = []
-        for s in self._stock.values():
+        for tt_id in ticket_type_ids:
+            if (s := self._stock.get(tt_id)) is None:
+                continue
             for hold in s.holds.values():
                 if len(claimed) >= limit:
                     return claimed

@@ -137,15 +137,19 @@ async def _close(pubsub: RedisClientPubSub) -> None:
 
 
 class RedisPubSub:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
+        """``namespace`` prefixes every channel, as it does the stock store's keys."""
         self._client = client
+        self._namespace = namespace
 
     async def publish(self, channel: str, message: bytes) -> None:
-        await self._client.publish(channel, message)
+        await self._client.publish(f"{self._namespace}:{channel}", message)
 
     async def subscribe(
         self, channel: str, on_gap: Callable[[], None] | None = None
     ) -> RedisSubscription:
-        subscription = RedisSubscription(self._client, channel, on_gap=on_gap)
+        subscription = RedisSubscription(
+            self._client, f"{self._namespace}:{channel}", on_gap=on_gap
+        )
         await subscription.open()
         return subscription

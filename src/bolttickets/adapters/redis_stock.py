@@ -220,6 +220,14 @@ class RedisStockStore:
         )
         return None if hold is None else _request(hold)
 
+    async def surviving_holds(self, ticket_type_id: UUID) -> list[BookingRequest]:
+        keys = self._keys(ticket_type_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.exists(keys.stock)
+            pipe.hvals(keys.holds)
+            loaded, holds = await pipe.execute()
+        return [] if loaded else [_request(hold) for hold in holds]
+
     async def settle(self, settlements: Sequence[Settlement]) -> None:
         by_type: defaultdict[UUID, list[Settlement]] = defaultdict(list)
         for settlement in settlements:
@@ -263,14 +271,17 @@ class RedisStockStore:
             if remaining is not None and version is not None
         }
 
+    async def ticket_types(self) -> list[UUID]:
+        members = cast(set[bytes], await self._redis.smembers(self._ticket_types))
+        return [UUID(raw.decode()) for raw in members]
+
     async def claim_stale_holds(
-        self, older_than: datetime, now: datetime, limit: int
+        self, older_than: datetime, now: datetime, limit: int, ticket_type_ids: Sequence[UUID]
     ) -> list[BookingRequest]:
         """Counts first, so that no more than ``limit`` holds are marked as sent: a hold
         marked but not returned would wait another round for nothing."""
         older_us = _us(older_than)
-        members = cast(set[bytes], await self._redis.smembers(self._ticket_types))
-        ids = [UUID(raw.decode()) for raw in members]
+        ids = list(ticket_type_ids)
         async with self._redis.pipeline(transaction=False) as pipe:
             for tt in ids:
                 pipe.zcount(self._keys(tt).sent, "-inf", f"({older_us}")

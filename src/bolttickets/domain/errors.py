@@ -73,7 +73,3 @@ class QueueUnavailable(DomainError):
 
     slug = "queue-unavailable"
     title = "Booking queue unavailable"
-
-
-class StockUnknown(Exception):
-    """The stock of a ticket type is not loaded; it must be rebuilt from the database."""

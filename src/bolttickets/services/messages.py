@@ -14,7 +14,7 @@ from bolttickets.domain.model import Booking
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.ports import Inventory
 
-UPDATES_CHANNEL = "bolt.updates"
+UPDATES_CHANNEL = "updates"
 
 
 class UndecodableMessage(ValueError):

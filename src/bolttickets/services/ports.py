@@ -79,6 +79,9 @@ class EventRepository(Protocol):
 
     async def all_ticket_type_ids(self) -> list[UUID]: ...
 
+    async def known_ticket_types(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Those of ``ids`` this database holds."""
+
 
 class BookingRepository(Protocol):
     async def get(self, booking_id: UUID) -> Booking | None: ...
@@ -213,6 +216,10 @@ class StockStore(Protocol):
 
     async def get_hold(self, booking_id: UUID) -> BookingRequest | None: ...
 
+    async def surviving_holds(self, ticket_type_id: UUID) -> list[BookingRequest]:
+        """The holds of a ticket type still stored while its stock is not loaded (a partial
+        loss): a load must count them, not wipe them. Empty while the stock is loaded."""
+
     async def settle(self, settlements: Sequence[Settlement]) -> None:
         """Clear the holds of applied requests. A rejected request gives its tickets back,
         exactly once: only when its hold was still there."""
@@ -223,10 +230,14 @@ class StockStore(Protocol):
     async def inventory(self, ticket_type_ids: Sequence[UUID]) -> dict[UUID, Inventory]:
         """Remaining and version of each loaded ticket type; unloaded ones are absent."""
 
+    async def ticket_types(self) -> list[UUID]:
+        """Every ticket type this store has stock or holds of."""
+
     async def claim_stale_holds(
-        self, older_than: datetime, now: datetime, limit: int
+        self, older_than: datetime, now: datetime, limit: int, ticket_type_ids: Sequence[UUID]
     ) -> list[BookingRequest]:
-        """Holds last sent before ``older_than``; each returned hold counts as sent at ``now``."""
+        """Holds of these ticket types last sent before ``older_than``; each returned hold
+        counts as sent at ``now``."""
 
     async def hold_snapshot(self, ticket_type_id: UUID) -> HoldSnapshot | None: ...
 

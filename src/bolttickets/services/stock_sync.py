@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from uuid import UUID
@@ -19,6 +20,7 @@ class StockSync:
     def __init__(self, uow: UnitOfWorkFactory, stock: StockStore) -> None:
         self._uow = uow
         self._stock = stock
+        self._rebuilding: dict[UUID, asyncio.Future[bool]] = {}
 
     async def rebuild(
         self,
@@ -27,10 +29,29 @@ class StockSync:
         *,
         replace: bool = False,
     ) -> bool:
-        """Load a ticket type's stock from the database plus the requests not yet applied.
+        """Load a ticket type's stock from the database plus the requests not yet applied,
+        and the holds the stock store still has (those of requests answered 503, which the
+        sweeper will send).
 
-        Returns False when the database does not know the ticket type.
+        Returns False when the database does not know the ticket type. After a loss of the
+        stock store every request finds it unknown: concurrent rebuilds of one ticket type
+        without ``unapplied`` or ``replace`` share one load (single flight).
         """
+        if unapplied or replace:
+            return await self._load(ticket_type_id, unapplied, replace)
+        running = self._rebuilding.get(ticket_type_id)
+        if running is None:
+            running = asyncio.ensure_future(self._load(ticket_type_id, (), False))
+            self._rebuilding[ticket_type_id] = running
+            running.add_done_callback(lambda _: self._rebuilding.pop(ticket_type_id, None))
+        # Shielded: one caller giving up must not cancel the load the others wait for.
+        return await asyncio.shield(running)
+
+    async def _load(
+        self, ticket_type_id: UUID, unapplied: Sequence[BookingRequest], replace: bool
+    ) -> bool:
+        if not replace:
+            unapplied = [*unapplied, *await self._stock.surviving_holds(ticket_type_id)]
         async with self._uow() as uow:
             basis = await uow.events.stock_basis(ticket_type_id)
             applied = await uow.bookings.existing([r.booking_id for r in unapplied])

@@ -5,17 +5,38 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bolttickets.services.ports import BookingQueue, Clock, StockStore
+import structlog
+
+from bolttickets.services.ports import BookingQueue, Clock, StockStore, UnitOfWorkFactory
+
+log = structlog.get_logger("bolttickets.sweeper")
 
 
 async def resend_stale_holds(
-    stock: StockStore, queue: BookingQueue, clock: Clock, older_than: timedelta, limit: int = 1000
+    uow: UnitOfWorkFactory,
+    stock: StockStore,
+    queue: BookingQueue,
+    clock: Clock,
+    older_than: timedelta,
+    limit: int = 1000,
 ) -> int:
     """Send every hold not sent for ``older_than`` again; the worker drops the duplicates.
 
+    Only holds of ticket types this database knows: a stock store shared with another
+    deployment (or left behind by an earlier run) may hold others, and a request the
+    database cannot store would never be applied. Those are logged, never sent.
+
     Returns how many were sent. A hold whose send fails stays and is tried next time.
     """
+    held = await stock.ticket_types()
+    async with uow() as unit:
+        known = await unit.events.known_ticket_types(held)
+    foreign = [tt for tt in held if tt not in known]
+    if foreign:
+        log.warning("foreign_holds_skipped", ticket_types=len(foreign), first=str(foreign[0]))
     now = clock.now()
-    holds = await stock.claim_stale_holds(now - older_than, now, limit)
+    holds = await stock.claim_stale_holds(
+        now - older_than, now, limit, [tt for tt in held if tt in known]
+    )
     results = await asyncio.gather(*(queue.send(h) for h in holds), return_exceptions=True)
     return sum(1 for r in results if not isinstance(r, BaseException))

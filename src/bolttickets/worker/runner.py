@@ -149,7 +149,9 @@ class BookingWorker:
             # A full batch means a backlog: the holds it would re-send are most likely in it,
             # and sending them again would only lengthen the queue that delays them.
             return
-        sent = await resend_stale_holds(self._stock, self._queue, self._clock, self._sweep_after)
+        sent = await resend_stale_holds(
+            self._uow, self._stock, self._queue, self._clock, self._sweep_after
+        )
         if sent:
             log.info("holds_resent", count=sent)
             metrics.HOLDS_RESENT.inc(sent)

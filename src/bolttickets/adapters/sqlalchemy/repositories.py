@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -23,6 +23,17 @@ from bolttickets.domain.allocation import TicketTypeState
 from bolttickets.domain.errors import EmailTaken
 from bolttickets.domain.model import Booking, BookingStatus, Event, Role, TicketType, User
 from bolttickets.services.ports import Page, StockBasis, StoredBooking
+
+T = TypeVar("T")
+
+# asyncpg takes at most 32,767 parameters a statement and SQLite 32,766: a longer list of
+# ids (every hold of a big sale, when reconciling) is looked up in parts.
+IN_LIST_CHUNK = 10_000
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), IN_LIST_CHUNK):
+        yield items[start : start + IN_LIST_CHUNK]
 
 
 def _insert(conn: AsyncConnection, table: sa.Table) -> Any:
@@ -240,6 +251,13 @@ class SqlEvents:
     async def all_ticket_type_ids(self) -> list[UUID]:
         return list((await self._conn.execute(sa.select(ticket_types.c.id))).scalars())
 
+    async def known_ticket_types(self, ids: Sequence[UUID]) -> set[UUID]:
+        known: set[UUID] = set()
+        for part in _chunks(ids):
+            query = sa.select(ticket_types.c.id).where(ticket_types.c.id.in_(part))
+            known.update((await self._conn.execute(query)).scalars())
+        return known
+
 
 class SqlBookings:
     def __init__(self, conn: AsyncConnection) -> None:
@@ -285,14 +303,17 @@ class SqlBookings:
         return {r.id: TicketTypeState(r.capacity, r.sold, r.per_user_limit) for r in rows}
 
     async def existing(self, ids: Sequence[UUID]) -> dict[UUID, StoredBooking]:
-        if not ids:
-            return {}
-        rows = await self._conn.execute(
-            sa.select(bookings.c.id, bookings.c.status, bookings.c.fingerprint).where(
-                bookings.c.id.in_(ids)
+        found: dict[UUID, StoredBooking] = {}
+        for part in _chunks(ids):
+            rows = await self._conn.execute(
+                sa.select(bookings.c.id, bookings.c.status, bookings.c.fingerprint).where(
+                    bookings.c.id.in_(part)
+                )
             )
-        )
-        return {r.id: StoredBooking(r.id, BookingStatus(r.status), r.fingerprint) for r in rows}
+            found.update(
+                (r.id, StoredBooking(r.id, BookingStatus(r.status), r.fingerprint)) for r in rows
+            )
+        return found
 
     async def confirmed_per_user(
         self, pairs: Sequence[tuple[UUID, UUID]]

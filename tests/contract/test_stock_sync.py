@@ -1,0 +1,145 @@
+"""StockSync and the sweeper on PostgreSQL and Redis: what a Redis loss and a big sale do."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+import redis.asyncio as aioredis
+
+from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
+from bolttickets.adapters.sqlalchemy.database import Database, SqlUnitOfWork
+from bolttickets.domain.requests import BookingRequest, fingerprint
+from bolttickets.services.catalog import Catalog, NewTicketType
+from bolttickets.services.clock import SystemClock
+from bolttickets.services.ports import StockLoad
+from bolttickets.services.stock_sync import StockSync
+from bolttickets.services.sweeper import resend_stale_holds
+from tests.unit.fakes import FakeQueue
+
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = await connect_redis(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def stock(redis_client: aioredis.Redis) -> AsyncIterator[RedisStockStore]:
+    namespace = f"bolt-test-{uuid4().hex}"
+    store = RedisStockStore(redis_client, namespace)
+    await store.start()
+    yield store
+    async for key in redis_client.scan_iter(match=f"{namespace}:*", count=1000):
+        await redis_client.unlink(key)
+
+
+async def new_ticket_type(db: Database, stock: RedisStockStore, capacity: int) -> UUID:
+    clock = SystemClock()
+    catalog = Catalog(db.unit_of_work, stock, StockSync(db.unit_of_work, stock), clock)
+    view = await catalog.create_event(
+        "Show",
+        "Hall",
+        clock.now() + 24 * HOUR,
+        None,
+        [NewTicketType("GA", 100, "EUR", capacity, None)],
+    )
+    return view.event.ticket_types[0].id
+
+
+def hold(tt: UUID, created_at: datetime | None = None) -> BookingRequest:
+    return BookingRequest(
+        booking_id=uuid4(),
+        user_id=uuid4(),
+        event_id=uuid4(),
+        ticket_type_id=tt,
+        quantity=1,
+        unit_price_cents=100,
+        currency="EUR",
+        idempotency_key=None,
+        fingerprint=fingerprint(tt, 1),
+        created_at=created_at or datetime.now(UTC),
+    )
+
+
+def stock_load(tt: UUID, remaining: int, holds: list[BookingRequest]) -> StockLoad:
+    now = datetime.now(UTC)
+    return StockLoad(tt, uuid4(), remaining, None, None, now + 24 * HOUR, {}, {}, holds)
+
+
+async def remaining(stock: RedisStockStore, tt: UUID) -> int:
+    return (await stock.inventory([tt]))[tt].remaining
+
+
+async def test_reconcile_past_the_driver_parameter_limit(
+    postgres_database: Database, stock: RedisStockStore
+) -> None:
+    """asyncpg takes 32,767 parameters a statement; a big sale has more holds than that."""
+    holds_count = 33_000
+    tt = await new_ticket_type(postgres_database, stock, 40_000)
+    holds = [hold(tt) for _ in range(holds_count)]
+    assert await stock.load(stock_load(tt, 0, holds), replace=True)
+
+    assert await StockSync(postgres_database.unit_of_work, stock).reconcile(tt)
+
+    assert await remaining(stock, tt) == 40_000 - holds_count
+
+
+async def test_rebuilds_after_a_loss_are_single_flight(
+    postgres_database: Database, stock: RedisStockStore, redis_client: aioredis.Redis
+) -> None:
+    tt = await new_ticket_type(postgres_database, stock, 10)
+    await redis_client.delete(f"{stock._ns}:{{{tt}}}:stock")  # the stock is lost
+    loads = 0
+
+    def counting(*, write: bool = False) -> SqlUnitOfWork:
+        nonlocal loads
+        loads += 1
+        return postgres_database.unit_of_work(write=write)
+
+    sync = StockSync(counting, stock)
+    assert all(await asyncio.gather(*(sync.rebuild(tt) for _ in range(50))))
+
+    assert loads == 1
+    assert await remaining(stock, tt) == 10
+
+
+async def test_a_rebuild_keeps_the_holds_that_survived(
+    postgres_database: Database, stock: RedisStockStore, redis_client: aioredis.Redis
+) -> None:
+    """A hold of a request answered 503 is sent by the sweeper later: a load must not wipe
+    it, and must count it."""
+    tt = await new_ticket_type(postgres_database, stock, 10)
+    live = hold(tt)
+    await stock.reserve(live)
+    await redis_client.delete(f"{stock._ns}:{{{tt}}}:stock")
+
+    assert await StockSync(postgres_database.unit_of_work, stock).rebuild(tt)
+
+    assert await stock.get_hold(live.booking_id) == live
+    assert await remaining(stock, tt) == 9
+
+
+async def test_the_sweeper_sends_only_holds_of_ticket_types_its_database_knows(
+    postgres_database: Database, stock: RedisStockStore
+) -> None:
+    ours = await new_ticket_type(postgres_database, stock, 10)
+    foreign = uuid4()  # left in this Redis by another database
+    old = datetime.now(UTC) - HOUR
+    mine = hold(ours, old)
+    await stock.load(stock_load(ours, 9, [mine]), replace=True)
+    await stock.load(stock_load(foreign, 0, [hold(foreign, old) for _ in range(5)]))
+    queue = FakeQueue()
+
+    sent = await resend_stale_holds(
+        postgres_database.unit_of_work, stock, queue, SystemClock(), timedelta(seconds=5), limit=1
+    )
+
+    assert sent == 1
+    assert queue.sent == [mine]
