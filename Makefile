@@ -42,7 +42,7 @@ pytest: $(STAMP) services-up
 	  env -u BOLT_DATABASE_URL -u BOLT_REDIS_URL -u BOLT_KAFKA_BOOTSTRAP \
 	  $(BIN)/pytest -q
 
-services-up:
+services-up: $(STAMP)
 	scripts/services up
 
 services-down:

@@ -113,7 +113,14 @@ async def start_full(settings: Settings, *, worker: bool, clock: Clock | None = 
         closers.append(redis.aclose)
         stock = RedisStockStore(redis, settings.redis_prefix)
         await stock.start()
-        await asyncio.to_thread(ensure_topics, bootstrap, topic, settings.kafka_partitions)
+        await asyncio.to_thread(
+            ensure_topics,
+            bootstrap,
+            topic,
+            settings.kafka_partitions,
+            replication_factor=settings.topic_replication_factor,
+            min_insync_replicas=settings.topic_min_insync_replicas,
+        )
         queue = KafkaBookingQueue(
             bootstrap, topic, delivery_timeout_ms=settings.kafka_delivery_timeout_ms
         )

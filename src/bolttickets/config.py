@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     consumer_group: str = "booking-workers"
     kafka_delivery_timeout_ms: int = Field(default=5000, ge=100)
     """How long a booking waits for Kafka's acknowledgement before the API answers 503."""
+    kafka_replication_factor: int | None = Field(default=None, ge=1)
+    """Replicas of each topic the application creates (existing topics are left as they
+    are). Unset: 3 with BOLT_ENV=production, 1 with dev or test, which run one broker."""
+    kafka_min_insync_replicas: int | None = Field(default=None, ge=1)
+    """Replicas that must have a booking before Kafka acknowledges it (with acks=all), set
+    on the topics the application creates. Unset: one fewer than the replication factor
+    (2 of 3: one broker may be down without the sale stopping), and at least 1."""
     kafka_stall_after_seconds: float = Field(default=30.0, gt=0)
     """How long a worker's partitions may have records waiting with none consumed before it
     reports itself stalled and replaces its Kafka consumer."""
@@ -84,6 +91,28 @@ class Settings(BaseSettings):
         if self.database_url.startswith("sqlite"):
             raise ValueError("The full stack needs PostgreSQL: set BOLT_DATABASE_URL.")
         return self
+
+    @model_validator(mode="after")
+    def _satisfiable_replication(self) -> Settings:
+        if self.topic_min_insync_replicas > self.topic_replication_factor:
+            # Kafka would refuse every acks=all write to such a topic.
+            raise ValueError(
+                f"BOLT_KAFKA_MIN_INSYNC_REPLICAS ({self.topic_min_insync_replicas}) exceeds "
+                f"the replication factor ({self.topic_replication_factor})."
+            )
+        return self
+
+    @property
+    def topic_replication_factor(self) -> int:
+        if self.kafka_replication_factor is not None:
+            return self.kafka_replication_factor
+        return 3 if self.env == "production" else 1
+
+    @property
+    def topic_min_insync_replicas(self) -> int:
+        if self.kafka_min_insync_replicas is not None:
+            return self.kafka_min_insync_replicas
+        return max(1, self.topic_replication_factor - 1)
 
     @property
     def embedded(self) -> bool:

@@ -15,7 +15,8 @@ from typing import Protocol
 from uuid import UUID
 
 import pytest
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, ConfigResource
 
 from bolttickets.adapters.kafka_queue import (
     KafkaBookingConsumer,
@@ -29,7 +30,7 @@ from bolttickets.adapters.sqlite_log import SqliteLog, SqliteLogConsumer
 from bolttickets.domain.errors import QueueUnavailable
 from bolttickets.domain.requests import BookingRequest, fingerprint
 from bolttickets.services.messages import decode_request, encode_request
-from bolttickets.services.ports import QueueConsumer, QueueRecord
+from bolttickets.services.ports import QueueConsumer, QueueRecord, next_offsets
 
 PATIENCE = 60.0
 """Seconds a test waits for records before it fails instead of hanging."""
@@ -195,7 +196,14 @@ def _delete_topics(bootstrap: str, topics: list[str]) -> None:
 @pytest.fixture
 async def kafka_harness(kafka_bootstrap: str) -> AsyncIterator[KafkaHarness]:
     topic = unique("bolt-test")
-    await asyncio.to_thread(ensure_topics, kafka_bootstrap, topic, KAFKA_PARTITIONS)
+    await asyncio.to_thread(
+        ensure_topics,
+        kafka_bootstrap,
+        topic,
+        KAFKA_PARTITIONS,
+        replication_factor=1,
+        min_insync_replicas=1,
+    )
     producer = KafkaBookingQueue(kafka_bootstrap, topic)
     await producer.start()
     harness = KafkaHarness(kafka_bootstrap, topic, producer)
@@ -267,10 +275,12 @@ async def test_committed_records_are_not_delivered_again(harness: Harness) -> No
     group, first, polled = await first_member_polls(
         harness, [booking(uuid.uuid4()) for _ in range(10)]
     )
+    # As the worker does: the position goes into the database with the bookings, then
+    # the queue is told.
     await first.commit(polled[:4])
     await harness.close(first)
 
-    second = await harness.consumer(group)
+    second = await harness.consumer(group, next_offsets(polled[:4]))
     rest = await receive(second, 6)
 
     assert sorted(positions(rest)) == sorted(positions(polled[4:]))
@@ -345,6 +355,44 @@ async def test_send_fails_fast_when_no_broker_answers() -> None:
         await producer.stop()
 
 
+async def test_kafka_starts_where_the_database_says_whatever_kafka_committed(
+    kafka_harness: KafkaHarness,
+) -> None:
+    group, first, polled = await first_member_polls(
+        kafka_harness, [booking(uuid.uuid4()) for _ in range(10)]
+    )
+    await first.commit(polled[:4])
+    await kafka_harness.close(first)
+
+    # No offset in the database: nothing of these partitions was ever applied, so the next
+    # owner starts at their beginning without asking the group coordinator.
+    again = await receive(await kafka_harness.consumer(group, {}), 10)
+
+    assert sorted(positions(again)) == sorted(positions(polled))
+
+
+async def test_kafka_starts_from_its_own_commit_when_the_database_cannot_be_read(
+    kafka_harness: KafkaHarness,
+) -> None:
+    group, first, polled = await first_member_polls(
+        kafka_harness, [booking(uuid.uuid4()) for _ in range(10)]
+    )
+    await first.commit(polled[:4])
+    await kafka_harness.close(first)
+
+    async def database_down() -> dict[int, int]:
+        raise ConnectionRefusedError("the database is down")
+
+    second = KafkaBookingConsumer(
+        kafka_harness.bootstrap, kafka_harness.topic, group=group, stored_offsets=database_down
+    )
+    try:
+        rest = await receive(second, 6)
+        assert sorted(positions(rest)) == sorted(positions(polled[4:]))
+    finally:
+        await second.close()
+
+
 async def test_sending_after_stop_is_refused(kafka_harness: KafkaHarness) -> None:
     await kafka_harness.producer.stop()
 
@@ -404,8 +452,61 @@ async def test_group_members_share_the_partitions_and_take_over(
 
 async def test_ensure_topics_accepts_existing_topics(kafka_harness: KafkaHarness) -> None:
     await asyncio.to_thread(
-        ensure_topics, kafka_harness.bootstrap, kafka_harness.topic, KAFKA_PARTITIONS
+        ensure_topics,
+        kafka_harness.bootstrap,
+        kafka_harness.topic,
+        KAFKA_PARTITIONS,
+        replication_factor=1,
+        min_insync_replicas=1,
     )
+
+
+def _describe(bootstrap: str, topic: str) -> tuple[int, set[int], str]:
+    """partitions, replica counts of them, and min.insync.replicas, as the broker has them."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    partitions = admin.list_topics(topic, timeout=30).topics[topic].partitions.values()
+    resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
+    configs = admin.describe_configs([resource])[resource].result(timeout=30)
+    return (
+        len(partitions),
+        {len(p.replicas) for p in partitions},
+        configs["min.insync.replicas"].value,
+    )
+
+
+async def test_topics_are_created_with_the_replication_asked_for(kafka_bootstrap: str) -> None:
+    topic = unique("bolt-test-replicas")
+    # Two in sync of one replica cannot take a write, but shows the setting reaches the
+    # broker on a one-broker test cluster (the broker's own default is 1).
+    await asyncio.to_thread(
+        ensure_topics,
+        kafka_bootstrap,
+        topic,
+        KAFKA_PARTITIONS,
+        replication_factor=1,
+        min_insync_replicas=2,
+    )
+    try:
+        assert await asyncio.to_thread(_describe, kafka_bootstrap, topic) == (
+            KAFKA_PARTITIONS,
+            {1},
+            "2",
+        )
+        dead = dead_letter_topic(topic)
+        assert await asyncio.to_thread(_describe, kafka_bootstrap, dead) == (1, {1}, "2")
+    finally:
+        await asyncio.to_thread(_delete_topics, kafka_bootstrap, [topic, dead_letter_topic(topic)])
+
+    # Three replicas on a one-broker cluster: the broker is really asked for them.
+    with pytest.raises(KafkaException, match=r"INVALID_REPLICATION_FACTOR|[Rr]eplication factor"):
+        await asyncio.to_thread(
+            ensure_topics,
+            kafka_bootstrap,
+            unique("bolt-test-replicas"),
+            1,
+            replication_factor=3,
+            min_insync_replicas=2,
+        )
 
 
 async def test_reachability_is_a_metadata_request(kafka_bootstrap: str) -> None:

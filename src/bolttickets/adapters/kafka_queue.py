@@ -456,14 +456,15 @@ def ensure_topics(
     topic: str,
     partitions: int,
     *,
-    replication_factor: int = 1,
+    replication_factor: int,
+    min_insync_replicas: int,
     timeout: float = 30.0,
 ) -> None:
     """Create ``topic`` with ``partitions`` partitions and its one-partition dead-letter topic,
-    unless they exist. Blocks until the broker confirmed."""
-    # With acks=all a write is durable once min.insync.replicas have it: one replica may be
-    # down without the sale stopping (2 of 3 in production), and no fewer than one ever.
-    durability = {"min.insync.replicas": str(max(1, replication_factor - 1))}
+    unless they exist. Blocks until the broker confirmed. The only place topics are made:
+    the API and the worker call it at start-up, and ``scripts/services`` creates none."""
+    # With acks=all a write is durable once min.insync.replicas have it.
+    durability = {"min.insync.replicas": str(min_insync_replicas)}
     wanted = [
         NewTopic(topic, partitions, replication_factor, config=durability),
         NewTopic(
