@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 import pytest
@@ -12,13 +13,17 @@ import redis.asyncio as aioredis
 
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.adapters.sqlalchemy.database import Database, SqlUnitOfWork
+from bolttickets.domain.model import Role, User
 from bolttickets.domain.requests import BookingRequest, fingerprint
+from bolttickets.services.accounts import Actor
+from bolttickets.services.batch import QueuePosition, apply_batch
+from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog, NewTicketType
 from bolttickets.services.clock import SystemClock
-from bolttickets.services.ports import StockLoad
+from bolttickets.services.ports import StockLoad, StockStore
 from bolttickets.services.stock_sync import StockSync
 from bolttickets.services.sweeper import resend_stale_holds
-from tests.unit.fakes import FakeQueue
+from tests.unit.fakes import FakePubSub, FakeQueue
 
 HOUR = timedelta(hours=1)
 
@@ -143,3 +148,55 @@ async def test_the_sweeper_sends_only_holds_of_ticket_types_its_database_knows(
 
     assert sent == 1
     assert queue.sent == [mine]
+
+
+class ReleaseFails:
+    """The stock store of a process that dies (or loses Redis) right after the cancel
+    committed: the give-back never happens."""
+
+    def __init__(self, stock: RedisStockStore) -> None:
+        self._stock = stock
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stock, name)
+
+    async def release(self, *args: Any) -> None:
+        raise ConnectionError("the process died before giving the stock back")
+
+
+async def test_a_lost_give_back_comes_back_by_the_round_robin(
+    postgres_database: Database, stock: RedisStockStore
+) -> None:
+    db = postgres_database
+    tt = await new_ticket_type(db, stock, 1)
+    user = User(
+        uuid4(), f"{uuid4().hex}@tests.bolttickets.dev", "x", Role.CUSTOMER, datetime.now(UTC)
+    )
+    async with db.unit_of_work(write=True) as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    clock, queue, pubsub = SystemClock(), FakeQueue(), FakePubSub()
+    sync = StockSync(db.unit_of_work, stock)
+    broken = cast(StockStore, ReleaseFails(stock))
+    bookings = Bookings(
+        db.unit_of_work,
+        broken,
+        queue,
+        pubsub,
+        Catalog(db.unit_of_work, broken, sync, clock),
+        sync,
+        clock,
+    )
+    actor = Actor(user.id, Role.CUSTOMER)
+    placed = await bookings.place(actor, tt, 1, None)
+    outcome = await apply_batch(db.unit_of_work, queue.sent, QueuePosition("g", "t", {0: 1}))
+    await stock.settle(outcome.settlements)
+    assert await remaining(stock, tt) == 0
+    with pytest.raises(ConnectionError):
+        await bookings.cancel(actor, placed.booking_id)
+    assert await remaining(stock, tt) == 0  # sold out, though the database has it free
+
+    # Nobody books a sold-out type, so the worker never touches it: the walk must reach it.
+    assert await sync.reconcile_round(set(), clock) == set()
+
+    assert await remaining(stock, tt) == 1

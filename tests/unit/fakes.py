@@ -175,6 +175,14 @@ class _FakeEvents:
     async def all_ticket_type_ids(self) -> list[UUID]:
         return list(self._data.ticket_types)
 
+    async def open_ticket_types(self, now: datetime, after: UUID | None, limit: int) -> list[UUID]:
+        open_ids = sorted(
+            tt.id
+            for tt in self._data.ticket_types.values()
+            if self._data.events[tt.event_id].starts_at > now
+        )
+        return [i for i in open_ids if after is None or i > after][:limit]
+
     async def known_ticket_types(self, ids: Sequence[UUID]) -> set[UUID]:
         return {i for i in ids if i in self._data.ticket_types}
 

@@ -79,6 +79,10 @@ class EventRepository(Protocol):
 
     async def all_ticket_type_ids(self) -> list[UUID]: ...
 
+    async def open_ticket_types(self, now: datetime, after: UUID | None, limit: int) -> list[UUID]:
+        """Ids of ticket types whose sale has not closed at ``now``, in id order from just
+        past ``after``: a page of a walk over every one of them."""
+
     async def known_ticket_types(self, ids: Sequence[UUID]) -> set[UUID]:
         """Those of ``ids`` this database holds."""
 

@@ -9,11 +9,14 @@ from uuid import UUID
 
 from bolttickets.domain.model import BookingStatus
 from bolttickets.domain.requests import BookingRequest
-from bolttickets.services.ports import StockLoad, StockStore, UnitOfWorkFactory
+from bolttickets.services.ports import Clock, StockLoad, StockStore, UnitOfWorkFactory
 
 # A hold on one of these is already counted in ``sold`` (or was given back by the cancel),
 # and settling it will not touch the stock again.
 _SETTLED_WITHOUT_STOCK_CHANGE = frozenset({BookingStatus.CONFIRMED, BookingStatus.CANCELLED})
+# Ticket types of open sales visited per round on top of those the worker touched: bounded,
+# so a round stays short however many sales there are.
+ROUND_ROBIN_PER_ROUND = 50
 
 
 class StockSync:
@@ -21,6 +24,7 @@ class StockSync:
         self._uow = uow
         self._stock = stock
         self._rebuilding: dict[UUID, asyncio.Future[bool]] = {}
+        self._walked_past: UUID | None = None
 
     async def rebuild(
         self,
@@ -89,6 +93,23 @@ class StockSync:
             ids = await uow.events.all_ticket_type_ids()
         for tt_id in ids:
             await self.rebuild(tt_id, by_type.get(tt_id, ()), replace=True)
+
+    async def reconcile_round(self, touched: Iterable[UUID], clock: Clock) -> set[UUID]:
+        """Reconcile the ticket types the worker touched and the next few of every open
+        sale, round robin: a sold-out type sees no bookings, yet a give-back lost to a crash
+        must come back to it. Returns the touched ones that moved meanwhile, to retry."""
+        async with self._uow() as uow:
+            page = await uow.events.open_ticket_types(
+                clock.now(), self._walked_past, ROUND_ROBIN_PER_ROUND
+            )
+        # A short page is the end of the walk: the next round starts from the beginning.
+        self._walked_past = page[-1] if len(page) == ROUND_ROBIN_PER_ROUND else None
+        retry = set()
+        touched = set(touched)
+        for tt_id in touched | set(page):
+            if not await self.reconcile(tt_id) and tt_id in touched:
+                retry.add(tt_id)
+        return retry
 
     async def reconcile(self, ticket_type_id: UUID) -> bool:
         """Set stock to capacity - confirmed - unsettled holds, unless it moved meanwhile.

@@ -158,9 +158,7 @@ class BookingWorker:
 
     async def reconcile(self) -> None:
         touched, self._touched = self._touched, set()
-        for tt_id in touched:
-            if not await self._sync.reconcile(tt_id):
-                self._touched.add(tt_id)  # it moved meanwhile: try again next round
+        self._touched |= await self._sync.reconcile_round(touched, self._clock)
 
     async def _every(self, seconds: float, action: Callable[[], Awaitable[None]]) -> None:
         while True:

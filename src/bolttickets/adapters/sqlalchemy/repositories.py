@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -250,6 +251,18 @@ class SqlEvents:
 
     async def all_ticket_type_ids(self) -> list[UUID]:
         return list((await self._conn.execute(sa.select(ticket_types.c.id))).scalars())
+
+    async def open_ticket_types(self, now: datetime, after: UUID | None, limit: int) -> list[UUID]:
+        query = (
+            sa.select(ticket_types.c.id)
+            .join(events, events.c.id == ticket_types.c.event_id)
+            .where(events.c.starts_at > now)
+            .order_by(ticket_types.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(ticket_types.c.id > after)
+        return list((await self._conn.execute(query)).scalars())
 
     async def known_ticket_types(self, ids: Sequence[UUID]) -> set[UUID]:
         known: set[UUID] = set()
