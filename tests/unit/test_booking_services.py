@@ -3,6 +3,8 @@ settling, cancelling, sweeping and reconciling."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import timedelta
 from uuid import uuid4
 
@@ -56,6 +58,25 @@ async def test_refusals_are_business_errors(world: World) -> None:
         await world.bookings.place(buyer(), later, 1, None)
     with pytest.raises(NotFound):
         await world.bookings.place(buyer(), uuid4(), 1, None)
+
+
+class TrackedActor(Actor):
+    """An actor a test can hold weakly (a subclass of a slotted class gets __weakref__)."""
+
+
+async def test_a_refused_request_leaves_nothing_behind(world: World) -> None:
+    tt = await world.ticket_type(1)
+    await world.bookings.place(buyer(), tt, 1, None)
+    actor = TrackedActor(uuid4(), Role.CUSTOMER)
+    alive = weakref.ref(actor)
+    with pytest.raises(SoldOut) as first:
+        await world.bookings.place(actor, tt, 1, None)
+    with pytest.raises(SoldOut) as second:
+        await world.bookings.place(buyer(), tt, 1, None)
+    assert first.value is not second.value
+    del actor, first, second
+    gc.collect()
+    assert alive() is None, "a refusal's traceback kept the request's frames alive"
 
 
 async def test_the_same_key_gives_the_same_booking_and_books_once(world: World) -> None:

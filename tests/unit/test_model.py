@@ -1,21 +1,13 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
 
 from bolttickets.domain.errors import BookingNotCancellable, InvalidEvent
-from bolttickets.domain.model import Booking, BookingStatus, Event, SaleWindow, TicketType
+from bolttickets.domain.model import Booking, BookingStatus, Event, TicketType
 from bolttickets.domain.requests import booking_id_for, fingerprint
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
-
-
-def test_sale_window_opens_at_start_and_closes_when_the_event_starts() -> None:
-    window = SaleWindow(NOW, NOW + timedelta(days=1))
-    assert not window.is_open(NOW - timedelta(seconds=1))
-    assert window.is_open(NOW)
-    assert not window.is_open(NOW + timedelta(days=1))
-    assert SaleWindow(None, NOW).is_open(NOW - timedelta(days=365))
 
 
 def booking(status: BookingStatus) -> Booking:

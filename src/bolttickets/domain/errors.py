@@ -7,10 +7,13 @@ Each error carries a stable ``slug``; the API maps slugs to HTTP problem details
 class DomainError(Exception):
     slug = "domain-error"
     title = "Request refused"
+    explanation: str | None = None
+    """The detail given when the raiser gives none."""
 
     def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
+        detail = detail or self.explanation or self.title
+        super().__init__(detail)
+        self.detail = detail
 
 
 class NotFound(DomainError):
@@ -21,21 +24,25 @@ class NotFound(DomainError):
 class SoldOut(DomainError):
     slug = "sold-out"
     title = "Sold out"
+    explanation = "No tickets of this type remain."
 
 
 class PerUserLimitReached(DomainError):
     slug = "per-user-limit"
     title = "Per-user limit reached"
+    explanation = "This would take you over the limit of tickets per buyer."
 
 
 class SaleNotOpen(DomainError):
     slug = "sale-not-open"
     title = "Sale not open"
+    explanation = "The sale for this ticket type is not open."
 
 
 class IdempotencyKeyReused(DomainError):
     slug = "idempotency-key-reused"
     title = "Idempotency key reused with a different request"
+    explanation = "This Idempotency-Key was used for a different request."
 
 
 class BookingNotCancellable(DomainError):

@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from bolttickets.domain.errors import BookingNotCancellable, InvalidEvent
+from bolttickets.domain.errors import (
+    BookingNotCancellable,
+    InvalidEvent,
+    PerUserLimitReached,
+    SoldOut,
+)
 
 
 class Role(enum.StrEnum):
@@ -23,9 +28,11 @@ class BookingStatus(enum.StrEnum):
 
 
 class RejectReason(enum.StrEnum):
-    SOLD_OUT = "sold-out"
-    PER_USER_LIMIT = "per-user-limit"
-    SALE_NOT_OPEN = "sale-not-open"
+    """Why the worker rejected a booking; a refusal the API also answers is spelled as its
+    error's slug, so a client reads the same word on a 409 and on a rejected booking."""
+
+    SOLD_OUT = SoldOut.slug
+    PER_USER_LIMIT = PerUserLimitReached.slug
     UNKNOWN_TICKET_TYPE = "unknown-ticket-type"
 
 
@@ -51,17 +58,6 @@ class TicketType:
 
 
 @dataclass(frozen=True, slots=True)
-class SaleWindow:
-    """A sale opens at ``opens_at`` (or at once when None) and closes when the event starts."""
-
-    opens_at: datetime | None
-    closes_at: datetime
-
-    def is_open(self, now: datetime) -> bool:
-        return (self.opens_at is None or now >= self.opens_at) and now < self.closes_at
-
-
-@dataclass(frozen=True, slots=True)
 class Event:
     id: UUID
     name: str
@@ -70,10 +66,6 @@ class Event:
     sale_starts_at: datetime | None
     created_at: datetime
     ticket_types: tuple[TicketType, ...] = field(default=())
-
-    @property
-    def sale_window(self) -> SaleWindow:
-        return SaleWindow(self.sale_starts_at, self.starts_at)
 
     def validate(self) -> None:
         if not self.ticket_types:

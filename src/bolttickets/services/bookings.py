@@ -5,14 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from bolttickets.domain.errors import (
-    IdempotencyKeyReused,
-    InvalidCursor,
-    NotFound,
-    PerUserLimitReached,
-    SaleNotOpen,
-    SoldOut,
-)
+from bolttickets.domain.errors import InvalidCursor, NotFound, SaleNotOpen
 from bolttickets.domain.model import Booking, BookingStatus
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.accounts import Actor
@@ -33,17 +26,6 @@ from bolttickets.services.ports import (
     UnitOfWorkFactory,
 )
 from bolttickets.services.stock_sync import StockSync
-
-_REFUSALS = {
-    Admission.SOLD_OUT: SoldOut("No tickets of this type remain."),
-    Admission.PER_USER_LIMIT: PerUserLimitReached(
-        "This would take you over the limit of tickets per buyer."
-    ),
-    Admission.SALE_NOT_OPEN: SaleNotOpen("The sale for this ticket type is not open."),
-    Admission.KEY_REUSED: IdempotencyKeyReused(
-        "This Idempotency-Key was used for a different request."
-    ),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +83,7 @@ class Bookings:
             return Placed(request.booking_id, BookingStatus.PENDING)
         if admission is Admission.DUPLICATE:
             return await self._replay(request.booking_id)
-        raise _REFUSALS.get(admission, SaleNotOpen("The stock of this ticket type is unknown."))
+        raise admission.refusal() or SaleNotOpen("The stock of this ticket type is unknown.")
 
     async def _replay(self, booking_id: UUID) -> Placed:
         """The same request again: its booking, re-queued while it is still only a hold."""

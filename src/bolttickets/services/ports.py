@@ -15,6 +15,13 @@ from typing import Generic, Protocol, Self, TypeVar
 from uuid import UUID
 
 from bolttickets.domain.allocation import TicketTypeState
+from bolttickets.domain.errors import (
+    DomainError,
+    IdempotencyKeyReused,
+    PerUserLimitReached,
+    SaleNotOpen,
+    SoldOut,
+)
 from bolttickets.domain.model import Booking, BookingStatus, Event, TicketType, User
 from bolttickets.domain.requests import BookingRequest
 
@@ -160,14 +167,28 @@ class UnitOfWorkFactory(Protocol):
 
 
 class Admission(enum.Enum):
+    """What the stock store answered. A refusal is spelled as the slug of the error the client
+    is given (``reserve.lua`` answers the same words), so each refusal kind is named once."""
+
     RESERVED = "reserved"
     DUPLICATE = "duplicate"
-    KEY_REUSED = "key-reused"
-    SOLD_OUT = "sold-out"
-    PER_USER_LIMIT = "per-user-limit"
-    SALE_NOT_OPEN = "sale-not-open"
     UNKNOWN = "unknown"
     """The stock is not loaded: rebuild it from the database, then try again."""
+    KEY_REUSED = IdempotencyKeyReused.slug
+    SOLD_OUT = SoldOut.slug
+    PER_USER_LIMIT = PerUserLimitReached.slug
+    SALE_NOT_OPEN = SaleNotOpen.slug
+
+    def refusal(self) -> DomainError | None:
+        """A new error for each refused request: a shared instance would gather every
+        request's frames in its traceback."""
+        error = _REFUSALS.get(self.value)
+        return error() if error is not None else None
+
+
+_REFUSALS: dict[str, type[DomainError]] = {
+    e.slug: e for e in (IdempotencyKeyReused, SoldOut, PerUserLimitReached, SaleNotOpen)
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ if fingerprint ~= '' then
   local known = redis.call('HGET', KEYS[3], booking)
   if known then
     if known ~= fingerprint then
-      return 'key-reused'
+      return 'idempotency-key-reused'
     end
     if redis.call('HEXISTS', KEYS[5], booking) == 1 then
       return 'duplicate-held'
