@@ -29,8 +29,8 @@ $(STAMP): pyproject.toml
 	touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -69,11 +69,11 @@ frontend-test: $(STAMP) $(FRONTEND_STAMP) frontend/dist/index.html chromium
 ## results in bench/results/ (JSON and PNG). A benchmark, never a test: it fails only when
 ## an invariant breaks.
 bench: $(STAMP) services-up
-	$(BIN)/bolttickets bench sale --mode stack
-	$(BIN)/bolttickets bench fanout
+	$(BIN)/python -m bench sale --mode stack
+	$(BIN)/python -m bench fanout
 
 bench-fanout: $(STAMP)
-	$(BIN)/bolttickets bench fanout
+	$(BIN)/python -m bench fanout
 
 ## make openapi / api-client: the front end's typed client follows the server's API
 openapi: $(STAMP)

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bolttickets.adapters.sqlalchemy import admin, schema
+from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
+from tests import postgres
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,7 +46,7 @@ def kafka_bootstrap() -> str:
 
 async def create_postgres_database(admin_url: str) -> str:
     """A new, empty database on the test server; returns its SQLAlchemy URL."""
-    return await admin.create_postgres_database(admin_url, "bolt_test")
+    return await postgres.create_postgres_database(admin_url, "bolt_test")
 
 
 async def migrated(url: str) -> Database:

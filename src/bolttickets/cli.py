@@ -5,18 +5,33 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from bolttickets.bench.cli import bench_app
 from bolttickets.config import Settings
 
 app = typer.Typer(help="BoltTickets: flash-sale ticketing.", no_args_is_help=True)
-app.add_typer(bench_app, name="bench")
 err = Console(stderr=True, soft_wrap=True)
+
+# How the API is served, kept apart so a benchmark can serve its baselines the same way.
+SERVER_OPTIONS: dict[str, Any] = {
+    "log_level": "warning",
+    "timeout_graceful_shutdown": 10,
+    # Longer than a load balancer's idle timeout (60 s is common): otherwise the server
+    # closes a pooled connection just as the client reuses it.
+    "timeout_keep_alive": 75,
+    # One log line per request costs more than a booking's own work at flash-sale rates;
+    # /metrics counts the requests instead.
+    "access_log": False,
+    "ws_ping_interval": 20,
+    # Realtime frames are a few dozen bytes: compressing them saves little, and each
+    # connection's zlib state cost ~40 KiB of memory (the fan-out benchmark: 79 KiB per
+    # subscriber with it, 37 KiB without).
+    "ws_per_message_deflate": False,
+}
 
 
 def _settings() -> Settings:
@@ -47,24 +62,7 @@ def serve(
         _refuse_unmigrated(settings)
     mode = "embedded (SQLite, in-process queue and worker)" if settings.embedded else "full stack"
     err.print(f"BoltTickets on http://{host}:{port} — {mode}")
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=10,
-        # Longer than a load balancer's idle timeout (60 s is common): otherwise the server
-        # closes a pooled connection just as the client reuses it.
-        timeout_keep_alive=75,
-        # One log line per request costs more than a booking's own work at flash-sale rates;
-        # /metrics counts the requests instead.
-        access_log=False,
-        ws_ping_interval=20,
-        # Realtime frames are a few dozen bytes: compressing them saves little, and each
-        # connection's zlib state cost ~40 KiB of memory (the fan-out benchmark: 79 KiB per
-        # subscriber with it, 37 KiB without).
-        ws_per_message_deflate=False,
-    )
+    uvicorn.run(create_app(settings), host=host, port=port, **SERVER_OPTIONS)
 
 
 def _refuse_unmigrated(settings: Settings) -> None:

@@ -56,9 +56,6 @@ class Settings(BaseSettings):
     password_hashing: Literal["argon2id", "argon2id-cheapest"] = "argon2id"
     """The cheapest parameters exist for test suites that register hundreds of users."""
 
-    bench_endpoints: bool = False
-    """No-op endpoints for the benchmark's baselines; refused in production."""
-
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -69,8 +66,11 @@ class Settings(BaseSettings):
                 "BOLT_JWT_SECRET is the built-in default; set a secret of your own "
                 "(or BOLT_ENV=dev for local development)."
             )
-        if self.env == "production" and self.bench_endpoints:
-            raise ValueError("BOLT_BENCH_ENDPOINTS is refused in production.")
+        if self.env == "production" and self.demo:
+            # The demo seeds accounts whose passwords the README prints.
+            raise ValueError(
+                "BOLT_DEMO is refused in production: it seeds accounts with published passwords."
+            )
         if self.env == "production" and self.password_hashing != "argon2id":
             raise ValueError("BOLT_PASSWORD_HASHING=argon2id-cheapest is refused in production.")
         if len(self.jwt_secret.get_secret_value()) < 32:

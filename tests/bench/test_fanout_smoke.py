@@ -7,9 +7,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from bench.__main__ import app
 from typer.testing import CliRunner
-
-from bolttickets.cli import app
 
 
 @pytest.mark.stack
@@ -19,9 +18,7 @@ def test_every_subscriber_hears_every_change(
     tiny = ["--subscribers", "200", "--processes", "2", "--changes", "3", "--wave", "50"]
     services = ["--postgres-admin-url", postgres_admin_url, "--redis-url", redis_url]
     services += ["--kafka-bootstrap", kafka_bootstrap]
-    outcome = CliRunner().invoke(
-        app, ["bench", "fanout", *tiny, *services, "--out-dir", str(tmp_path)]
-    )
+    outcome = CliRunner().invoke(app, ["fanout", *tiny, *services, "--out-dir", str(tmp_path)])
 
     assert outcome.exit_code == 0, outcome.output
     [written] = tmp_path.glob("fanout-*.json")

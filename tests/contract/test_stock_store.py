@@ -388,8 +388,6 @@ async def test_versions_only_grow(stock: StockStore) -> None:
     await changed()
     await stock.settle([Settlement(rejected, confirmed=False)])
     await changed()
-    await stock.release(tt, buyer, 1)
-    await changed()
     assert await stock.compare_and_set(tt, versions[-1], 7)
     await changed()
     await stock.load(stock_load(tt, 10), replace=True)
@@ -439,14 +437,18 @@ async def test_settle_handles_many_ticket_types_in_one_call(stock: StockStore) -
     assert (await inventory(stock, second)).remaining == 10
 
 
-async def test_release_gives_back_a_cancelled_booking(stock: StockStore) -> None:
+async def test_release_gives_the_buyer_back_but_leaves_the_stock_to_reconcile(
+    stock: StockStore,
+) -> None:
     booking = await held(stock)
     tt, buyer = booking.ticket_type_id, booking.user_id
     await stock.settle([Settlement(booking, confirmed=True)])
 
     await stock.release(tt, buyer, 2)
 
-    assert (await inventory(stock, tt)).remaining == 10
+    # Reconcile sets the remaining stock from the database: adding here as well would count
+    # the cancel twice whenever a reconcile read it first.
+    assert (await inventory(stock, tt)).remaining == 8
     assert await stock.reserve(request(tt, buyer, quantity=2)) is Admission.RESERVED
 
 

@@ -200,3 +200,52 @@ async def test_a_lost_give_back_comes_back_by_the_round_robin(
     assert await sync.reconcile_round(set(), clock) == set()
 
     assert await remaining(stock, tt) == 1
+
+
+class ReconcileFirst:
+    """A reconcile lands between the cancel's commit and its give-back: it snapshots the
+    stock, reads the database with the cancel in it, and its compare-and-set succeeds."""
+
+    def __init__(self, stock: RedisStockStore, sync: StockSync) -> None:
+        self._stock = stock
+        self._sync = sync
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stock, name)
+
+    async def release(self, *args: Any) -> None:
+        assert await self._sync.reconcile(args[0])
+        await self._stock.release(*args)
+
+
+async def test_a_cancel_is_given_back_once_when_a_reconcile_read_it_first(
+    postgres_database: Database, stock: RedisStockStore
+) -> None:
+    db = postgres_database
+    tt = await new_ticket_type(db, stock, 1)
+    user = User(
+        uuid4(), f"{uuid4().hex}@tests.bolttickets.dev", "x", Role.CUSTOMER, datetime.now(UTC)
+    )
+    async with db.unit_of_work(write=True) as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    clock, queue = SystemClock(), FakeQueue()
+    sync = StockSync(db.unit_of_work, stock)
+    racing = cast(StockStore, ReconcileFirst(stock, sync))
+    bookings = Bookings(
+        db.unit_of_work,
+        racing,
+        queue,
+        FakePubSub(),
+        Catalog(db.unit_of_work, racing, sync, clock),
+        sync,
+        clock,
+    )
+    actor = Actor(user.id, Role.CUSTOMER)
+    placed = await bookings.place(actor, tt, 1, None)
+    outcome = await apply_batch(db.unit_of_work, queue.sent, QueuePosition("g", "t", {0: 1}))
+    await stock.settle(outcome.settlements)
+
+    await bookings.cancel(actor, placed.booking_id)
+
+    assert await remaining(stock, tt) == 1  # capacity 1: never 2

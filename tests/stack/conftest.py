@@ -17,8 +17,8 @@ import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
-from bolttickets.adapters.sqlalchemy.admin import pg_connect
 from tests.conftest import create_postgres_database, migrated
+from tests.postgres import pg_connect
 from tests.support import Api, Server, booking_status_counts  # noqa: F401 - re-exported
 
 

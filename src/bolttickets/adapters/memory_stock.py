@@ -127,7 +127,7 @@ class MemoryStockStore:
     async def release(self, ticket_type_id: UUID, user_id: UUID, quantity: int) -> None:
         s = self._stock.get(ticket_type_id)
         if s is not None:
-            s.give_back(user_id, quantity)
+            s.per_user[user_id] = max(0, s.per_user.get(user_id, 0) - quantity)
 
     async def inventory(self, ticket_type_ids: Sequence[UUID]) -> dict[UUID, Inventory]:
         return {

@@ -139,20 +139,6 @@ class RedisStockStore:
             keys = self._key_names[ticket_type_id] = _Keys.of(f"{self._ns}:{{{ticket_type_id}}}")
         return keys
 
-    def keys_of(self, ticket_type_id: UUID) -> list[str]:
-        """Every key of one ticket type, in the order the reservation script takes them."""
-        return list(self._keys(ticket_type_id))
-
-    @property
-    def reserve_sha(self) -> str:
-        """The SHA1 of the reservation script, for EVALSHA from elsewhere (benchmarks)."""
-        return self._scripts["reserve"].sha
-
-    @property
-    def ticket_types_key(self) -> str:
-        """The set of ticket types this store has stock for."""
-        return self._ticket_types
-
     def _index(self, booking_id: UUID) -> str:
         return f"{self._ns}:hold:{booking_id}"
 

@@ -17,7 +17,7 @@ from bolttickets import __version__
 from bolttickets.api import problems
 from bolttickets.api.fast_path import BookingFastPath
 from bolttickets.api.realtime import RealtimeHub
-from bolttickets.api.routers import auth, bench, bookings, events, health
+from bolttickets.api.routers import auth, bookings, events, health
 from bolttickets.api.security import Tokens, Unauthorized
 from bolttickets.api.static import SinglePageApp, WebMount
 from bolttickets.bootstrap import start_embedded, start_full
@@ -90,9 +90,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(Unauthorized, _unauthorized)
     for router in (auth.router, events.router, bookings.router, health.router):
         app.include_router(router)
-    if settings.bench_endpoints:
-        app.include_router(bench.router)
-        app.router.routes.append(bench.bare_route)
 
     app.add_middleware(
         BookingFastPath,

@@ -100,6 +100,14 @@ def _settlements(
 async def publish_outcome(stock: StockStore, pubsub: PubSub, outcome: BatchOutcome) -> None:
     """One message per batch: every decided booking's status and the stock it touched."""
     events = {s.request.ticket_type_id: s.request.event_id for s in outcome.settlements}
+    await publish_updates(stock, pubsub, events, outcome.decided)
+
+
+async def publish_updates(
+    stock: StockStore, pubsub: PubSub, events: Mapping[UUID, UUID], bookings: Sequence[Booking]
+) -> None:
+    """One update message: the stock of these ticket types (ticket type id -> event id) as
+    it is now, and the status of these bookings."""
     if not events:
         return
     inventory = await stock.inventory(list(events))
@@ -107,6 +115,6 @@ async def publish_outcome(stock: StockStore, pubsub: PubSub, outcome: BatchOutco
         UPDATES_CHANNEL,
         encode_update(
             [InventoryUpdate(events[tt_id], inv) for tt_id, inv in inventory.items()],
-            [BookingUpdate.of(b) for b in outcome.decided],
+            [BookingUpdate.of(b) for b in bookings],
         ),
     )

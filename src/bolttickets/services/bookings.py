@@ -9,13 +9,8 @@ from bolttickets.domain.errors import InvalidCursor, NotFound, SaleNotOpen
 from bolttickets.domain.model import Booking, BookingStatus
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.accounts import Actor
+from bolttickets.services.batch import publish_updates
 from bolttickets.services.catalog import Catalog
-from bolttickets.services.messages import (
-    UPDATES_CHANNEL,
-    BookingUpdate,
-    InventoryUpdate,
-    encode_update,
-)
 from bolttickets.services.ports import (
     Admission,
     BookingQueue,
@@ -134,15 +129,12 @@ class Bookings:
         if cancelled is None:  # someone else cancelled it first: they give the stock back
             return await self.get(actor, booking_id)
         await self._stock.release(cancelled.ticket_type_id, cancelled.user_id, cancelled.quantity)
-        await self._publish(cancelled)
-        return cancelled
-
-    async def _publish(self, booking: Booking) -> None:
-        inventory = await self._stock.inventory([booking.ticket_type_id])
-        await self._pubsub.publish(
-            UPDATES_CHANNEL,
-            encode_update(
-                [InventoryUpdate(booking.event_id, i) for i in inventory.values()],
-                [BookingUpdate.of(booking)],
-            ),
+        # The remaining stock is set from the database, never added to: a reconcile that
+        # read this cancel already would otherwise be added to twice. Should this not
+        # happen (a crash, a Redis error, a rush that keeps moving the stock), the worker's
+        # round robin over open sales does it.
+        await self._sync.reconcile(cancelled.ticket_type_id, attempts=3)
+        await publish_updates(
+            self._stock, self._pubsub, {cancelled.ticket_type_id: cancelled.event_id}, [cancelled]
         )
+        return cancelled

@@ -250,7 +250,9 @@ class StockStore(Protocol):
         exactly once: only when its hold was still there."""
 
     async def release(self, ticket_type_id: UUID, user_id: UUID, quantity: int) -> None:
-        """Give back the tickets of a cancelled booking."""
+        """Give a cancelled booking's tickets back to its buyer's count. The remaining
+        stock is left alone: reconcile sets it from the database, so a cancel is never
+        counted twice (once by a reconcile that read it, once by this)."""
 
     async def inventory(self, ticket_type_ids: Sequence[UUID]) -> dict[UUID, Inventory]:
         """Remaining and version of each loaded ticket type; unloaded ones are absent."""

@@ -111,11 +111,18 @@ class StockSync:
                 retry.add(tt_id)
         return retry
 
-    async def reconcile(self, ticket_type_id: UUID) -> bool:
-        """Set stock to capacity - confirmed - unsettled holds, unless it moved meanwhile.
+    async def reconcile(self, ticket_type_id: UUID, attempts: int = 1) -> bool:
+        """Set stock to capacity - confirmed - unsettled holds, unless it moved meanwhile
+        (then again, up to ``attempts`` times).
 
         Returns whether the stock store now holds the computed value.
         """
+        for _ in range(attempts):
+            if await self._reconcile_once(ticket_type_id):
+                return True
+        return False
+
+    async def _reconcile_once(self, ticket_type_id: UUID) -> bool:
         snapshot = await self._stock.hold_snapshot(ticket_type_id)
         if snapshot is None:
             return await self.rebuild(ticket_type_id)

@@ -11,8 +11,8 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import make_url
+from tests.postgres import pg_connect
 
-from bolttickets.adapters.sqlalchemy.admin import pg_connect
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlalchemy.tables import users
 from bolttickets.api.security import Tokens

@@ -1,4 +1,4 @@
-"""The flash sale end to end, with its baselines in the same run (``bolttickets bench sale``).
+"""The flash sale end to end, with its baselines in the same run (``python -m bench sale``).
 
 Phases, in this order, on one freshly started system:
 
@@ -26,13 +26,13 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bolttickets.bench import baselines, report
-from bolttickets.bench.database import buyer_tokens, insert_buyers
-from bolttickets.bench.loadgen import Spec, percentile
-from bolttickets.bench.modes import Mode
-from bolttickets.bench.processes import Cores, pin
-from bolttickets.bench.report import MIB, Figure, at_least, at_most, with_ratios
-from bolttickets.bench.system import (
+from bench import baselines, noop, report
+from bench.database import buyer_tokens, insert_buyers
+from bench.loadgen import Spec, percentile
+from bench.modes import Mode
+from bench.processes import Cores, pin
+from bench.report import MIB, Figure, at_least, at_most, with_ratios
+from bench.system import (
     Services,
     SoldTimeline,
     System,
@@ -117,9 +117,12 @@ class SaleOutcome:
 class Run:
     """One sale against one system: the phases, then the checks and the figures."""
 
-    def __init__(self, plan: Plan, system: System, cores: Cores, console: Console) -> None:
+    def __init__(
+        self, plan: Plan, system: System, noop_port: int, cores: Cores, console: Console
+    ) -> None:
         self.plan = plan
         self.system = system
+        self.noop_port = noop_port
         self.cores = cores
         self.console = console
         self.phases: dict[str, Phase] = {}
@@ -132,10 +135,13 @@ class Run:
         self.tokens = buyer_tokens(self.system.secret, ids)
         self.tokens_file.write_text("\n".join(self.tokens))
 
-    async def drive(self, progress: Progress, name: str, path: str, tt_id: str, **kw: Any) -> Phase:
-        """One load generator run, pinned to the client core, with a live progress line."""
+    async def drive(
+        self, progress: Progress, name: str, path: str, tt_id: str, noop: bool = False, **kw: Any
+    ) -> Phase:
+        """One load generator run, pinned to the client core, with a live progress line;
+        against the no-op server when ``noop``, else against the API."""
         spec = Spec(
-            port=self.system.port,
+            port=self.noop_port if noop else self.system.port,
             path=path,
             body=orjson.dumps({"ticket_type_id": tt_id, "quantity": 1}).decode(),
             tokens_file=str(self.tokens_file),
@@ -192,13 +198,19 @@ class Run:
             console=self.console,
         ) as progress:
             # The first requests of a fresh process pay for imports and caches: not measured.
+            # The API's warm-up asks for the sold-out ticket: it sells nothing.
             await self.drive(
-                progress, "warm-up", "/api/bench/noop", unsellable.id, duration=WARM_UP_SECONDS
+                progress, "warm-up", "/api/bookings", sold_out.id, duration=WARM_UP_SECONDS
             )
-            for name, path in (("noop-bare", "/api/bench/noop-bare"), ("noop", "/api/bench/noop")):
+            await self.drive(
+                progress, "warm-up-noop", noop.NOOP, unsellable.id, noop=True,
+                duration=WARM_UP_SECONDS,
+            )  # fmt: skip
+            for name, path in (("noop-bare", noop.NOOP_BARE), ("noop", noop.NOOP)):
                 await self.drive(
-                    progress, name, path, unsellable.id, duration=plan.baseline_seconds
-                )
+                    progress, name, path, unsellable.id, noop=True,
+                    duration=plan.baseline_seconds,
+                )  # fmt: skip
             timeline.start()
             booking = await self.drive(
                 progress, "bookings", "/api/bookings", unsellable.id,
@@ -479,7 +491,7 @@ def _mib(value: int | None) -> float | None:
 
 def chart_panels(run: Run, sale: SaleOutcome) -> list[tuple[str, report.Series]]:
     timeline, tts = sale.timeline, sale.ticket_types
-    phases = [ph for ph in run.phases.values() if ph.name != "warm-up"]
+    phases = [ph for ph in run.phases.values() if not ph.name.startswith("warm-up")]
     return [
         ("requests/s", {ph.name: ph.series("rate_per_s") for ph in phases}),
         ("POST p99 (ms)", {ph.name: ph.series("p99_ms") for ph in phases}),
@@ -510,8 +522,11 @@ async def execute(plan: Plan, services: Services | None, console: Console) -> in
     console.print(f"calibration at start: {_calibration_text(calibration['start'])}")
     workdir = Path(tempfile.mkdtemp(prefix="bolt-bench-"))
     base: dict[str, float | None] = {}
-    async with started(plan.mode, services, cores, workdir, plan.workers) as system:
-        run = Run(plan, system, cores, console)
+    async with (
+        started(plan.mode, services, cores, workdir, plan.workers) as system,
+        noop.served(cores.server, workdir) as noop_port,
+    ):
+        run = Run(plan, system, noop_port, cores, console)
         try:
             await run.prepare()
             sale = await run.sale()
@@ -612,7 +627,7 @@ SMOKE = replace(
 
 @dataclass(frozen=True)
 class Options:
-    """What ``bolttickets bench sale`` was given; ``None`` keeps the plan's value."""
+    """What ``python -m bench sale`` was given; ``None`` keeps the plan's value."""
 
     mode: Mode
     smoke: bool

@@ -22,14 +22,11 @@ import httpx
 import orjson
 import sqlalchemy as sa
 import websockets
+from tests import postgres as admin
 
-from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
-from bolttickets.adapters.sqlalchemy import admin
-from bolttickets.adapters.sqlalchemy.database import Database
-from bolttickets.adapters.sqlalchemy.tables import bookings, ticket_types
-from bolttickets.bench import cleanup
-from bolttickets.bench.modes import Mode as Mode  # re-exported: the benchmarks take it here
-from bolttickets.bench.processes import (
+from bench import cleanup
+from bench.modes import Mode as Mode  # re-exported: the benchmarks take it here
+from bench.processes import (
     BOLTTICKETS,
     Cores,
     Process,
@@ -39,6 +36,9 @@ from bolttickets.bench.processes import (
     run_checked,
     wait_until_ready,
 )
+from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
+from bolttickets.adapters.sqlalchemy.database import Database
+from bolttickets.adapters.sqlalchemy.tables import bookings, ticket_types
 
 ADMIN_EMAIL = "bench-admin@bench.bolttickets.dev"
 POLL_SECONDS = 0.2
@@ -217,7 +217,6 @@ async def started(
     env = clean_environment(
         BOLT_ENV="test",
         BOLT_JWT_SECRET=secret,
-        BOLT_BENCH_ENDPOINTS="1",
         BOLT_LOG_LEVEL="WARNING",
         BOLT_DATABASE_URL=database_url,
         BOLT_ADMIN_EMAIL=ADMIN_EMAIL,
@@ -373,4 +372,4 @@ async def drain(system: System, tt: TicketType, accepted: int, timeout: float) -
 
 
 def loadgen_argv(spec_path: Path, result_path: Path) -> list[str]:
-    return [sys.executable, "-m", "bolttickets.bench.loadgen", str(spec_path), str(result_path)]
+    return [sys.executable, "-m", "bench.loadgen", str(spec_path), str(result_path)]

@@ -1,5 +1,5 @@
-"""Creating and dropping whole PostgreSQL databases, for test suites and benchmarks that
-each want a database of their own on a shared server."""
+"""Creating and dropping whole PostgreSQL databases on the shared server: every test module
+and every benchmark run wants one of its own."""
 
 from __future__ import annotations
 

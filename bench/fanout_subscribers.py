@@ -1,6 +1,6 @@
 """One subscriber process of the fan-out benchmark: many WebSocket clients on one event loop.
 
-Run as ``python -m bolttickets.bench.fanout_subscribers URL EVENT_ID COUNT WAVE deflate|none``.
+Run as ``python -m bench.fanout_subscribers URL EVENT_ID COUNT WAVE deflate|none``.
 It talks to the benchmark over its standard streams, one JSON object a line:
 
 - out ``{"t": "connected", "n"}`` after each wave, ``n`` counted from the start;

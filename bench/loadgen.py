@@ -1,6 +1,6 @@
 """The load generator: keep-alive HTTP/1.1 POSTs on N connections, closed loop, one process.
 
-Run as ``python -m bolttickets.bench.loadgen SPEC.json RESULT.json`` on its own core. It
+Run as ``python -m bench.loadgen SPEC.json RESULT.json`` on its own core. It
 is a bare asyncio protocol on uvloop, not an HTTP library: each response writes the next
 request straight from ``data_received``, so a request costs a few microseconds here and
 the server, not this process, is what saturates (the bench proves it each run by driving

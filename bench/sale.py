@@ -1,8 +1,5 @@
-"""``bolttickets bench sale``: the command only.
-
-Every ``bolttickets`` command (``serve`` too) imports this module, so the bench itself is
-imported when the command runs, never before: the API's start-up and memory stay its own.
-"""
+"""``python -m bench sale``: the command only; the benchmark is imported when it runs, so
+``python -m bench --help`` stays quick."""
 
 from __future__ import annotations
 
@@ -10,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from bolttickets.bench import options
-from bolttickets.bench.modes import Mode
+from bench import options
+from bench.modes import Mode
 
 
 def sale_command(
@@ -35,7 +32,7 @@ def sale_command(
 ) -> None:
     """A flash sale against a freshly started system, with its baselines; fails only when an
     invariant breaks."""
-    from bolttickets.bench.sale_run import Options, main
+    from bench.sale_run import Options, main
 
     code = main(
         Options(

@@ -1,6 +1,6 @@
-"""``bolttickets bench fanout``: how fast one API process tells 10,000 subscribers a change.
+"""``python -m bench fanout``: how fast one API process tells 10,000 subscribers a change.
 
-Only the command lives here: ``bolttickets`` imports this module every time it starts, so
+Only the command lives here, so that ``python -m bench --help`` stays quick:
 the benchmark's machinery is imported only when it runs.
 """
 
@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bolttickets.bench import options
+from bench import options
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from bolttickets.bench.fanout_run import FanoutResult
-    from bolttickets.bench.report import Figure
+    from bench.fanout_run import FanoutResult
+    from bench.report import Figure
 
 P99_TARGET_MS = 500.0
 KIB_PER_CONNECTION_TARGET = 50.0
@@ -54,8 +54,8 @@ def fanout_command(
     from rich.console import Console
     from rich.progress import Progress
 
-    from bolttickets.bench.fanout_run import FanoutConfig, run_fanout
-    from bolttickets.bench.system import Services
+    from bench.fanout_run import FanoutConfig, run_fanout
+    from bench.system import Services
 
     config = FanoutConfig(subscribers, processes, changes, interval, wave, compression)
     services = Services(postgres_admin_url, redis_url, kafka_bootstrap)
@@ -83,8 +83,8 @@ def fanout_command(
 
 
 def figures(result: FanoutResult) -> list[Figure]:
-    from bolttickets.bench.fanout_run import percentile
-    from bolttickets.bench.report import Figure, at_least, at_most
+    from bench.fanout_run import percentile
+    from bench.report import Figure, at_least, at_most
 
     overall = result.all_latencies()
     p50, p99 = (percentile(overall, q) if overall else None for q in (50, 99))
@@ -115,8 +115,8 @@ def figures(result: FanoutResult) -> list[Figure]:
 def print_result(result: FanoutResult, console: Console, out_dir: Path) -> None:
     from rich.table import Table
 
-    from bolttickets.bench import report
-    from bolttickets.bench.fanout_run import summarise
+    from bench import report
+    from bench.fanout_run import summarise
 
     config = result.config
     console.print(

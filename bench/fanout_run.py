@@ -27,11 +27,11 @@ import orjson
 import websockets
 from rich.progress import Progress
 
+from bench import baselines, report
+from bench.processes import Cores, pin
+from bench.system import Mode, Services, System, TicketType, started
 from bolttickets.adapters.redis_pubsub import RedisPubSub
 from bolttickets.adapters.redis_stock import connect_redis
-from bolttickets.bench import baselines, report
-from bolttickets.bench.processes import Cores, pin
-from bolttickets.bench.system import Mode, Services, System, TicketType, started
 from bolttickets.services.messages import UPDATES_CHANNEL, InventoryUpdate, encode_update
 from bolttickets.services.ports import Inventory
 
@@ -212,7 +212,7 @@ class _Load:
                 process = await asyncio.create_subprocess_exec(
                     sys.executable,
                     "-m",
-                    "bolttickets.bench.fanout_subscribers",
+                    "bench.fanout_subscribers",
                     ws_url,
                     event_id,
                     str(count),

@@ -10,7 +10,10 @@ import asyncio
 import uuid
 from typing import Any
 
-from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
+from bolttickets.adapters.redis_stock import connect_redis
+
+NAMESPACE = "bolt"
+"""The stock store's default, which the API the bench starts keeps."""
 
 
 async def delete_matching(client: Any, pattern: str) -> None:
@@ -25,15 +28,15 @@ async def delete_matching(client: Any, pattern: str) -> None:
 
 
 async def forget_ticket_types(redis_url: str, ids: list[uuid.UUID]) -> None:
-    """Every key the API's stock store wrote for these ticket types (its own layout)."""
+    """Every key the API's stock store wrote for these ticket types, by the layout its
+    module documents (``bolttickets.adapters.redis_stock``, default namespace)."""
     if not ids:
         return
     client = await connect_redis(redis_url, max_connections=2)
-    store = RedisStockStore(client)
     try:
         for tt in ids:
-            await client.unlink(*store.keys_of(tt))
-        await client.srem(store.ticket_types_key, *(str(tt) for tt in ids))
+            await delete_matching(client, f"{NAMESPACE}:{{{tt}}}:*")
+        await client.srem(f"{NAMESPACE}:ticket-types", *(str(tt) for tt in ids))
     finally:
         await client.aclose()
 
