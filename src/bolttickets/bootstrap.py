@@ -93,9 +93,13 @@ async def start_embedded(settings: Settings, clock: Clock | None = None) -> Cont
     await container.sync.rebuild_all(unapplied)
     log.info("stock_rebuilt", unapplied=len(unapplied))
 
-    container.health_checks = {"database": _database_check(db), "queue": _log_check(log_queue)}
     container.worker = _worker(settings, container, consumer)
     container.worker_task = asyncio.create_task(container.worker.run(), name="worker")
+    container.health_checks = {
+        "database": _database_check(db),
+        "queue": _log_check(log_queue),
+        "worker": _worker_check(container.worker, container.worker_task),
+    }
     return container
 
 
@@ -211,6 +215,16 @@ def _database_check(db: Database) -> HealthCheck:
     async def check() -> None:
         async with db.reader.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
+
+    return check
+
+
+def _worker_check(worker: BookingWorker, task: asyncio.Task[None]) -> HealthCheck:
+    async def check() -> None:
+        if task.done():
+            raise RuntimeError("the worker has stopped")
+        if (problem := worker.problem()) is not None:
+            raise RuntimeError(problem)
 
     return check
 
