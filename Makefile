@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: bench bench-fanout run test lint typecheck pytest frontend frontend-test chromium services-up \
-        services-down stack openapi api-client clean
+        services-down stack openapi api-client clean chaos
 
 ## make run: the embedded default (SQLite, in-process queue and worker) with the web page
 run: $(STAMP) frontend/dist/index.html
@@ -71,6 +71,12 @@ frontend-test: $(STAMP) $(FRONTEND_STAMP) frontend/dist/index.html chromium
 bench: $(STAMP) services-up
 	$(BIN)/python -m bench sale --mode stack
 	$(BIN)/python -m bench fanout
+
+## make chaos: ≥ 20 seeded faults (worker, API, Kafka, Redis, PostgreSQL) during a sale on the
+## full stack, then the invariants and a table; BOLT_CHAOS_SEED replays a run. `make test`
+## runs a three-fault version (tests/chaos/test_chaos.py).
+chaos: $(STAMP) services-up
+	eval "$$(scripts/services env)" && $(BIN)/python -m tests.chaos --faults $${BOLT_CHAOS_FAULTS:-20}
 
 bench-fanout: $(STAMP)
 	$(BIN)/python -m bench fanout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import signal
@@ -351,3 +352,29 @@ class Socket:
         self._reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader
+
+
+def cursor_of(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+# Signed with our key, yet nothing we would issue: still a 401, never a 500.
+ODD_CLAIMS = [
+    {"sub": 42},
+    {"sub": ["a"]},
+    {"sub": {"id": 1}},
+    {"sub": None},
+    {"sub": "not-a-uuid"},
+    {"sub": str(uuid.uuid4()), "role": 7},
+    {"sub": str(uuid.uuid4()), "role": "emperor"},
+]
+
+
+# Past the calendar's edge once converted to UTC, a (timestamp, id) pair of wrong shape.
+ODD_CURSORS = [
+    f"0001-01-01T00:00:00+14:00|{uuid.uuid4()}",
+    f"9999-12-31T23:59:59-14:00|{uuid.uuid4()}",
+    f"2026-01-01T00:00:00|{uuid.uuid4()}",
+    f"2026-01-01T00:00:00+00:00|{uuid.uuid4()}|x",
+    "2026-01-01T00:00:00+00:00|not-a-uuid",
+]

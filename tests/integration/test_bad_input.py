@@ -10,7 +10,15 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.support import BOLTTICKETS, JWT_SECRET, Api, Server
+from tests.support import (
+    BOLTTICKETS,
+    JWT_SECRET,
+    ODD_CLAIMS,
+    ODD_CURSORS,
+    Api,
+    Server,
+    cursor_of,
+)
 
 
 def counts(server: Server) -> tuple[int, ...]:
@@ -20,9 +28,11 @@ def counts(server: Server) -> tuple[int, ...]:
     )
 
 
-def token_for(user_id: str, *, expires_in: int, secret: str = JWT_SECRET) -> str:
+def token_for(
+    user_id: object, *, expires_in: int, secret: str = JWT_SECRET, role: object = "customer"
+) -> str:
     now = int(time.time())
-    claims = {"sub": user_id, "role": "customer", "iat": now, "exp": now + expires_in}
+    claims = {"sub": user_id, "role": role, "iat": now, "exp": now + expires_in}
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -115,8 +125,42 @@ async def test_bad_requests_are_problems_and_write_nothing(server: Server, api: 
                 401,
                 "unauthorized",
             )
-            for bad in (expired, forged, tampered, "not-a-jwt")
+            for bad in (
+                expired,
+                forged,
+                tampered,
+                "not-a-jwt",
+                *(
+                    token_for(claims["sub"], role=claims.get("role", "customer"), expires_in=600)
+                    for claims in ODD_CLAIMS
+                ),
+            )
         ],
+        *[
+            (
+                "GET",
+                f"/api/{what}?cursor={cursor_of(raw)}",
+                {"headers": bearer},
+                422,
+                "validation-error",
+            )
+            for raw in ODD_CURSORS
+            for what in ("bookings", "events")
+        ],
+        (
+            "POST",
+            "/api/auth/login",
+            {"json": {"email": "nul\u0000@tests.bolttickets.dev", "password": "whatever1"}},
+            422,
+            "validation-error",
+        ),
+        (
+            "POST",
+            "/api/auth/register",
+            {"json": {"email": "nul\u0000@tests.bolttickets.dev", "password": "long-enough"}},
+            422,
+            "validation-error",
+        ),
         ("GET", "/api/bookings/not-a-uuid", {"headers": bearer}, 422, "validation-error"),
         ("GET", f"/api/bookings/{uuid.uuid4()}", {"headers": bearer}, 404, "not-found"),
         ("GET", f"/api/bookings/{theirs}", {"headers": bearer}, 404, "not-found"),
@@ -183,6 +227,9 @@ async def test_admin_event_validation(server: Server, api: Api) -> None:
             "ticket_types": [{"name": "GA", "price_cents": 1, "capacity": 1, "currency": "EURO"}],
         },
         {**good, "ticket_types": [good["ticket_types"][0], good["ticket_types"][0]]},
+        {**good, "name": "Gig\u0000"},
+        {**good, "venue": "Hall\nB"},
+        {**good, "ticket_types": [{"name": "G\u0000A", "price_cents": 1, "capacity": 1}]},
     ]
     before = counts(server)
     for body in bad_bodies:

@@ -33,6 +33,9 @@ async def test_broker_down_answers_503_and_retries_book_once(stack: Stack, api: 
         assert {r.status_code for r in refused} == {503}
         assert all(r.headers.get("Retry-After") for r in refused)
         assert {r.json()["type"] for r in refused} == {"/problems/queue-unavailable"}
+        # Each refusal names its booking: the hold stays, and the sweeper may book it.
+        named = [r.json()["booking_id"] for r in refused]
+        assert [r.headers["Location"] for r in refused] == [f"/api/bookings/{b}" for b in named]
     finally:
         await asyncio.to_thread(services, "start", "kafka")
         worker.resume()
@@ -41,6 +44,7 @@ async def test_broker_down_answers_503_and_retries_book_once(stack: Stack, api: 
         *(api.book(t, sale.ticket_type_id, 1, f"late-{i}") for i, t in enumerate(late))
     )
     assert {r.status_code for r in retried} == {202}
+    assert [r.json()["booking_id"] for r in retried] == named
     sale.accepted += [(late[i], r.json()["booking_id"]) for i, r in enumerate(retried)]
     await assert_invariants(stack, api, sale, sold_out=False)
     assert (await stack.counts(sale.ticket_type_id)) == {"confirmed": 90}

@@ -7,7 +7,7 @@ import subprocess
 
 from tests.conftest import REPO, create_postgres_database
 from tests.stack.conftest import Stack
-from tests.support import BOLTTICKETS, Api, eventually
+from tests.support import BOLTTICKETS, ODD_CURSORS, Api, cursor_of, eventually
 
 APIS = 1
 WORKERS = 0
@@ -53,6 +53,55 @@ async def test_readiness_is_503_while_redis_is_down(stack: Stack, api: Api) -> N
     finally:
         await asyncio.to_thread(services, "start", "redis")
     await eventually(ready, lambda status: status == 200, timeout=60)
+
+
+async def test_a_booking_while_redis_is_down_is_503_naming_it(stack: Stack, api: Api) -> None:
+    event = await api.create_event([5])
+    ticket_type = event["ticket_types"][0]["id"]
+    token = await api.new_buyer()
+    await asyncio.to_thread(services, "stop", "redis")
+    try:
+        refused = await api.book(token, ticket_type, 1, "while-redis-is-down")
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["Retry-After"]
+        problem = refused.json()
+        assert problem["type"] == "/problems/stock-unavailable"
+        location = f"/api/bookings/{problem['booking_id']}"
+        assert refused.headers["Location"] == problem["location"] == location
+    finally:
+        await asyncio.to_thread(services, "start", "redis")
+    retried = await eventually(
+        lambda: api.book(token, ticket_type, 1, "while-redis-is-down"),
+        lambda response: response.status_code == 202,
+        timeout=60,
+    )
+    assert retried.json()["booking_id"] == problem["booking_id"]
+
+
+async def test_client_mistakes_on_postgresql_are_4xx(stack: Stack, api: Api) -> None:
+    bearer = api.auth(await api.new_buyer())
+    for raw in ODD_CURSORS:
+        for what in ("bookings", "events"):
+            response = await api.http.get(f"/api/{what}?cursor={cursor_of(raw)}", headers=bearer)
+            assert response.status_code == 422, (raw, response.text)
+    for path, password in (("login", "whatever1"), ("register", "long-enough")):
+        response = await api.http.post(
+            f"/api/auth/{path}",
+            json={"email": "nul\u0000@tests.bolttickets.dev", "password": password},
+        )
+        assert response.status_code == 422, response.text
+    admin = api.auth(await api.admin())
+    response = await api.http.post(
+        "/api/events",
+        headers=admin,
+        json={
+            "name": "Gig\u0000",
+            "venue": "Hall",
+            "starts_at": "2031-01-01T20:00:00+00:00",
+            "ticket_types": [{"name": "GA", "price_cents": 100, "capacity": 10}],
+        },
+    )
+    assert response.status_code == 422, response.text
 
 
 async def test_worker_check_fails_while_kafka_is_down(stack: Stack, api: Api) -> None:

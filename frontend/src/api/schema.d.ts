@@ -117,7 +117,10 @@ export interface paths {
         /** List Bookings */
         get: operations["listBookings"];
         put?: never;
-        /** Create Booking */
+        /**
+         * Create Booking
+         * @description Admit a booking; it is pending until the worker confirms or rejects it.
+         */
         post: operations["createBooking"];
         delete?: never;
         options?: never;
@@ -368,6 +371,16 @@ export interface components {
             errors?: {
                 [key: string]: unknown;
             }[] | null;
+            /**
+             * Booking Id
+             * @description On a 503 for a booking: the booking it was for
+             */
+            booking_id?: string | null;
+            /**
+             * Location
+             * @description Where that booking is found
+             */
+            location?: string | null;
         };
         /** TicketTypeIn */
         TicketTypeIn: {
@@ -814,11 +827,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The queue is unavailable; retry with the same Idempotency-Key */
+            /** @description The stock store or the queue did not answer. The body's booking_id and the Location header name the booking, whose hold may still be booked: look it up before retrying (404: nothing was admitted). A retry with the same Idempotency-Key is always safe. */
             503: {
                 headers: {
                     /** @description Seconds */
                     "Retry-After"?: number;
+                    /** @description The booking */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {

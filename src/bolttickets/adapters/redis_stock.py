@@ -21,19 +21,25 @@ run with ``maxmemory-policy noeviction``: an evicted key would silently lose sto
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from importlib import resources
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, ParamSpec, TypeVar, cast
 from uuid import UUID, uuid4
 
 import redis.asyncio as aioredis
 import structlog
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
-from redis.exceptions import ResponseError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bolttickets.adapters.redis_autopipeline import AutoPipeline
+from bolttickets.domain.errors import StockUnavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.messages import decode_request, encode_request
 from bolttickets.services.ports import Admission, HoldSnapshot, Inventory, Settlement, StockLoad
@@ -54,6 +60,24 @@ _ADMISSIONS = {a.value.encode(): a for a in Admission} | {b"duplicate-held": Adm
 _INDEXED = frozenset({b"reserved", b"duplicate-held"})
 
 Entries = list[str | int | bytes]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _unavailable_as_domain(
+    method: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Redis not answering (down, a timeout, out of memory, no free connection) is the port's
+    StockUnavailable: the caller answers 503 and retries, whatever the client library."""
+
+    @functools.wraps(method)
+    async def translated(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except RedisError as exc:
+            raise StockUnavailable(f"Redis did not answer: {exc}") from exc
+
+    return translated
 
 
 async def connect_redis(url: str, max_connections: int = 128) -> aioredis.Redis:
@@ -63,7 +87,14 @@ async def connect_redis(url: str, max_connections: int = 128) -> aioredis.Redis:
     fail: a burst of buyers must queue up, not be refused.
     """
     pool = aioredis.BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=10, socket_keepalive=True
+        url,
+        max_connections=max_connections,
+        timeout=10,
+        socket_keepalive=True,
+        # After a Redis restart every pooled connection is dead: each is reconnected and
+        # the command sent again, instead of failing one request per stale connection.
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.01), retries=3),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )
     client = aioredis.Redis(connection_pool=pool, decode_responses=False)
     await client.ping()
@@ -142,6 +173,7 @@ class RedisStockStore:
     def _index(self, booking_id: UUID) -> str:
         return f"{self._ns}:hold:{booking_id}"
 
+    @_unavailable_as_domain
     async def reserve(self, request: BookingRequest) -> Admission:
         script = self._scripts["reserve"]
         outcome: bytes = await self._hot.evalsha(
@@ -167,6 +199,7 @@ class RedisStockStore:
             )
         return _ADMISSIONS[outcome]
 
+    @_unavailable_as_domain
     async def load(self, stock: StockLoad, *, replace: bool = False) -> bool:
         """Parts that do not fit in one call are staged under keys of this load alone, and
         the last call moves them in with the stock hash, atomically."""
@@ -196,6 +229,7 @@ class RedisStockStore:
         )
         return bool(installed)
 
+    @_unavailable_as_domain
     async def get_hold(self, booking_id: UUID) -> BookingRequest | None:
         tt = cast(bytes | None, await self._redis.get(self._index(booking_id)))
         if tt is None:
@@ -206,6 +240,7 @@ class RedisStockStore:
         )
         return None if hold is None else _request(hold)
 
+    @_unavailable_as_domain
     async def surviving_holds(self, ticket_type_id: UUID) -> list[BookingRequest]:
         keys = self._keys(ticket_type_id)
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -214,6 +249,7 @@ class RedisStockStore:
             loaded, holds = await pipe.execute()
         return [] if loaded else [_request(hold) for hold in holds]
 
+    @_unavailable_as_domain
     async def settle(self, settlements: Sequence[Settlement]) -> None:
         by_type: defaultdict[UUID, list[Settlement]] = defaultdict(list)
         for settlement in settlements:
@@ -242,10 +278,12 @@ class RedisStockStore:
                     pipe.delete(index)
                 await pipe.execute()
 
+    @_unavailable_as_domain
     async def release(self, ticket_type_id: UUID, user_id: UUID, quantity: int) -> None:
         keys = self._keys(ticket_type_id)
         await self._scripts["release"](keys=[keys.stock, keys.users], args=[str(user_id), quantity])
 
+    @_unavailable_as_domain
     async def inventory(self, ticket_type_ids: Sequence[UUID]) -> dict[UUID, Inventory]:
         async with self._redis.pipeline(transaction=False) as pipe:
             for tt in ticket_type_ids:
@@ -257,10 +295,12 @@ class RedisStockStore:
             if remaining is not None and version is not None
         }
 
+    @_unavailable_as_domain
     async def ticket_types(self) -> list[UUID]:
         members = cast(set[bytes], await self._redis.smembers(self._ticket_types))
         return [UUID(raw.decode()) for raw in members]
 
+    @_unavailable_as_domain
     async def claim_stale_holds(
         self, older_than: datetime, now: datetime, limit: int, ticket_type_ids: Sequence[UUID]
     ) -> list[BookingRequest]:
@@ -292,6 +332,7 @@ class RedisStockStore:
             claimed: list[list[bytes | None]] = await pipe.execute()
         return [_request(hold) for holds in claimed for hold in holds if hold]
 
+    @_unavailable_as_domain
     async def hold_snapshot(self, ticket_type_id: UUID) -> HoldSnapshot | None:
         keys = self._keys(ticket_type_id)
         reply: list[bytes] | None = await self._scripts["snapshot"](keys=[keys.stock, keys.holds])
@@ -301,6 +342,7 @@ class RedisStockStore:
         holds = {UUID(b.decode()): int(q) for b, q in zip(pairs[::2], pairs[1::2], strict=True)}
         return HoldSnapshot(int(version), holds)
 
+    @_unavailable_as_domain
     async def compare_and_set(self, ticket_type_id: UUID, version: int, remaining: int) -> bool:
         matched = await self._scripts["cas"](
             keys=[self._keys(ticket_type_id).stock], args=[version, remaining]

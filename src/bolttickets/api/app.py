@@ -52,13 +52,8 @@ def create_app(
                     container.accounts, container.catalog, container.clock, admin
                 )
                 if seeded:
-                    log.info(
-                        "demo_seeded",
-                        admin=seeded.admin[0],
-                        admin_password=seeded.admin[1],
-                        buyer=seeded.buyer[0],
-                        buyer_password=seeded.buyer[1],
-                    )
+                    # Emails only: the admin's password may be the operator's own.
+                    log.info("demo_seeded", admin=seeded.admin[0], buyer=seeded.buyer[0])
             hub = RealtimeHub(
                 container.pubsub,
                 container.catalog,

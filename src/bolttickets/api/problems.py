@@ -31,6 +31,7 @@ STATUS = {
     errors.InvalidCredentials: 401,
     errors.Forbidden: 403,
     errors.QueueUnavailable: 503,
+    errors.StockUnavailable: 503,
 }
 RETRY_AFTER_SECONDS = 1
 
@@ -53,12 +54,14 @@ def problem(
     *,
     errors_: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": f"/problems/{slug}",
         "title": title,
         "status": status,
         "detail": detail,
+        **(extra or {}),
     }
     if errors_ is not None:
         body["errors"] = errors_
@@ -67,8 +70,14 @@ def problem(
 
 def from_domain(exc: errors.DomainError) -> Response:
     status = STATUS.get(type(exc), 400)
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
-    return problem(status, exc.slug, exc.title, exc.detail, headers=headers)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
+    extra = {}
+    if isinstance(exc, errors.Unavailable) and exc.booking_id is not None:
+        # The hold may still become a booking: name it, so a client looks before it retries.
+        location = f"/api/bookings/{exc.booking_id}"
+        headers["Location"] = location
+        extra = {"booking_id": str(exc.booking_id), "location": location}
+    return problem(status, exc.slug, exc.title, exc.detail, headers=headers, extra=extra)
 
 
 async def _domain_error(_: Request, exc: Exception) -> Response:

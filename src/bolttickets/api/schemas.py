@@ -11,7 +11,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, Stri
 from bolttickets.domain.model import Booking, TicketType, User
 from bolttickets.services.catalog import EventView
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# PostgreSQL text cannot hold NUL, and no name or address needs a control character:
+# refused here, they are a 422 instead of a driver error.
+_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_PRINTABLE),
+]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
 
 MAX_QUANTITY = 100
@@ -27,7 +33,7 @@ class Credentials(Strict):
 
 
 class LoginIn(Strict):
-    email: str = Field(min_length=1, max_length=320)
+    email: str = Field(min_length=1, max_length=320, pattern=_PRINTABLE)
     password: str = Field(min_length=1, max_length=256)
 
 
@@ -167,6 +173,10 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[dict[str, object]] | None = None
+    booking_id: UUID | None = Field(
+        default=None, description="On a 503 for a booking: the booking it was for"
+    )
+    location: str | None = Field(default=None, description="Where that booking is found")
 
 
 class HealthOut(BaseModel):

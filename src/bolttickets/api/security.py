@@ -58,7 +58,7 @@ class Tokens:
             claims = self._ours(token) or jwt.decode(
                 token, self._secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp"]}
             )
-            actor = Actor(UUID(claims["sub"]), Role(claims.get("role", Role.CUSTOMER.value)))
+            actor = _actor_of(claims)
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The access token has expired; log in again.") from exc
         except (jwt.InvalidTokenError, ValueError) as exc:
@@ -85,13 +85,25 @@ class Tokens:
             base64.urlsafe_b64encode(expected).rstrip(b"="), signature.encode()
         ):
             return None
-        claims: dict[str, Any] = orjson.loads(
-            base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        )
+        try:
+            claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (ValueError, orjson.JSONDecodeError):
+            return None
+        if not isinstance(claims, dict):
+            return None
         exp = claims.get("exp")
         if not isinstance(exp, int | float) or exp <= time.time() or "sub" not in claims:
             return None  # expired or incomplete: PyJWT says which
         return claims
+
+
+def _actor_of(claims: dict[str, Any]) -> Actor:
+    """Raises ValueError for claims we would never issue (a signed token can still carry
+    them: a key shared with another service, a bug in an older release)."""
+    sub, role = claims["sub"], claims.get("role", Role.CUSTOMER.value)
+    if not isinstance(sub, str) or not isinstance(role, str):
+        raise ValueError("the subject and role of a token are strings")
+    return Actor(UUID(sub), Role(role))
 
 
 _bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")

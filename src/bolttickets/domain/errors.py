@@ -3,6 +3,8 @@
 Each error carries a stable ``slug``; the API maps slugs to HTTP problem details in one place.
 """
 
+from uuid import UUID
+
 
 class DomainError(Exception):
     slug = "domain-error"
@@ -75,8 +77,34 @@ class InvalidCursor(DomainError):
     title = "Invalid cursor"
 
 
-class QueueUnavailable(DomainError):
-    """The booking could not be handed to the queue; its outcome may be unknown."""
+class Unavailable(DomainError):
+    """A service the request needs did not answer; the request's outcome may be unknown.
+
+    ``booking_id`` names the booking it was for, once known: its hold may still be booked
+    (the sweeper sends it), so a client looks the booking up before it retries.
+    """
+
+    slug = "service-unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str | None = None, *, booking_id: UUID | None = None) -> None:
+        super().__init__(detail)
+        self.booking_id = booking_id
+
+    def of_booking(self, booking_id: UUID) -> "Unavailable":
+        """The same refusal, naming the booking it was for."""
+        return type(self)(self.detail, booking_id=booking_id)
+
+
+class QueueUnavailable(Unavailable):
+    """The booking could not be handed to the queue."""
 
     slug = "queue-unavailable"
     title = "Booking queue unavailable"
+
+
+class StockUnavailable(Unavailable):
+    """The stock store (Redis) did not answer."""
+
+    slug = "stock-unavailable"
+    title = "Stock unavailable"

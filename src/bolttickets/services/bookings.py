@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from bolttickets.domain.errors import InvalidCursor, NotFound, SaleNotOpen
+from bolttickets.domain.errors import InvalidCursor, NotFound, SaleNotOpen, Unavailable
 from bolttickets.domain.model import Booking, BookingStatus
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.accounts import Actor
@@ -53,8 +53,9 @@ class Bookings:
     ) -> Placed:
         """Admit the request against the stock and queue it; the worker decides the outcome.
 
-        Raises QueueUnavailable when the queue did not take it: the hold stays, the sweeper
-        sends it later, and a retry with the same key finds the same booking.
+        Raises an Unavailable error naming the booking when the stock store or the queue
+        did not answer: a hold that was made stays, the sweeper sends it later, and a retry
+        with the same key finds the same booking.
         """
         ticket_type, event = await self._catalog.ticket_type(ticket_type_id)
         request = BookingRequest(
@@ -69,9 +70,15 @@ class Bookings:
             fingerprint=fingerprint(ticket_type.id, quantity),
             created_at=self._clock.now(),
         )
+        try:
+            return await self._admit(request)
+        except Unavailable as exc:
+            raise exc.of_booking(request.booking_id) from exc
+
+    async def _admit(self, request: BookingRequest) -> Placed:
         admission = await self._stock.reserve(request)
         if admission is Admission.UNKNOWN:
-            await self._sync.rebuild(ticket_type.id)
+            await self._sync.rebuild(request.ticket_type_id)
             admission = await self._stock.reserve(request)
         if admission is Admission.RESERVED:
             await self._queue.send(request)

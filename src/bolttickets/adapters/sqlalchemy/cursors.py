@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 
@@ -18,8 +18,10 @@ def decode(cursor: str) -> tuple[datetime, UUID]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, row_id = raw.split("|")
         parsed = datetime.fromisoformat(at)
-    except (binascii.Error, UnicodeDecodeError) as exc:
+        if parsed.tzinfo is None:
+            raise ValueError("malformed cursor")
+        # In UTC, as the database compares it: a date at the edge of the calendar whose
+        # offset takes it past year 1 or 9999 overflows here, not in the driver.
+        return parsed.astimezone(UTC), UUID(row_id)
+    except (binascii.Error, UnicodeDecodeError, OverflowError) as exc:
         raise ValueError("malformed cursor") from exc
-    if parsed.tzinfo is None:
-        raise ValueError("malformed cursor")
-    return parsed, UUID(row_id)

@@ -100,8 +100,14 @@ router.add_api_route(
         422: {"model": Problem},
         503: {
             "model": Problem,
-            "description": "The queue is unavailable; retry with the same Idempotency-Key",
-            "headers": {"Retry-After": {"description": "Seconds", "schema": {"type": "integer"}}},
+            "description": "The stock store or the queue did not answer. The body's "
+            "booking_id and the Location header name the booking, whose hold may still be "
+            "booked: look it up before retrying (404: nothing was admitted). A retry with "
+            "the same Idempotency-Key is always safe.",
+            "headers": {
+                "Retry-After": {"description": "Seconds", "schema": {"type": "integer"}},
+                "Location": {"description": "The booking", "schema": {"type": "string"}},
+            },
         },
     },
 )
