@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: bench bench-fanout run test lint typecheck pytest frontend frontend-test chromium services-up \
-        services-down stack openapi api-client clean
+        services-down stack openapi api-client clean chaos
 
 ## make run: the embedded default (SQLite, in-process queue and worker) with the web page
 run: $(STAMP) frontend/dist/index.html
@@ -31,6 +31,7 @@ $(STAMP): pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -69,8 +70,14 @@ frontend-test: $(STAMP) $(FRONTEND_STAMP) frontend/dist/index.html chromium
 ## results in bench/results/ (JSON and PNG). A benchmark, never a test: it fails only when
 ## an invariant breaks.
 bench: $(STAMP) services-up
-	$(BIN)/python -m bench sale --mode stack
-	$(BIN)/python -m bench fanout
+	eval "$$(scripts/services env)" && $(BIN)/python -m bench sale --mode stack && \
+	  $(BIN)/python -m bench fanout
+
+## make chaos: ≥ 20 seeded faults (worker, API, Kafka, Redis, PostgreSQL) during a sale on the
+## full stack, then the invariants and a table; BOLT_CHAOS_SEED replays a run. `make test`
+## runs a three-fault version (tests/chaos/test_chaos.py).
+chaos: $(STAMP) services-up
+	eval "$$(scripts/services env)" && $(BIN)/python -m tests.chaos --faults $${BOLT_CHAOS_FAULTS:-20}
 
 bench-fanout: $(STAMP)
 	$(BIN)/python -m bench fanout

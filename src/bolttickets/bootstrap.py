@@ -1,18 +1,27 @@
-"""The composition root: adapters chosen from Settings, wired into the services.
+"""The composition root: every process role built from Settings, in one place.
 
-Nothing connects at import time; ``start`` opens connections and ``stop`` closes them.
+Nothing connects at import time. ``start`` builds a role and ``Container.stop`` tears down
+what it built, last built first. The API app and the worker loop are built here and import
+nothing of this module: no entry point imports another, and nothing imports the root but
+the command line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import dataclasses
+import enum
+import signal
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
+from functools import partial
+from typing import NamedTuple
 
+import redis.asyncio as aioredis
 import sqlalchemy as sa
 import structlog
+from fastapi import FastAPI
 
 from bolttickets.adapters.kafka_queue import (
     KafkaBookingConsumer,
@@ -28,11 +37,14 @@ from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlite_log import SqliteLog, SqliteLogConsumer
+from bolttickets.api.app import create_app
 from bolttickets.config import Settings
+from bolttickets.observability.logging import configure as configure_logging
 from bolttickets.services.accounts import Accounts
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.clock import SystemClock
+from bolttickets.services.health import HealthCheck, probe
 from bolttickets.services.messages import UndecodableMessage, decode_request
 from bolttickets.services.ports import BookingQueue, Clock, PubSub, QueueConsumer, StockStore
 from bolttickets.services.stock_sync import StockSync
@@ -40,10 +52,17 @@ from bolttickets.worker.runner import BookingWorker
 
 log = structlog.get_logger("bolttickets")
 
-HealthCheck = Callable[[], Awaitable[None]]
+DatabaseNotMigrated = schema.DatabaseNotMigrated
 
 
-@dataclass
+class Role(enum.Enum):
+    API = "api"
+    """Admits and queues; on the embedded default, also runs the worker inside it."""
+    WORKER = "worker"
+    """The full stack's worker: consumes, sweeps and reconciles. Any number may run."""
+
+
+@dataclasses.dataclass(frozen=True)
 class Container:
     settings: Settings
     clock: Clock
@@ -55,36 +74,118 @@ class Container:
     catalog: Catalog
     bookings: Bookings
     sync: StockSync
-    health_checks: dict[str, HealthCheck] = field(default_factory=dict)
-    worker: BookingWorker | None = None
-    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    worker_task: asyncio.Task[None] | None = None
+    health_checks: Mapping[str, HealthCheck]
+    worker_task: asyncio.Task[None] | None
+    """The booking worker's loop, when this role runs one."""
+    resources: contextlib.AsyncExitStack
+    """Everything ``start`` opened, in the order it opened it; only ``stop`` closes it."""
 
     async def stop(self) -> None:
-        if self.worker is not None and self.worker_task is not None:
-            self.worker.stop()
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await self.worker_task
-        for close in reversed(self._closers):
-            await close()
+        await self.resources.aclose()
 
 
-async def start_embedded(settings: Settings, clock: Clock | None = None) -> Container:
+async def start(settings: Settings, role: Role, clock: Clock | None = None) -> Container:
+    """Build ``role``: connect its adapters, wire the services, start its worker loop."""
+    if settings.embedded and role is Role.WORKER:
+        raise ValueError("the embedded worker runs inside the API process")
+    build = _start_embedded if settings.embedded else _start_full
+    resources = contextlib.AsyncExitStack()
+    try:
+        return await build(settings, role, clock or SystemClock(), resources)
+    except BaseException:
+        await resources.aclose()
+        raise
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, role: Role) -> AsyncIterator[Container]:
+    container = await start(settings, role)
+    try:
+        yield container
+    finally:
+        await container.stop()
+
+
+def api_app(settings: Settings) -> FastAPI:
+    """The API process's app: it builds the API role when the server starts."""
+    return create_app(settings, partial(running, settings, Role.API))
+
+
+async def migrate(settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await schema.upgrade(db)
+    finally:
+        await db.dispose()
+
+
+async def ensure_migrated(settings: Settings) -> None:
+    """Raise DatabaseNotMigrated unless the full stack's database is at the head revision;
+    the command line calls it before either role starts (the embedded default migrates
+    itself)."""
+    db = Database(settings.database_url)
+    try:
+        await schema.ensure_migrated(db)
+    finally:
+        await db.dispose()
+
+
+async def run_worker(settings: Settings) -> None:
+    """The worker process: start, run until SIGTERM, finish the batch, leave the group."""
+    configure_logging(settings.log_level, json=settings.log_json)
+    container = await start(settings, Role.WORKER)
+    worker_task = container.worker_task
+    assert worker_task is not None
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    log.info("worker_started", group=settings.consumer_group, topic=settings.kafka_topic)
+    stop = asyncio.create_task(stopping.wait())
+    await asyncio.wait([stop, worker_task], return_when=asyncio.FIRST_COMPLETED)
+    crashed = worker_task.done() and worker_task.exception() is not None
+    log.info("worker_stopping", crashed=crashed)
+    stop.cancel()
+    await container.stop()
+    if crashed:
+        # Let the supervisor restart us: the uncommitted batch is delivered again.
+        raise SystemExit(1)
+    log.info("worker_stopped")
+
+
+async def unavailable_to_worker(settings: Settings) -> dict[str, str]:
+    """What a full-stack process cannot reach, by check name: the readiness checks the
+    roles are built with, run without starting a role (``bolttickets worker --check``)."""
+    assert settings.redis_url is not None and settings.kafka_bootstrap is not None
+    async with contextlib.AsyncExitStack() as resources:
+        db = Database(settings.database_url)
+        resources.push_async_callback(db.dispose)
+        # Not connect_redis: it pings on connecting, and the ping is the check itself.
+        redis = aioredis.Redis.from_url(settings.redis_url)
+        resources.push_async_callback(redis.aclose)
+        checks = _full_stack_checks(db, redis, settings.kafka_bootstrap)
+        report = await probe(checks, timeout=5.0)
+    return {name: status for name, status in report.items() if status != "ok"}
+
+
+async def _start_embedded(
+    settings: Settings, role: Role, clock: Clock, resources: contextlib.AsyncExitStack
+) -> Container:
     """One process: SQLite, the log-table queue, in-memory stock and pub/sub, and the worker.
 
     Stock, holds, idempotency keys and per-user counts are rebuilt from the database and
     the unapplied part of the log before anyone is admitted.
     """
-    clock = clock or SystemClock()
     db = Database(settings.database_url)
+    resources.push_async_callback(db.dispose)
     await schema.upgrade(db)
     log_queue = SqliteLog(db)
     await log_queue.start()
+    resources.push_async_callback(log_queue.stop)
     consumer = SqliteLogConsumer(log_queue, db, settings.consumer_group, settings.kafka_topic)
-    stock = MemoryStockStore(clock)
-    pubsub = MemoryPubSub()
-    container = _wire(settings, clock, db, stock, log_queue, pubsub)
-    container._closers += [db.dispose, log_queue.stop]
+    adapters = _Adapters(clock, db, MemoryStockStore(clock), log_queue, MemoryPubSub())
+    checks = {"database": _database_check(db), "queue": _log_check(log_queue)}
+    container = _wire(settings, adapters, checks, resources)
 
     unapplied = []
     for record in await consumer.unapplied():
@@ -92,89 +193,66 @@ async def start_embedded(settings: Settings, clock: Clock | None = None) -> Cont
             unapplied.append(decode_request(record.value))
     await container.sync.rebuild_all(unapplied)
     log.info("stock_rebuilt", unapplied=len(unapplied))
-
-    container.worker = _worker(settings, container, consumer)
-    container.worker_task = asyncio.create_task(container.worker.run(), name="worker")
-    container.health_checks = {
-        "database": _database_check(db),
-        "queue": _log_check(log_queue),
-        "worker": _worker_check(container.worker, container.worker_task),
-    }
-    return container
+    return _with_worker(container, consumer)
 
 
-async def start_full(settings: Settings, *, worker: bool, clock: Clock | None = None) -> Container:
-    """PostgreSQL, Redis and Kafka. The API process admits and queues; a worker process
-    (``worker=True``) consumes, sweeps and reconciles. Any number of each may run."""
+async def _start_full(
+    settings: Settings, role: Role, clock: Clock, resources: contextlib.AsyncExitStack
+) -> Container:
+    """PostgreSQL, Redis and Kafka; any number of processes of each role may run."""
     assert settings.redis_url is not None and settings.kafka_bootstrap is not None
-    clock = clock or SystemClock()
     bootstrap, topic = settings.kafka_bootstrap, settings.kafka_topic
     db = Database(settings.database_url)
-    closers: list[Callable[[], Awaitable[None]]] = [db.dispose]
-    try:
-        await schema.ensure_migrated(db)
-        redis = await connect_redis(settings.redis_url)
-        closers.append(redis.aclose)
-        stock = RedisStockStore(redis, settings.redis_prefix)
-        await stock.start()
-        await asyncio.to_thread(
-            ensure_topics,
-            bootstrap,
-            topic,
-            settings.kafka_partitions,
-            replication_factor=settings.topic_replication_factor,
-            min_insync_replicas=settings.topic_min_insync_replicas,
-        )
-        queue = KafkaBookingQueue(
-            bootstrap, topic, delivery_timeout_ms=settings.kafka_delivery_timeout_ms
-        )
-        await queue.start()
-        closers.append(queue.stop)
-    except BaseException:
-        for close in reversed(closers):
-            await close()
-        raise
-    container = _wire(settings, clock, db, stock, queue, RedisPubSub(redis, settings.redis_prefix))
-    container._closers += closers
+    resources.push_async_callback(db.dispose)
+    redis = await connect_redis(settings.redis_url)
+    resources.push_async_callback(redis.aclose)
+    stock = RedisStockStore(redis, settings.redis_prefix)
+    await stock.start()
+    await asyncio.to_thread(
+        ensure_topics,
+        bootstrap,
+        topic,
+        settings.kafka_partitions,
+        replication_factor=settings.topic_replication_factor,
+        min_insync_replicas=settings.topic_min_insync_replicas,
+    )
+    queue = KafkaBookingQueue(
+        bootstrap, topic, delivery_timeout_ms=settings.kafka_delivery_timeout_ms
+    )
+    await queue.start()
+    resources.push_async_callback(queue.stop)
+    adapters = _Adapters(clock, db, stock, queue, RedisPubSub(redis, settings.redis_prefix))
+    container = _wire(settings, adapters, _full_stack_checks(db, redis, bootstrap), resources)
+    if role is not Role.WORKER:
+        return container
 
-    async def kafka() -> None:
-        await kafka_reachable(bootstrap, timeout=2.0)
+    async def stored_offsets() -> dict[int, int]:
+        async with db.unit_of_work() as uow:
+            return await uow.offsets.load(settings.consumer_group, topic)
 
-    async def redis_ping() -> None:
-        await redis.ping()
-
-    container.health_checks = {"database": _database_check(db), "redis": redis_ping, "kafka": kafka}
-    if worker:
-
-        async def stored_offsets() -> dict[int, int]:
-            async with db.unit_of_work() as uow:
-                return await uow.offsets.load(settings.consumer_group, topic)
-
-        consumer = KafkaBookingConsumer(
-            bootstrap,
-            topic,
-            stored_offsets=stored_offsets,
-            group=settings.consumer_group,
-            delivery_timeout_ms=settings.kafka_delivery_timeout_ms,
-            stall_after=settings.kafka_stall_after_seconds,
-        )
-        # Closed before the producer: leaving the group promptly hands the partitions over.
-        container._closers.append(consumer.close)
-        container.worker = _worker(settings, container, consumer)
-        container.worker_task = asyncio.create_task(container.worker.run(), name="worker")
-    return container
+    consumer = KafkaBookingConsumer(
+        bootstrap,
+        topic,
+        stored_offsets=stored_offsets,
+        group=settings.consumer_group,
+        delivery_timeout_ms=settings.kafka_delivery_timeout_ms,
+        stall_after=settings.kafka_stall_after_seconds,
+    )
+    # Closed before the producer: leaving the group promptly hands the partitions over.
+    resources.push_async_callback(consumer.close)
+    return _with_worker(container, consumer)
 
 
 def _wire(
     settings: Settings,
-    clock: Clock,
-    db: Database,
-    stock: StockStore,
-    queue: BookingQueue,
-    pubsub: PubSub,
+    adapters: _Adapters,
+    health_checks: Mapping[str, HealthCheck],
+    resources: contextlib.AsyncExitStack,
 ) -> Container:
+    clock, db, stock, queue, pubsub = adapters
     sync = StockSync(db.unit_of_work, stock)
     catalog = Catalog(db.unit_of_work, stock, sync, clock)
+    hasher = Argon2Hasher(cheapest=settings.password_hashing == "argon2id-cheapest")
     return Container(
         settings=settings,
         clock=clock,
@@ -182,19 +260,19 @@ def _wire(
         stock=stock,
         queue=queue,
         pubsub=pubsub,
-        accounts=Accounts(
-            db.unit_of_work,
-            Argon2Hasher(cheapest=settings.password_hashing == "argon2id-cheapest"),
-            clock,
-        ),
+        accounts=Accounts(db.unit_of_work, hasher, clock),
         catalog=catalog,
         bookings=Bookings(db.unit_of_work, stock, queue, pubsub, catalog, sync, clock),
         sync=sync,
+        health_checks=health_checks,
+        worker_task=None,
+        resources=resources,
     )
 
 
-def _worker(settings: Settings, container: Container, consumer: QueueConsumer) -> BookingWorker:
-    return BookingWorker(
+def _with_worker(container: Container, consumer: QueueConsumer) -> Container:
+    settings = container.settings
+    worker = BookingWorker(
         consumer=consumer,
         group=settings.consumer_group,
         topic=settings.kafka_topic,
@@ -209,6 +287,36 @@ def _worker(settings: Settings, container: Container, consumer: QueueConsumer) -
         sweep_after=timedelta(seconds=settings.sweep_after_seconds),
         reconcile_every=settings.reconcile_every_seconds,
     )
+    task = asyncio.create_task(worker.run(), name="worker")
+    # Stopped first: the batch in hand finishes while its connections are still open.
+    container.resources.push_async_callback(_stop_worker, worker, task)
+    checks = {**container.health_checks, "worker": _worker_check(worker, task)}
+    return dataclasses.replace(container, worker_task=task, health_checks=checks)
+
+
+class _Adapters(NamedTuple):
+    clock: Clock
+    db: Database
+    stock: StockStore
+    queue: BookingQueue
+    pubsub: PubSub
+
+
+async def _stop_worker(worker: BookingWorker, task: asyncio.Task[None]) -> None:
+    worker.stop()
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await task
+
+
+def _full_stack_checks(db: Database, redis: aioredis.Redis, kafka: str) -> dict[str, HealthCheck]:
+    async def redis_ping() -> None:
+        await redis.ping()
+
+    return {
+        "database": _database_check(db),
+        "redis": redis_ping,
+        "kafka": partial(kafka_reachable, kafka, timeout=2.0),
+    }
 
 
 def _database_check(db: Database) -> HealthCheck:

@@ -55,30 +55,25 @@ def serve(
     """Run the API (and, on the embedded default, the worker inside it)."""
     import uvicorn
 
-    from bolttickets.api.app import create_app
+    from bolttickets import bootstrap
 
     settings = _settings()
-    if not settings.embedded:
-        _refuse_unmigrated(settings)
+    _refuse_unmigrated(settings)
     mode = "embedded (SQLite, in-process queue and worker)" if settings.embedded else "full stack"
     err.print(f"BoltTickets on http://{host}:{port} — {mode}")
-    uvicorn.run(create_app(settings), host=host, port=port, **SERVER_OPTIONS)
+    uvicorn.run(bootstrap.api_app(settings), host=host, port=port, **SERVER_OPTIONS)
 
 
 def _refuse_unmigrated(settings: Settings) -> None:
-    from bolttickets.adapters.sqlalchemy import schema
-    from bolttickets.adapters.sqlalchemy.database import Database
-
-    async def check() -> None:
-        db = Database(settings.database_url)
-        try:
-            await schema.ensure_migrated(db)
-        finally:
-            await db.dispose()
+    """The full stack's processes start only on a migrated database; checked here, before
+    the server's own start-up, so the refusal is one line and not a traceback."""
+    if settings.embedded:
+        return  # the embedded default migrates its own SQLite file
+    from bolttickets import bootstrap
 
     try:
-        asyncio.run(check())
-    except schema.DatabaseNotMigrated as exc:
+        asyncio.run(bootstrap.ensure_migrated(settings))
+    except bootstrap.DatabaseNotMigrated as exc:
         err.print(f"[red]Refusing to start:[/red] {exc}")
         raise typer.Exit(2) from None
 
@@ -86,7 +81,8 @@ def _refuse_unmigrated(settings: Settings) -> None:
 @app.command()
 def worker(
     check: Annotated[
-        bool, typer.Option("--check", help="Exit 0 only if PostgreSQL and Kafka answer.")
+        bool,
+        typer.Option("--check", help="Exit 0 only if PostgreSQL, Redis and Kafka answer."),
     ] = False,
 ) -> None:
     """Consume booking requests (full stack); any number of workers share the partitions."""
@@ -97,38 +93,30 @@ def worker(
             "BOLT_KAFKA_BOOTSTRAP, BOLT_REDIS_URL and BOLT_DATABASE_URL for separate workers."
         )
         raise typer.Exit(2)
-    from bolttickets.worker.main import check_dependencies, run_worker
+    from bolttickets import bootstrap
 
     if check:
-        problems = asyncio.run(check_dependencies(settings))
-        for problem in problems:
-            err.print(f"[red]unavailable:[/red] {problem}")
+        problems = asyncio.run(bootstrap.unavailable_to_worker(settings))
+        for name, problem in problems.items():
+            err.print(f"[red]{name}:[/red] {problem}")
         raise typer.Exit(1 if problems else 0)
     _refuse_unmigrated(settings)
-    asyncio.run(run_worker(settings))
+    asyncio.run(bootstrap.run_worker(settings))
 
 
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    from bolttickets.adapters.sqlalchemy import schema
-    from bolttickets.adapters.sqlalchemy.database import Database
+    from bolttickets import bootstrap
 
-    async def run() -> None:
-        db = Database(_settings().database_url)
-        try:
-            await schema.upgrade(db)
-        finally:
-            await db.dispose()
-
-    asyncio.run(run())
+    asyncio.run(bootstrap.migrate(_settings()))
     err.print("[green]Database schema is up to date.[/green]")
 
 
 @app.command()
 def openapi() -> None:
     """Print the OpenAPI document (the front end's client is generated from it)."""
-    from bolttickets.api.app import create_app
+    from bolttickets import bootstrap
 
-    document = create_app(Settings(env="dev")).openapi()
+    document = bootstrap.api_app(Settings(env="dev")).openapi()
     sys.stdout.write(json.dumps(document, indent=2) + "\n")

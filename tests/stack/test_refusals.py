@@ -50,6 +50,9 @@ async def test_readiness_is_503_while_redis_is_down(stack: Stack, api: Api) -> N
         assert response.status_code == 503
         assert response.json()["checks"]["redis"].startswith("unavailable")
         assert (await api.http.get("/health/live")).status_code == 200
+        # The worker's --check probes the same checks the processes are built with.
+        check = await asyncio.to_thread(run, stack, "worker", "--check")
+        assert check.returncode == 1 and "redis:" in check.stderr, check.stderr
     finally:
         await asyncio.to_thread(services, "start", "redis")
     await eventually(ready, lambda status: status == 200, timeout=60)

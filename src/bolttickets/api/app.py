@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from bolttickets import __version__
 from bolttickets.api import problems
+from bolttickets.api.deps import Services
 from bolttickets.api.fast_path import BookingFastPath
 from bolttickets.api.realtime import RealtimeHub
 from bolttickets.api.routers import auth, bookings, events, health
 from bolttickets.api.security import Tokens, Unauthorized
 from bolttickets.api.static import SinglePageApp, WebMount
-from bolttickets.bootstrap import start_embedded, start_full
 from bolttickets.config import Settings
 from bolttickets.observability.logging import configure as configure_logging
 from bolttickets.services.demo import seed_demo
@@ -30,49 +30,49 @@ log = structlog.get_logger("bolttickets")
 _GC_THRESHOLDS = (100_000, 50, 100)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+def create_app(
+    settings: Settings, services: Callable[[], AbstractAsyncContextManager[Services]]
+) -> FastAPI:
+    """The app; ``services`` builds what it serves with when the server starts and tears it
+    down when it stops (``bootstrap.api_app`` passes the composition root's)."""
     configure_logging(settings.log_level, json=settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        container = (
-            await start_embedded(settings)
-            if settings.embedded
-            else await start_full(settings, worker=False)
-        )
-        tokens = Tokens(settings.jwt_secret.get_secret_value(), settings.jwt_ttl_seconds)
-        app.state.container = container
-        app.state.tokens = tokens
-        admin = None
-        if settings.admin_email and settings.admin_password:
-            admin = (settings.admin_email, settings.admin_password.get_secret_value())
-            await container.accounts.ensure_admin(*admin)
-        if settings.demo:
-            seeded = await seed_demo(container.accounts, container.catalog, container.clock, admin)
-            if seeded:
-                # Emails only: the admin's password may be the operator's own.
-                log.info("demo_seeded", admin=seeded.admin[0], buyer=seeded.buyer[0])
-        hub = RealtimeHub(
-            container.pubsub,
-            container.catalog,
-            container.bookings,
-            tokens,
-            window_seconds=settings.realtime_window_ms / 1000,
-        )
-        await hub.start()
-        app.state.hub = hub
-        # What start-up built lives as long as the process: keeping it out of the collector's
-        # sweeps, and collecting less often, removes the full collections of tens of thousands
-        # of connection objects that took 1.5-2.5 s in the fan-out benchmark.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*_GC_THRESHOLDS)
-        try:
-            yield
-        finally:
-            await hub.stop()
-            await container.stop()
+        async with services() as container:
+            tokens = Tokens(settings.jwt_secret.get_secret_value(), settings.jwt_ttl_seconds)
+            app.state.container = container
+            app.state.tokens = tokens
+            admin = None
+            if settings.admin_email and settings.admin_password:
+                admin = (settings.admin_email, settings.admin_password.get_secret_value())
+                await container.accounts.ensure_admin(*admin)
+            if settings.demo:
+                seeded = await seed_demo(
+                    container.accounts, container.catalog, container.clock, admin
+                )
+                if seeded:
+                    # Emails only: the admin's password may be the operator's own.
+                    log.info("demo_seeded", admin=seeded.admin[0], buyer=seeded.buyer[0])
+            hub = RealtimeHub(
+                container.pubsub,
+                container.catalog,
+                container.bookings,
+                tokens,
+                window_seconds=settings.realtime_window_ms / 1000,
+            )
+            await hub.start()
+            app.state.hub = hub
+            # What start-up built lives as long as the process: keeping it out of the collector's
+            # sweeps, and collecting less often, removes the full collections of tens of thousands
+            # of connection objects that took 1.5-2.5 s in the fan-out benchmark.
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(*_GC_THRESHOLDS)
+            try:
+                yield
+            finally:
+                await hub.stop()
 
     app = FastAPI(
         title="BoltTickets",

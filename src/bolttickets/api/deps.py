@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 
-from bolttickets.bootstrap import Container
+from bolttickets.config import Settings
 from bolttickets.services.accounts import Accounts
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
+from bolttickets.services.health import HealthCheck
+from bolttickets.services.ports import Clock, PubSub
 
 
-def container(request: Request) -> Container:
-    found: Container = request.app.state.container
+class Services(Protocol):
+    """What the API uses of the container the composition root built (``bootstrap``), named
+    here so the API never imports the root that imports it."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def pubsub(self) -> PubSub: ...
+    @property
+    def accounts(self) -> Accounts: ...
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def bookings(self) -> Bookings: ...
+    @property
+    def health_checks(self) -> Mapping[str, HealthCheck]: ...
+
+
+def container(request: Request) -> Services:
+    found: Services = request.app.state.container
     return found
 
 

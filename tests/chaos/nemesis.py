@@ -1,0 +1,144 @@
+"""The nemesis: one fault at a time against the stack's processes and its three services.
+
+Each fault has a start (kill, stop or freeze) and an end (restart or thaw); the sale goes
+on in between. Services are driven through scripts/services, which honours
+BOLT_SERVICES_PORT_OFFSET, so a run only ever touches its own PostgreSQL, Redis and Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.stack.conftest import Stack
+from tests.support import Server, eventually
+
+SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services"
+FREEZE_SECONDS = 10.0
+
+KINDS = (
+    "kill-worker",
+    "kill-api",
+    "kill-kafka",
+    "restart-redis",
+    "restart-postgres",
+    "freeze-worker",
+    "freeze-api",
+    "freeze-kafka",
+    "freeze-redis",
+    "freeze-postgres",
+)
+
+
+async def services(*args: str) -> str:
+    done = await asyncio.to_thread(
+        subprocess.run, [str(SERVICES), *args], timeout=300, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"scripts/services {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+async def gone(pid: int) -> None:
+    """SIGKILL is delivered asynchronously: until the process is gone it holds its ports,
+    and a restart would find them taken."""
+    stat = Path(f"/proc/{pid}/stat")
+
+    def dead() -> bool:
+        try:
+            return stat.read_text().split(") ", 1)[1].startswith("Z")  # a zombie is gone
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+
+    await eventually(lambda: asyncio.to_thread(dead), bool, timeout=30)
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and its children: freezing PostgreSQL's postmaster alone would leave its
+    backends answering queries."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [pid]
+    if children.exists():
+        for child in children.read_text().split():
+            found += process_tree(int(child))
+    return found
+
+
+def signal_all(pids: tuple[int, ...], signum: signal.Signals) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass  # a backend that ended on its own
+
+
+@dataclass
+class Fault:
+    kind: str
+    target: str
+    """A process name (api-1, worker-0) or a service (kafka, redis, postgres)."""
+    frozen: tuple[int, ...] = ()
+    """The pids a freeze stopped, to thaw exactly those."""
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.target}"
+
+
+def choose(rng: random.Random, stack: Stack) -> Fault:
+    kind = rng.choice(KINDS)
+    what = kind.split("-", 1)[1]
+    if what == "worker":
+        target = rng.choice(stack.workers).name
+    elif what == "api":
+        target = rng.choice(stack.apis).name
+    else:
+        target = what
+    return Fault(kind, target)
+
+
+def process_named(stack: Stack, name: str) -> Server:
+    return next(p for p in [*stack.apis, *stack.workers] if p.name == name)
+
+
+async def begin(stack: Stack, fault: Fault) -> None:
+    """Break something; the stack's frozen workers are thawed by the caller right after."""
+    action = fault.kind.split("-", 1)[0]
+    if fault.target in ("kafka", "redis", "postgres"):
+        pid = int(await services("pid", fault.target))
+        if action == "kill":
+            os.kill(pid, signal.SIGKILL)
+            await gone(pid)
+        elif action == "restart":
+            await services("stop", fault.target)
+        else:
+            fault.frozen = tuple(process_tree(pid))
+            signal_all(fault.frozen, signal.SIGSTOP)
+        return
+    process = process_named(stack, fault.target)
+    if action == "kill":
+        process.kill()
+    else:
+        process.pause()
+
+
+async def end(stack: Stack, fault: Fault) -> None:
+    """Undo the fault: restart what was killed or stopped, thaw what was frozen."""
+    action = fault.kind.split("-", 1)[0]
+    if action == "freeze":
+        await asyncio.sleep(FREEZE_SECONDS)  # the fault itself is a 10 s freeze
+    if fault.target in ("kafka", "redis", "postgres"):
+        if action == "freeze":
+            signal_all(fault.frozen, signal.SIGCONT)
+        else:
+            await services("start", fault.target)
+        return
+    process = process_named(stack, fault.target)
+    if action == "kill":
+        await process.start()
+    else:
+        process.resume()
