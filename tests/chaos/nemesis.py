@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.stack.conftest import Stack
-from tests.support import Server
+from tests.support import Server, eventually
 
 SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services"
 FREEZE_SECONDS = 10.0
@@ -37,14 +37,25 @@ KINDS = (
 
 async def services(*args: str) -> str:
     done = await asyncio.to_thread(
-        subprocess.run,
-        [str(SERVICES), *args],
-        check=True,
-        timeout=300,
-        capture_output=True,
-        text=True,
+        subprocess.run, [str(SERVICES), *args], timeout=300, capture_output=True, text=True
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"scripts/services {' '.join(args)}: {done.stderr.strip()}")
     return done.stdout.strip()
+
+
+async def gone(pid: int) -> None:
+    """SIGKILL is delivered asynchronously: until the process is gone it holds its ports,
+    and a restart would find them taken."""
+    stat = Path(f"/proc/{pid}/stat")
+
+    def dead() -> bool:
+        try:
+            return stat.read_text().split(") ", 1)[1].startswith("Z")  # a zombie is gone
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+
+    await eventually(lambda: asyncio.to_thread(dead), bool, timeout=30)
 
 
 def process_tree(pid: int) -> list[int]:
@@ -101,6 +112,7 @@ async def begin(stack: Stack, fault: Fault) -> None:
         pid = int(await services("pid", fault.target))
         if action == "kill":
             os.kill(pid, signal.SIGKILL)
+            await gone(pid)
         elif action == "restart":
             await services("stop", fault.target)
         else:

@@ -32,6 +32,8 @@ BUYERS_PER_ROUND = 72
 UNCONFIRMED_AT_FAULT = 20
 PER_USER_LIMIT = 2
 WATCHED_BUYERS = 8
+POLLERS = 4
+SELL_OUT_MARGIN = 40
 CLIENT_GIVES_UP_AFTER = 240.0
 
 
@@ -55,6 +57,8 @@ class Report:
     seed: int
     faults: list[str]
     accepted: int
+    capacity: int
+    confirmed: int
     lost: int
     duplicated: int
     oversold: int
@@ -71,6 +75,7 @@ class Report:
             ("seed", str(self.seed)),
             ("faults injected", str(len(self.faults))),
             ("bookings accepted", str(self.accepted)),
+            ("confirmed / capacity", f"{self.confirmed} / {self.capacity}"),
             ("lost", str(self.lost)),
             ("duplicated", str(self.duplicated)),
             ("oversold", str(self.oversold)),
@@ -134,13 +139,17 @@ async def open_stack(
 class Chaos:
     def __init__(self, stack: Stack, seed: int, faults: int) -> None:
         self.stack = stack
-        self.rng = random.Random(seed)
+        # The fault sequence has its own generator: the seed alone decides it, whatever
+        # the buyers' choices and timings.
+        self.nemesis_rng = random.Random(seed)
+        self.rng = random.Random(seed + 1)
         self.seed = seed
         self.fault_count = faults
         self.clients = [Api(server) for server in stack.apis]
         self.outcome = Outcome()
         self.faults: list[str] = []
-        self.capacity = (BUYERS_PER_ROUND - 12) * faults
+        # Every round but the last can never sell out: each asks for at most a round of stock.
+        self.capacity = BUYERS_PER_ROUND * faults
         self.event_id = ""
         self.ticket_type_id = ""
 
@@ -200,6 +209,25 @@ class Chaos:
             except (OSError, websockets.WebSocketException, TimeoutError):
                 await asyncio.sleep(0.5)
 
+    async def poll(self, stop: asyncio.Event) -> None:
+        """A client reading its bookings by GET while the faults go on."""
+        rng = random.Random(self.seed + 2)  # its own, apart from the buyers' choices
+        while not stop.is_set():
+            if not self.outcome.accepted:
+                await asyncio.sleep(0.1)
+                continue
+            booking_id = rng.choice(list(self.outcome.accepted))
+            token, _ = self.outcome.accepted[booking_id]
+            try:
+                response = await rng.choice(self.clients).http.get(
+                    f"/api/bookings/{booking_id}", headers=Api.auth(token)
+                )
+            except httpx.TransportError:
+                await asyncio.sleep(0.2)
+                continue
+            if response.status_code == 200 and response.json()["status"] == "confirmed":
+                await self.told_confirmed(booking_id)
+
     async def unconfirmed(self, booking_ids: list[str]) -> int:
         rows = await self.stack.sql(
             "SELECT COUNT(*) AS n FROM bookings WHERE id = ANY($1::uuid[])",
@@ -207,11 +235,11 @@ class Chaos:
         )
         return len(booking_ids) - int(rows[0]["n"])
 
-    async def round(self, buyers: list[str], index: int) -> None:
-        fault = nemesis.choose(self.rng, self.stack)
+    async def round(self, tokens: list[str], index: int) -> float:
+        """One fault during one burst of buyers; returns when the fault ended."""
+        fault = nemesis.choose(self.nemesis_rng, self.stack)
         for worker in self.stack.workers:
             worker.pause()
-        tokens = [self.rng.choice(buyers) for _ in range(BUYERS_PER_ROUND)]
         before = set(self.outcome.accepted)
         requests = [
             asyncio.create_task(self.buy(t, f"round-{index}-{i}")) for i, t in enumerate(tokens)
@@ -231,8 +259,10 @@ class Chaos:
             if worker.name != fault.target:
                 worker.resume()
         await nemesis.end(self.stack, fault)  # restarts or thaws the fault's own target
+        ended = time.monotonic()
         self.faults.append(str(fault))
         await asyncio.gather(*requests)
+        return ended
 
     async def run(self) -> Report:
         api = self.clients[0]
@@ -246,10 +276,15 @@ class Chaos:
             asyncio.create_task(self.watch(t, self.stack.apis[i % 2], stop))
             for i, t in enumerate(buyers[:WATCHED_BUYERS])
         ]
+        watchers += [asyncio.create_task(self.poll(stop)) for _ in range(POLLERS)]
         try:
-            for index in range(self.fault_count):
-                await self.round(buyers, index)
-            last_fault = time.monotonic()
+            for index in range(self.fault_count - 1):
+                tokens = [self.rng.choice(buyers) for _ in range(BUYERS_PER_ROUND)]
+                await self.round(tokens, index)
+            # The last burst asks for more than is left, so the sale sells out under a fault.
+            left = self.capacity - len(self.outcome.accepted)
+            last = await api.buyers(max(BUYERS_PER_ROUND, left + SELL_OUT_MARGIN))
+            last_fault = await self.round(last, self.fault_count - 1)
             converged = await self.converge()
             converge_seconds = converged - last_fault
             return await self.report(converge_seconds)
@@ -314,6 +349,8 @@ class Chaos:
             seed=self.seed,
             faults=self.faults,
             accepted=len(self.outcome.accepted),
+            capacity=self.capacity,
+            confirmed=confirmed,
             lost=unsettled,
             duplicated=int(dup["n"]),
             oversold=max(0, confirmed - self.capacity),
