@@ -109,3 +109,18 @@ async def eventually(condition: Callable[[], bool], timeout: float = 30.0) -> No
         # The condition is state of the fakes, which signal nothing to wait on.
         while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
+
+
+async def test_a_stalled_worker_does_not_sweep(world: World) -> None:
+    tt = await world.ticket_type(100)
+    await world.bookings.place(buyer(), tt, 1, None)
+    world.queue.sent.clear()  # the send was lost
+    consumer = FakeConsumer(world.queue)
+    worker = worker_for(world, consumer, batch_size=10)
+    world.clock.advance(10)
+    consumer.stall = "partition 0 has records waiting and none was delivered for 31 s"
+    await worker.sweep()
+    assert world.queue.sent == []  # not sent into a pipeline that does not consume
+    consumer.stall = None
+    await worker.sweep()
+    assert len(world.queue.sent) == 1

@@ -178,6 +178,12 @@ class BookingWorker:
             # A full batch means a backlog: the holds it would re-send are most likely in it,
             # and sending them again would only lengthen the queue that delays them.
             return
+        if (problem := self.problem()) is not None:
+            # A pipeline that is not consuming would get the same holds again each period
+            # (a broker restart once saw 90 re-sent every 2 s for two minutes); they are
+            # still held, and sent once it consumes again.
+            log.info("sweep_skipped", reason=problem)
+            return
         sent = await resend_stale_holds(
             self._uow, self._stock, self._queue, self._clock, self._sweep_after
         )
