@@ -70,8 +70,8 @@ frontend-test: $(STAMP) $(FRONTEND_STAMP) frontend/dist/index.html chromium
 ## results in bench/results/ (JSON and PNG). A benchmark, never a test: it fails only when
 ## an invariant breaks.
 bench: $(STAMP) services-up
-	$(BIN)/python -m bench sale --mode stack
-	$(BIN)/python -m bench fanout
+	eval "$$(scripts/services env)" && $(BIN)/python -m bench sale --mode stack && \
+	  $(BIN)/python -m bench fanout
 
 ## make chaos: ≥ 20 seeded faults (worker, API, Kafka, Redis, PostgreSQL) during a sale on the
 ## full stack, then the invariants and a table; BOLT_CHAOS_SEED replays a run. `make test`
