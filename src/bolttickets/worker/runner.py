@@ -184,12 +184,14 @@ class BookingWorker:
             # still held, and sent once it consumes again.
             log.info("sweep_skipped", reason=problem)
             return
-        sent = await resend_stale_holds(
+        swept = await resend_stale_holds(
             self._uow, self._stock, self._queue, self._clock, self._sweep_after
         )
-        if sent:
-            log.info("holds_resent", count=sent)
-            metrics.HOLDS_RESENT.inc(sent)
+        if swept.foreign:
+            metrics.FOREIGN_HOLDS_SKIPPED.inc()
+        if swept.sent:
+            log.info("holds_resent", count=swept.sent)
+            metrics.HOLDS_RESENT.inc(swept.sent)
 
     async def reconcile(self) -> None:
         touched, self._touched = self._touched, set()
