@@ -75,3 +75,18 @@ def database(request: pytest.FixtureRequest) -> Database:
     fixture = "sqlite_database" if request.param == "sqlite" else "postgres_database"
     db: Database = request.getfixturevalue(fixture)
     return db
+
+
+_SERVICE_FIXTURES = frozenset({"postgres_admin_url", "redis_url", "kafka_bootstrap"})
+_SERVICE_PARAMS = frozenset({"postgres", "redis", "kafka"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs the real services carries the ``stack`` marker, and only those:
+    found from the fixtures it uses and the adapters it is parametrized with, so a new test
+    cannot be left out (``pytest -m "not stack"`` runs the rest without any service)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {}).values()
+        adapters = {p for p in params if isinstance(p, str)}
+        if _SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())) or _SERVICE_PARAMS & adapters:
+            item.add_marker(pytest.mark.stack)

@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
 
 SMOKE_TIMEOUT = 120
@@ -43,7 +41,6 @@ def test_smoke_embedded(tmp_path: Path) -> None:
     assert_invariants_held(run_smoke(tmp_path, "--mode", "embedded"))
 
 
-@pytest.mark.stack
 def test_smoke_full_stack(
     tmp_path: Path, postgres_admin_url: str, redis_url: str, kafka_bootstrap: str
 ) -> None:

@@ -6,12 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-import pytest
 from bench.__main__ import app
 from typer.testing import CliRunner
 
 
-@pytest.mark.stack
 def test_every_subscriber_hears_every_change(
     postgres_admin_url: str, redis_url: str, kafka_bootstrap: str, tmp_path: Path
 ) -> None:

@@ -9,11 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from tests.chaos.run import Chaos, open_stack
-
-pytestmark = pytest.mark.stack
 
 SEED = int(os.environ.get("BOLT_CHAOS_SEED") or 8)
 FAULTS = 3
