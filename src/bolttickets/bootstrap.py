@@ -290,7 +290,8 @@ def _with_worker(container: Container, consumer: QueueConsumer) -> Container:
     task = asyncio.create_task(worker.run(), name="worker")
     # Stopped first: the batch in hand finishes while its connections are still open.
     container.resources.push_async_callback(_stop_worker, worker, task)
-    return dataclasses.replace(container, worker_task=task)
+    checks = {**container.health_checks, "worker": _worker_check(worker, task)}
+    return dataclasses.replace(container, worker_task=task, health_checks=checks)
 
 
 class _Adapters(NamedTuple):
@@ -322,6 +323,16 @@ def _database_check(db: Database) -> HealthCheck:
     async def check() -> None:
         async with db.reader.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
+
+    return check
+
+
+def _worker_check(worker: BookingWorker, task: asyncio.Task[None]) -> HealthCheck:
+    async def check() -> None:
+        if task.done():
+            raise RuntimeError("the worker has stopped")
+        if (problem := worker.problem()) is not None:
+            raise RuntimeError(problem)
 
     return check
 

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import httpx
 import orjson
 import websockets
@@ -154,13 +155,17 @@ class Chaos:
         self.ticket_type_id = ""
 
     async def confirmed_in_postgres(self, booking_id: str) -> bool:
+        deadline = time.monotonic() + CLIENT_GIVES_UP_AFTER
         while True:
-            with contextlib.suppress(OSError, ConnectionError, Exception):
+            try:
                 rows = await self.stack.sql(
                     "SELECT status FROM bookings WHERE id = $1", uuid.UUID(booking_id)
                 )
                 return bool(rows) and rows[0]["status"] == "confirmed"
-            await asyncio.sleep(0.2)  # PostgreSQL is down or frozen by the nemesis
+            except (OSError, asyncpg.PostgresError):
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.2)  # PostgreSQL is down or frozen by the nemesis
 
     async def told_confirmed(self, booking_id: str) -> None:
         """A client saw `confirmed`: PostgreSQL must hold it at that moment."""
@@ -340,11 +345,22 @@ class Chaos:
             tt,
             PER_USER_LIMIT,
         )
-        # Every final status a client can read by GET is checked too.
-        for booking_id, (token, _) in list(self.outcome.accepted.items()):
+
+        # Every final status a client can read by GET is checked too, in one query.
+        async def read(booking_id: str, token: str) -> str:
             found = await self.clients[0].booking(token, booking_id, missing_ok=True)
-            if found["status"] == "confirmed":
-                await self.told_confirmed(booking_id)
+            return str(found["status"])
+
+        accepted = list(self.outcome.accepted.items())
+        read_back = await asyncio.gather(*(read(b, t) for b, (t, _) in accepted))
+        pairs = zip(accepted, read_back, strict=True)
+        shown = {b for (b, _), status in pairs if status == "confirmed"}
+        rows = await self.stack.sql(
+            "SELECT id FROM bookings WHERE id = ANY($1::uuid[]) AND status = 'confirmed'",
+            [uuid.UUID(b) for b in shown],
+        )
+        self.outcome.told_confirmed |= shown
+        self.outcome.told_before_row |= shown - {str(r["id"]) for r in rows}
         return Report(
             seed=self.seed,
             faults=self.faults,

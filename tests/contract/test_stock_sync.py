@@ -22,7 +22,7 @@ from bolttickets.services.catalog import Catalog, NewTicketType
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.ports import StockLoad, StockStore
 from bolttickets.services.stock_sync import StockSync
-from bolttickets.services.sweeper import resend_stale_holds
+from bolttickets.services.sweeper import Swept, resend_stale_holds
 from tests.unit.fakes import FakePubSub, FakeQueue
 
 HOUR = timedelta(hours=1)
@@ -142,12 +142,12 @@ async def test_the_sweeper_sends_only_holds_of_ticket_types_its_database_knows(
     await stock.load(stock_load(foreign, 0, [hold(foreign, old) for _ in range(5)]))
     queue = FakeQueue()
 
-    sent = await resend_stale_holds(
-        postgres_database.unit_of_work, stock, queue, SystemClock(), timedelta(seconds=5), limit=1
+    swept = await resend_stale_holds(
+        postgres_database.unit_of_work, stock, queue, SystemClock(), timedelta(seconds=5)
     )
 
-    assert sent == 1
-    assert queue.sent == [mine]
+    assert swept == Swept(sent=1, foreign=1)
+    assert queue.sent == [mine]  # none of the five foreign holds
 
 
 class ReleaseFails:

@@ -50,6 +50,23 @@ async def test_broker_down_answers_503_and_retries_book_once(stack: Stack, api: 
     assert (await stack.counts(sale.ticket_type_id)) == {"confirmed": 90}
 
 
+async def test_a_worker_frozen_through_a_broker_restart_resumes(stack: Stack, api: Api) -> None:
+    """The fresh-clone failure: a worker paused (a long GC, a starved CPU, a frozen VM)
+    while the broker restarted once consumed nothing for minutes after it woke."""
+    [worker] = stack.workers
+    worker.pause()
+    sale, _ = await start_sale(api, capacity=200, buyers=60, key_prefix="frozen")
+    unconfirmed = await sale.unconfirmed(stack)
+    try:
+        assert unconfirmed >= 20, unconfirmed
+        await asyncio.to_thread(services, "stop", "kafka")
+        await asyncio.to_thread(services, "start", "kafka")
+    finally:
+        worker.resume()
+    await assert_invariants(stack, api, sale, sold_out=False)
+    assert (await stack.counts(sale.ticket_type_id)) == {"confirmed": 60}
+
+
 async def test_an_api_killed_while_its_sends_fail_loses_no_hold(stack: Stack, api: Api) -> None:
     victim, survivor = stack.apis
     [worker] = stack.workers

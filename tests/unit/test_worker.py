@@ -3,11 +3,14 @@ the worker is behind."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
+from bolttickets.services.ports import QueueRecord
 from bolttickets.worker.runner import BookingWorker
 from tests.unit.conftest import World, buyer
-from tests.unit.fakes import FakeConsumer
+from tests.unit.fakes import FakeConsumer, FakeQueue
 
 
 def worker_for(world: World, consumer: FakeConsumer, batch_size: int) -> BookingWorker:
@@ -57,3 +60,67 @@ async def test_a_caught_up_worker_resends_a_lost_hold(world: World) -> None:
     assert len(world.queue.sent) == 1
     assert await worker.consume_once(timeout=0) == 1
     assert world.sold(tt) == 1
+
+
+class BreakingConsumer(FakeConsumer):
+    """Its poll fails while ``broken`` (the log locked past its busy timeout, a full disk)."""
+
+    def __init__(self, queue: FakeQueue) -> None:
+        super().__init__(queue)
+        self.broken = True
+        self.failures = 0
+
+    async def poll(self, max_records: int, timeout: float) -> list[QueueRecord]:
+        await asyncio.sleep(0)  # a real poll waits for records: the loop must not spin alone
+        if self.broken:
+            self.failures += 1
+            raise OSError("database is locked")
+        return await super().poll(max_records, timeout)
+
+
+async def test_a_failing_loop_is_restarted_and_reported_until_it_recovers(world: World) -> None:
+    tt = await world.ticket_type(100)
+    for _ in range(3):
+        await world.bookings.place(buyer(), tt, 1, None)
+    consumer = BreakingConsumer(world.queue)
+    worker = worker_for(world, consumer, batch_size=10)
+    running = asyncio.create_task(worker.run())
+    await eventually(lambda: consumer.failures >= 2)  # failed, restarted, failed again
+    assert not running.done()
+    assert "database is locked" in (worker.problem() or "")
+
+    consumer.broken = False
+    await eventually(lambda: world.sold(tt) == 3)
+    await eventually(lambda: worker.problem() is None)
+    worker.stop()
+    await asyncio.wait_for(running, 30)
+
+
+async def test_a_stalled_consumer_is_the_workers_problem(world: World) -> None:
+    consumer = FakeConsumer(world.queue)
+    worker = worker_for(world, consumer, batch_size=10)
+    assert worker.problem() is None
+    consumer.stall = "partition 0 has records waiting and none was delivered for 31 s"
+    assert worker.problem() == consumer.stall
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    async with asyncio.timeout(timeout):
+        # The condition is state of the fakes, which signal nothing to wait on.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+async def test_a_stalled_worker_does_not_sweep(world: World) -> None:
+    tt = await world.ticket_type(100)
+    await world.bookings.place(buyer(), tt, 1, None)
+    world.queue.sent.clear()  # the send was lost
+    consumer = FakeConsumer(world.queue)
+    worker = worker_for(world, consumer, batch_size=10)
+    world.clock.advance(10)
+    consumer.stall = "partition 0 has records waiting and none was delivered for 31 s"
+    await worker.sweep()
+    assert world.queue.sent == []  # not sent into a pipeline that does not consume
+    consumer.stall = None
+    await worker.sweep()
+    assert len(world.queue.sent) == 1

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from bolttickets.adapters.sqlalchemy import tables
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlalchemy.repositories import SqlOffsets
 from bolttickets.domain.errors import QueueUnavailable
@@ -21,25 +22,8 @@ from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.messages import encode_request
 from bolttickets.services.ports import QueueRecord, next_offsets
 
-_log_metadata = sa.MetaData()
-log_table = sa.Table(
-    "booking_log",
-    _log_metadata,
-    sa.Column("offset", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("key", sa.LargeBinary, nullable=True),
-    sa.Column("value", sa.LargeBinary, nullable=False),
-    sa.Column("appended_at", sa.Float, nullable=False),
-    sqlite_autoincrement=True,
-)
-dead_letters = sa.Table(
-    "booking_dead_letters",
-    _log_metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("source_offset", sa.Integer, nullable=False),
-    sa.Column("key", sa.LargeBinary, nullable=True),
-    sa.Column("value", sa.LargeBinary, nullable=False),
-    sa.Column("dead_at", sa.Float, nullable=False),
-)
+log_table = tables.booking_log
+dead_letters = tables.booking_dead_letters
 
 _PARTITION = 0
 _KEEP_CONSUMED = 100_000
@@ -56,8 +40,7 @@ class SqliteLog:
         self._writer: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        async with self._db.writer.begin() as conn:
-            await conn.run_sync(_log_metadata.create_all)
+        """Start the writer; the tables come from the migrations (``schema.upgrade``)."""
         self._writer = asyncio.create_task(self._write_loop(), name="sqlite-log-writer")
 
     @property

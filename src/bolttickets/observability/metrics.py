@@ -22,6 +22,10 @@ BATCH_RECORDS = Histogram(
 BATCH_SECONDS = Histogram("bolttickets_worker_batch_seconds", "Time to apply one batch")
 DEAD_LETTERS = Counter("bolttickets_dead_letters_total", "Undecodable records dead-lettered")
 HOLDS_RESENT = Counter("bolttickets_holds_resent_total", "Holds the sweeper sent again")
+FOREIGN_HOLDS_SKIPPED = Counter(
+    "bolttickets_foreign_holds_skipped_total",
+    "Sweeps that found holds of ticket types this database does not know (never sent)",
+)
 
 
 def observe_batch(decided: Sequence[Booking], records: int, seconds: float) -> None:

@@ -34,6 +34,8 @@ log = structlog.get_logger("bolttickets.worker")
 T = TypeVar("T")
 
 _STOP_CHECK_SECONDS = 0.2
+_RESTART_FIRST_SECONDS = 0.1
+_RESTART_MAX_SECONDS = 5.0
 
 
 class BookingWorker:
@@ -70,6 +72,7 @@ class BookingWorker:
         self._touched: set[UUID] = set()
         self._stopping = asyncio.Event()
         self._behind = False
+        self._failing: str | None = None
 
     def stop(self) -> None:
         """Finish the batch in hand, commit it, then return from ``run``."""
@@ -81,14 +84,39 @@ class BookingWorker:
             asyncio.create_task(self._every(self._reconcile_every, self.reconcile)),
         ]
         try:
-            while not self._stopping.is_set():
-                await self.consume_once(timeout=0.2)
+            await self._consume_until_stopped()
         finally:
             for task in helpers:
                 task.cancel()
             for task in helpers:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+    def problem(self) -> str | None:
+        """Why this worker is not making progress (its loop failing, its consumer stalled),
+        or None while it is; readiness reports it."""
+        return self._failing or self._consumer.stalled()
+
+    async def _consume_until_stopped(self) -> None:
+        """The consume loop, restarted with backoff whatever fails in it (a poll, a commit,
+        the log locked or a full disk): a worker that stops for good leaves every later
+        booking pending. Records in hand when it failed were applied with their offsets or
+        not at all; their holds stay, and the sweeper sends those again."""
+        delay = _RESTART_FIRST_SECONDS
+        while not self._stopping.is_set():
+            try:
+                await self.consume_once(timeout=0.2)
+            except Exception as exc:
+                self._failing = f"the consume loop failed: {exc!r}"
+                log.exception("worker_loop_failed", restart_in=delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay)
+                delay = min(delay * 2, _RESTART_MAX_SECONDS)
+                continue
+            if self._failing is not None:
+                log.info("worker_loop_recovered")
+                self._failing = None
+            delay = _RESTART_FIRST_SECONDS
 
     async def consume_once(self, timeout: float) -> int:
         records = await self._fill_batch(timeout)
@@ -139,7 +167,8 @@ class BookingWorker:
         while True:
             try:
                 return await attempt()
-            except Exception:
+            except Exception as exc:
+                self._failing = f"applying a batch failed: {exc!r}"
                 log.exception("batch_failed_retrying", delay=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -149,12 +178,20 @@ class BookingWorker:
             # A full batch means a backlog: the holds it would re-send are most likely in it,
             # and sending them again would only lengthen the queue that delays them.
             return
-        sent = await resend_stale_holds(
+        if (problem := self.problem()) is not None:
+            # A pipeline that is not consuming would get the same holds again each period
+            # (a broker restart once saw 90 re-sent every 2 s for two minutes); they are
+            # still held, and sent once it consumes again.
+            log.info("sweep_skipped", reason=problem)
+            return
+        swept = await resend_stale_holds(
             self._uow, self._stock, self._queue, self._clock, self._sweep_after
         )
-        if sent:
-            log.info("holds_resent", count=sent)
-            metrics.HOLDS_RESENT.inc(sent)
+        if swept.foreign:
+            metrics.FOREIGN_HOLDS_SKIPPED.inc()
+        if swept.sent:
+            log.info("holds_resent", count=swept.sent)
+            metrics.HOLDS_RESENT.inc(swept.sent)
 
     async def reconcile(self) -> None:
         touched, self._touched = self._touched, set()

@@ -111,3 +111,27 @@ consumer_offsets = sa.Table(
     sa.Column("partition", sa.Integer, primary_key=True),
     sa.Column("next_offset", sa.BigInteger, nullable=False),
 )
+
+# The embedded mode's booking queue (adapters/sqlite_log.py). The full stack queues in Kafka
+# and leaves these two empty: one schema for every database keeps the migrations and this
+# metadata the same everywhere.
+booking_log = sa.Table(
+    "booking_log",
+    metadata,
+    sa.Column("offset", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.LargeBinary, nullable=True),
+    sa.Column("value", sa.LargeBinary, nullable=False),
+    sa.Column("appended_at", sa.Float, nullable=False),
+    # Offsets are never reused, even after the log is trimmed down to nothing.
+    sqlite_autoincrement=True,
+)
+
+booking_dead_letters = sa.Table(
+    "booking_dead_letters",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source_offset", sa.Integer, nullable=False),
+    sa.Column("key", sa.LargeBinary, nullable=True),
+    sa.Column("value", sa.LargeBinary, nullable=False),
+    sa.Column("dead_at", sa.Float, nullable=False),
+)
