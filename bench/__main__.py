@@ -5,11 +5,13 @@ from __future__ import annotations
 import typer
 
 from bench.fanout import fanout_command
+from bench.refusals import refusals_command
 from bench.sale import sale_command
 
 app = typer.Typer(help="Flash-sale and realtime benchmarks.", no_args_is_help=True)
 app.command("sale")(sale_command)
 app.command("fanout")(fanout_command)
+app.command("refusals")(refusals_command)
 
 if __name__ == "__main__":
     app()

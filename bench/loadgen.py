@@ -45,6 +45,8 @@ class Spec:
     watch_within: int | None = None
     """Spread the watched buyers evenly over the first this-many requests of the shuffled
     order: in a sale where only those get a ticket, every watched buyer is then timed."""
+    same_key: bool = False
+    """Every request of a buyer carries the key ``<key_prefix>-`` (a retry, or a key reused)."""
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -107,7 +109,8 @@ class Load:
         conn.buyer = buyer
         conn.sent_at = now
         assert conn.transport is not None
-        conn.transport.write(self.prefixes[buyer] + b"%d" % seq + self.suffix)
+        key = b"" if self.spec.same_key else b"%d" % seq
+        conn.transport.write(self.prefixes[buyer] + key + self.suffix)
 
     def response(self, conn: Connection, status: int, body: bytes) -> None:
         now = time.monotonic()

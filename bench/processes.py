@@ -72,12 +72,21 @@ def pin(cores: frozenset[int] | None) -> Callable[[], None] | None:
 
 def peak_rss_bytes(pid: int) -> int | None:
     """The process's high-water mark of resident memory (VmHWM), or None once it is gone."""
+    return _memory_bytes(pid, "VmHWM")
+
+
+def rss_bytes(pid: int) -> int | None:
+    """The process's resident memory now (VmRSS), or None once it is gone."""
+    return _memory_bytes(pid, "VmRSS")
+
+
+def _memory_bytes(pid: int, field: str) -> int | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
     for line in status.splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) * 1024
     return None
 

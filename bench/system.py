@@ -113,14 +113,30 @@ class System:
         self.http.cookies.clear()
         return str(response.json()["access_token"])
 
-    async def create_ticket_type(self, admin: str, name: str, capacity: int) -> TicketType:
-        """One event with one ticket type, its sale open now, no per-buyer limit."""
-        body = {
+    async def create_ticket_type(
+        self,
+        admin: str,
+        name: str,
+        capacity: int,
+        *,
+        per_user_limit: int | None = None,
+        sale_opens_in: timedelta | None = None,
+    ) -> TicketType:
+        """One event with one ticket type; by default its sale is open now, with no per-buyer
+        limit."""
+        now = datetime.now(UTC)
+        ticket_type: dict[str, object] = {"name": "General", "price_cents": 4500}
+        ticket_type["capacity"] = capacity
+        if per_user_limit is not None:
+            ticket_type["per_user_limit"] = per_user_limit
+        body: dict[str, object] = {
             "name": name,
             "venue": "Bench Arena",
-            "starts_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
-            "ticket_types": [{"name": "General", "price_cents": 4500, "capacity": capacity}],
+            "starts_at": (now + timedelta(days=30)).isoformat(),
+            "ticket_types": [ticket_type],
         }
+        if sale_opens_in is not None:
+            body["sale_starts_at"] = (now + sale_opens_in).isoformat()
         response = await self.http.post(
             "/api/events", json=body, headers={"Authorization": f"Bearer {admin}"}
         )
