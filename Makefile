@@ -8,11 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FRONTEND_STAMP := frontend/node_modules/.installed
+LOCK := requirements.lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: bench bench-fanout run test lint typecheck pytest frontend frontend-test chromium services-up \
-        services-down stack openapi api-client clean chaos
+        services-down stack openapi api-client clean chaos lock
 
 ## make run: the embedded default (SQLite, in-process queue and worker) with the web page
 run: $(STAMP) frontend/dist/index.html
@@ -22,16 +23,25 @@ run: $(STAMP) frontend/dist/index.html
 ## front end's unit tests and its end-to-end tests in real Chromium
 test: $(STAMP) services-up lint typecheck pytest frontend-test
 
-$(STAMP): pyproject.toml
+# Exactly the versions the lock file pins, each file checked against its hash (pip itself
+# included); then the project, built by the locked hatchling rather than whatever is newest.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+## make lock: regenerate requirements.lock from pyproject.toml, keeping the versions it pins
+## where they still fit (LOCK_ARGS=--upgrade moves everything to the newest)
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps \
+	  --no-emit-find-links --extra dev --extra bench $(LOCK_ARGS) -o $(LOCK) pyproject.toml
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/python -m tests.distribution.lock
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
