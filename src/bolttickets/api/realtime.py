@@ -26,7 +26,7 @@ from bolttickets.domain.errors import DomainError
 from bolttickets.services.accounts import Actor
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
-from bolttickets.services.messages import UPDATES_CHANNEL, decode_update
+from bolttickets.services.messages import UPDATES_CHANNEL, BookingUpdate, decode_update
 from bolttickets.services.ports import PubSub, Subscription
 
 log = structlog.get_logger("bolttickets.realtime")
@@ -70,6 +70,18 @@ def _frame(payload: dict[str, Any]) -> str:
 
 
 _PING = _frame({"type": "ping"})
+
+
+def _booking_frame(booking: BookingUpdate) -> str:
+    """The one shape of a booking's status, pushed by the worker or asked for with watch."""
+    return _frame(
+        {
+            "type": "booking",
+            "booking_id": str(booking.booking_id),
+            "status": booking.status,
+            "reason": booking.reason,
+        }
+    )
 
 
 class RealtimeHub:
@@ -150,14 +162,7 @@ class RealtimeHub:
             clients = self._by_user.get(booking.user_id)
             if not clients:
                 continue
-            frame = _frame(
-                {
-                    "type": "booking",
-                    "booking_id": str(booking.booking_id),
-                    "status": booking.status,
-                    "reason": booking.reason,
-                }
-            )
+            frame = _booking_frame(booking)
             for client in clients:
                 client.send(frame)
 
@@ -295,16 +300,7 @@ class RealtimeHub:
         if client.actor is None:
             raise ValueError("authenticate before watching a booking")
         booking = await self._bookings.get(client.actor, booking_id)
-        client.send(
-            _frame(
-                {
-                    "type": "booking",
-                    "booking_id": str(booking.id),
-                    "status": booking.status.value,
-                    "reason": booking.reason,
-                }
-            )
-        )
+        client.send(_booking_frame(BookingUpdate.of(booking)))
 
     def _forget(self, client: _Client) -> None:
         for event_id in client.events:
