@@ -72,6 +72,10 @@ def _frame(payload: dict[str, Any]) -> str:
 _PING = _frame({"type": "ping"})
 
 
+def _error_frame(detail: str) -> str:
+    return _frame({"type": "error", "detail": detail})
+
+
 def _booking_frame(booking: BookingUpdate) -> str:
     """The one shape of a booking's status, pushed by the worker or asked for with watch."""
     return _frame(
@@ -241,9 +245,9 @@ class RealtimeHub:
                         raise ValueError("a message is a JSON object")
                     await self._handle(client, message)
                 except (ValueError, KeyError, TypeError) as exc:
-                    client.send(_frame({"type": "error", "detail": f"Bad message: {exc}"}))
+                    client.send(_error_frame(f"Bad message: {exc}"))
                 except (DomainError, Unauthorized) as exc:
-                    client.send(_frame({"type": "error", "detail": exc.detail}))
+                    client.send(_error_frame(exc.detail))
 
     async def _handle(self, client: _Client, message: dict[str, Any]) -> None:
         kind = message.get("type")
@@ -266,7 +270,7 @@ class RealtimeHub:
         try:
             actor = self._tokens.actor(token)
         except Unauthorized as exc:
-            client.send(_frame({"type": "error", "detail": exc.detail}))
+            client.send(_error_frame(exc.detail))
             return
         if client.actor is not None:
             self._by_user[client.actor.user_id].discard(client)
