@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
 
@@ -14,24 +13,16 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from bolttickets.adapters.redis_autopipeline import AutoPipeline
-from bolttickets.adapters.redis_stock import connect_redis
 
 ECHO = "return ARGV[1]"
 ECHO_SHA = hashlib.sha1(ECHO.encode()).hexdigest()
 
 
 @pytest.fixture
-async def client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    client = await connect_redis(redis_url)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-def pipelines(client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def pipelines(redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The number of commands in each pipeline the client sends."""
     sent: list[int] = []
-    make = client.pipeline
+    make = redis_client.pipeline
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         pipe = make(*args, **kwargs)
@@ -44,7 +35,7 @@ def pipelines(client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch) -> list[i
         pipe.execute = execute_counted  # type: ignore[method-assign]
         return pipe
 
-    monkeypatch.setattr(client, "pipeline", counted)
+    monkeypatch.setattr(redis_client, "pipeline", counted)
     return sent
 
 
@@ -53,12 +44,12 @@ def key() -> str:
 
 
 async def test_a_failing_command_fails_only_its_caller(
-    client: aioredis.Redis, pipelines: list[int]
+    redis_client: aioredis.Redis, pipelines: list[int]
 ) -> None:
-    auto = AutoPipeline(client)
+    auto = AutoPipeline(redis_client)
     text, number = key(), key()
-    await client.set(text, "not a number")
-    await client.set(number, "41")
+    await redis_client.set(text, "not a number")
+    await redis_client.set(number, "41")
 
     replies = await asyncio.gather(
         auto.execute("INCR", number),
@@ -75,16 +66,16 @@ async def test_a_failing_command_fails_only_its_caller(
     assert replies[2] == b"echoed"
     assert isinstance(replies[3], ResponseError) and "refused" in str(replies[3])
     assert replies[4] == b"42"
-    await client.delete(text, number)
+    await redis_client.delete(text, number)
 
 
-async def test_a_script_redis_forgot_runs_from_its_text(client: aioredis.Redis) -> None:
-    auto = AutoPipeline(client)
-    assert await client.script_load(ECHO) == ECHO_SHA
+async def test_a_script_redis_forgot_runs_from_its_text(redis_client: aioredis.Redis) -> None:
+    auto = AutoPipeline(redis_client)
+    assert await redis_client.script_load(ECHO) == ECHO_SHA
     assert await auto.evalsha(ECHO_SHA, ECHO, [], ["before"]) == b"before"
 
-    await client.script_flush()  # as a Redis restart does
-    assert await client.script_exists(ECHO_SHA) == [False]
+    await redis_client.script_flush()  # as a Redis restart does
+    assert await redis_client.script_exists(ECHO_SHA) == [False]
 
     # Several callers in one pipeline all meet NOSCRIPT, and each falls back on its own.
     replies = await asyncio.gather(
@@ -92,4 +83,4 @@ async def test_a_script_redis_forgot_runs_from_its_text(client: aioredis.Redis) 
     )
     assert replies == [b"after-0", b"after-1", b"after-2"]
     # EVAL cached the script again: the next EVALSHA needs no fallback.
-    assert await client.script_exists(ECHO_SHA) == [True]
+    assert await redis_client.script_exists(ECHO_SHA) == [True]
