@@ -777,7 +777,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description One key per purchase intent; a retry with the same key and body returns the same booking, the same key with another body is a 422. */
+                /** @description One key per purchase intent, scoped to the user (not to a ticket type): a retry with the same key and body returns the same booking; the same key with another body (another ticket type or quantity) is a 422 idempotency-key-reused, however long after. */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -818,7 +818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description validation-error or idempotency-key-reused */
             422: {
                 headers: {
                     [name: string]: unknown;

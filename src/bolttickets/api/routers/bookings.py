@@ -22,8 +22,10 @@ IdempotencyKey = Annotated[
     _KEY_RULES,
     Header(
         alias="Idempotency-Key",
-        description="One key per purchase intent; a retry with the same key and body returns "
-        "the same booking, the same key with another body is a 422.",
+        description="One key per purchase intent, scoped to the user (not to a ticket type): "
+        "a retry with the same key and body returns the same booking; the same key with "
+        "another body (another ticket type or quantity) is a 422 idempotency-key-reused, "
+        "however long after.",
     ),
 ]
 
@@ -97,7 +99,7 @@ router.add_api_route(
         },
         401: {"model": Problem},
         409: {"model": Problem, "description": "sold-out, per-user-limit or sale-not-open"},
-        422: {"model": Problem},
+        422: {"model": Problem, "description": "validation-error or idempotency-key-reused"},
         503: {
             "model": Problem,
             "description": "The stock store or the queue did not answer. The body's "
