@@ -149,13 +149,15 @@ class Bookings:
         booking = await self.get(actor, booking_id)
         booking.ensure_cancellable()
         if booking.status is BookingStatus.CANCELLED:
+            # A retry of a cancel that failed after its commit finishes the give-back.
+            await self._sync.finish_releases([booking_id])
             return booking
         async with self._uow(write=True) as uow:
             cancelled = await uow.bookings.cancel(booking_id)
             await uow.commit()
         if cancelled is None:  # someone else cancelled it first: they give the stock back
             return await self.get(actor, booking_id)
-        await self._stock.release(cancelled.ticket_type_id, cancelled.user_id, cancelled.quantity)
+        await self._sync.release(cancelled)
         # The remaining stock is set from the database, never added to: a reconcile that
         # read this cancel already would otherwise be added to twice. Should this not
         # happen (a crash, a Redis error, a rush that keeps moving the stock), the worker's

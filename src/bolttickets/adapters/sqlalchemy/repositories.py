@@ -400,7 +400,11 @@ class SqlBookings:
                     bookings.c.id == booking_id,
                     bookings.c.status == BookingStatus.CONFIRMED.value,
                 )
-                .values(status=BookingStatus.CANCELLED.value, updated_at=sa.func.now())
+                .values(
+                    status=BookingStatus.CANCELLED.value,
+                    release_pending=True,
+                    updated_at=sa.func.now(),
+                )
                 .returning(*bookings.c)
             )
         ).first()
@@ -412,6 +416,20 @@ class SqlBookings:
             .values(sold=ticket_types.c.sold - row.quantity)
         )
         return _booking(row)
+
+    async def pending_releases(
+        self, limit: int, ids: Sequence[UUID] | None = None
+    ) -> list[Booking]:
+        query = sa.select(bookings).where(bookings.c.release_pending).limit(limit)
+        if ids is not None:
+            query = query.where(bookings.c.id.in_(ids))
+        return [_booking(row) for row in await self._conn.execute(query)]
+
+    async def mark_released(self, ids: Sequence[UUID]) -> None:
+        for chunk in _chunks(ids):
+            await self._conn.execute(
+                bookings.update().where(bookings.c.id.in_(chunk)).values(release_pending=False)
+            )
 
     async def settled_state(
         self, ticket_type_id: UUID, booking_ids: Sequence[UUID]
