@@ -17,7 +17,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bolttickets.adapters.memory_stock import MemoryStockStore
-from bolttickets.adapters.redis_stock import LOAD_CHUNK, RedisStockStore, connect_redis
+from bolttickets.adapters.redis_stock import LOAD_CHUNK, RedisStockStore
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.ports import Admission, Inventory, Settlement, StockLoad, StockStore
@@ -25,13 +25,6 @@ from bolttickets.services.ports import Admission, Inventory, Settlement, StockLo
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 EVENT = uuid4()
-
-
-@pytest.fixture(scope="session")
-async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    client = await connect_redis(redis_url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 import redis.asyncio as aioredis
 
-from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
+from bolttickets.adapters.redis_stock import RedisStockStore
 from bolttickets.adapters.sqlalchemy.database import Database, SqlUnitOfWork
 from bolttickets.domain.errors import PerUserLimitReached
 from bolttickets.domain.model import BookingStatus, Role, User
@@ -27,13 +27,6 @@ from bolttickets.services.sweeper import Swept, resend_stale_holds
 from tests.unit.fakes import FakePubSub, FakeQueue
 
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture
-async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    client = await connect_redis(redis_url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

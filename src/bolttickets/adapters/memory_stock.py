@@ -65,6 +65,8 @@ class MemoryStockStore:
             known = s.keys.get(request.booking_id)
             if known is not None:
                 return Admission.DUPLICATE if known == request.fingerprint else Admission.KEY_REUSED
+        # The sale window is checked here and in reserve.lua, the same rule twice (Redis runs
+        # it in Lua); test_sale_window in tests/contract/test_stock_store.py holds both.
         now = self._clock.now()
         if (s.opens_at is not None and now < s.opens_at) or now >= s.closes_at:
             return Admission.SALE_NOT_OPEN

@@ -24,6 +24,8 @@ if fingerprint ~= '' then
   end
 end
 
+-- The sale window is checked here and in MemoryStockStore.reserve, the same rule twice (the
+-- embedded mode has no Lua); test_sale_window in tests/contract/test_stock_store.py holds both.
 local now = now_us()
 if (stock[3] and now < tonumber(stock[3])) or now >= tonumber(stock[4]) then
   return 'sale-not-open'
