@@ -62,6 +62,13 @@ class MemoryStockStore:
         if s is None:
             return Admission.UNKNOWN
         if request.idempotency_key is not None:
+            # A key belongs to its user, not to a ticket type: the same key's hold on another
+            # ticket type is a reuse. RedisStockStore.reserve checks it the same way, in Python
+            # (the hold index lies outside the ticket type's slot); the rest is in reserve.lua.
+            if self._hold_types.get(request.booking_id, request.ticket_type_id) != (
+                request.ticket_type_id
+            ):
+                return Admission.KEY_REUSED
             known = s.keys.get(request.booking_id)
             if known is not None:
                 return Admission.DUPLICATE if known == request.fingerprint else Admission.KEY_REUSED

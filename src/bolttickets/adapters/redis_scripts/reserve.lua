@@ -11,6 +11,9 @@ if not stock[1] then
 end
 local booking, user, quantity, fingerprint = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 
+-- The key on this ticket type. Its hold on another ticket type (a key belongs to its user)
+-- is refused before this script, by RedisStockStore.reserve; MemoryStockStore.reserve does
+-- both in Python.
 if fingerprint ~= '' then
   local known = redis.call('HGET', KEYS[3], booking)
   if known then
