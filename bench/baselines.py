@@ -21,7 +21,7 @@ from tests.postgres import pg_connect
 
 from bench.cleanup import delete_matching
 from bolttickets.adapters.redis_stock import KEY_LIFETIME, RedisStockStore, connect_redis
-from bolttickets.adapters.sqlalchemy.tables import bookings
+from bolttickets.adapters.sqlalchemy.repositories import BOOKING_COLUMNS
 from bolttickets.domain.requests import BookingRequest, fingerprint
 from bolttickets.services.messages import encode_request
 from bolttickets.services.ports import StockLoad
@@ -141,7 +141,7 @@ async def copy_rate(database_url: str, batch_size: int, seconds: float) -> float
     """Rows per second of asyncpg COPY into a temporary staging table shaped like
     ``bookings``, one transaction per batch: the worker's batch without its logic."""
     conn = await pg_connect(database_url)
-    columns = [c.name for c in bookings.columns]
+    columns = list(BOOKING_COLUMNS)
     try:
         await conn.execute(
             "CREATE TEMP TABLE bench_stage (LIKE bookings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"

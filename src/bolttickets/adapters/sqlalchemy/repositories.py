@@ -43,7 +43,8 @@ def _insert(conn: AsyncConnection, table: sa.Table) -> Any:
     return dialect.insert(table)
 
 
-_BOOKING_COLUMNS = (
+# The columns the worker writes (COPY); the rest keep their defaults.
+BOOKING_COLUMNS = (
     "id",
     "user_id",
     "event_id",
@@ -355,7 +356,7 @@ class SqlBookings:
             statement = _insert(self._conn, bookings).on_conflict_do_nothing()
             inserted = await self._conn.execute(
                 statement.returning(bookings.c.id),
-                [dict(zip(_BOOKING_COLUMNS, v, strict=True)) for v in values],
+                [dict(zip(BOOKING_COLUMNS, v, strict=True)) for v in values],
             )
             ids = set(inserted.scalars())
         return [b for b, _, _ in rows if b.id in ids]
@@ -374,8 +375,8 @@ class SqlBookings:
         raw = await self._conn.get_raw_connection()
         pg = raw.driver_connection
         assert pg is not None
-        columns = ", ".join(_BOOKING_COLUMNS)
-        await pg.copy_records_to_table("booking_stage", records=values, columns=_BOOKING_COLUMNS)
+        columns = ", ".join(BOOKING_COLUMNS)
+        await pg.copy_records_to_table("booking_stage", records=values, columns=BOOKING_COLUMNS)
         inserted = await pg.fetch(
             f"INSERT INTO bookings ({columns}) SELECT {columns} FROM booking_stage "
             "ON CONFLICT DO NOTHING RETURNING id"
