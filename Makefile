@@ -8,35 +8,48 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FRONTEND_STAMP := frontend/node_modules/.installed
+# The built front end lives in the Python package, which serves it and ships it in its wheel.
+WEB := src/bolttickets/web/index.html
+LOCK := requirements.lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: bench bench-fanout run test lint typecheck pytest frontend frontend-test chromium services-up \
-        services-down stack openapi api-client clean chaos
+        services-down stack openapi api-client clean chaos lock dist
 
 ## make run: the embedded default (SQLite, in-process queue and worker) with the web page
-run: $(STAMP) frontend/dist/index.html
-	BOLT_ENV=dev BOLT_DEMO=1 BOLT_STATIC_DIR=frontend/dist $(BIN)/bolttickets serve --host $(HOST) --port $(PORT)
+run: $(STAMP) $(WEB)
+	BOLT_ENV=dev BOLT_DEMO=1 $(BIN)/bolttickets serve --host $(HOST) --port $(PORT)
 
 ## make test: lint, types, every Python test against real PostgreSQL, Redis and Kafka, the
 ## front end's unit tests and its end-to-end tests in real Chromium
 test: $(STAMP) services-up lint typecheck pytest frontend-test
 
-$(STAMP): pyproject.toml
+# Exactly the versions the lock file pins, each file checked against its hash (pip itself
+# included); then the project, built by the locked hatchling rather than whatever is newest.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+## make lock: regenerate requirements.lock from pyproject.toml, keeping the versions it pins
+## where they still fit (LOCK_ARGS=--upgrade moves everything to the newest)
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps \
+	  --no-emit-find-links --extra dev --extra bench $(LOCK_ARGS) -o $(LOCK) pyproject.toml
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/python -m tests.distribution.lock
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) services-up
+# The front end is built first: tests/distribution installs the wheel and serves its web page.
+pytest: $(STAMP) services-up $(WEB)
 	eval "$$(scripts/services env)" && \
 	  BOLT_TEST_DATABASE_URL="$$BOLT_DATABASE_URL" BOLT_TEST_REDIS_URL="$$BOLT_REDIS_URL" \
 	  BOLT_TEST_KAFKA_BOOTSTRAP="$$BOLT_KAFKA_BOOTSTRAP" \
@@ -50,20 +63,28 @@ services-down:
 	scripts/services down
 
 ## make stack: everything for real on this machine — the services, two APIs, two workers
-stack: $(STAMP) frontend/dist/index.html
+stack: $(STAMP) $(WEB)
 	scripts/stack
 
 $(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	touch $@
 
-frontend/dist/index.html: $(FRONTEND_STAMP) $(shell find frontend/src -type f 2>/dev/null) frontend/index.html
+frontend: $(WEB)
+
+$(WEB): $(FRONTEND_STAMP) $(shell find frontend/src -type f 2>/dev/null) frontend/index.html \
+        frontend/vite.config.ts
 	cd frontend && npm run build
+
+## make dist: the sdist and the wheel in dist/, the built front end inside both
+dist: $(STAMP) $(WEB)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
 
 chromium:
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 
-frontend-test: $(STAMP) $(FRONTEND_STAMP) frontend/dist/index.html chromium
+frontend-test: $(STAMP) $(FRONTEND_STAMP) $(WEB) chromium
 	cd frontend && npm run typecheck && npm run lint && npm test && npm run e2e
 
 ## make bench: the flash sale on the full stack, its baselines, and the realtime fan-out;
@@ -90,4 +111,4 @@ api-client: openapi $(FRONTEND_STAMP)
 	cd frontend && npm run gen:api
 
 clean:
-	rm -rf $(VENV) var frontend/node_modules frontend/dist
+	rm -rf $(VENV) var frontend/node_modules src/bolttickets/web dist

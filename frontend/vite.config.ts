@@ -15,7 +15,9 @@ export default defineConfig({
     },
   },
   build: {
-    outDir: "dist",
+    // Into the Python package, which serves it and ships it in its wheel (package data).
+    outDir: "../src/bolttickets/web",
+    emptyOutDir: true,
     sourcemap: true,
     rolldownOptions: {
       output: {

@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 
+from bolttickets.adapters.redis_stock import connect_redis
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
 from tests import postgres
@@ -42,6 +44,13 @@ def redis_url() -> str:
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
     return service_url("BOLT_TEST_KAFKA_BOOTSTRAP")
+
+
+@pytest.fixture(scope="session")
+async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = await connect_redis(redis_url)
+    yield client
+    await client.aclose()
 
 
 async def create_postgres_database(admin_url: str) -> str:

@@ -60,6 +60,8 @@ class Server:
     port: int = field(default_factory=free_port)
     role: str = "serve"
     name: str = "server"
+    executable: str = BOLTTICKETS
+    cwd: Path | None = None
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -95,8 +97,8 @@ class Server:
 
     def command(self) -> list[str]:
         if self.role == "worker":
-            return [BOLTTICKETS, "worker"]
-        return [BOLTTICKETS, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            return [self.executable, "worker"]
+        return [self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
 
     async def start(self, **overrides: str) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -104,6 +106,7 @@ class Server:
         self.process = subprocess.Popen(  # noqa: ASYNC220 - starting it does not block
             self.command(),
             env=self.environment(**overrides),
+            cwd=self.cwd,
             stdout=self.log_path.open("ab"),
             stderr=subprocess.STDOUT,
         )

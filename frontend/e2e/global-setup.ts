@@ -39,8 +39,9 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, time
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const bin = process.env.BOLT_BIN ?? path.join(repo, ".venv", "bin", "bolttickets");
   if (!existsSync(bin)) throw new Error(`${bin} not found: install the backend first (make install or pip install -e .)`);
-  const staticDir = path.join(frontend, "dist");
-  if (!existsSync(path.join(staticDir, "index.html"))) throw new Error("frontend/dist is missing: run `npm run build` first");
+  // Explicit, because $BOLT_BIN may be an installation other than this checkout's.
+  const staticDir = path.join(repo, "src", "bolttickets", "web");
+  if (!existsSync(path.join(staticDir, "index.html"))) throw new Error("src/bolttickets/web is missing: run `npm run build` first");
 
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), "bolt-e2e-"));

@@ -1,10 +1,10 @@
 // Gzip size of the built app: what the first page load fetches (index.html and the
-// assets it links) and everything in dist/assets, lazy chunks included.
+// assets it links) and everything in its assets/, lazy chunks included.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 
-const dist = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), "..", "dist");
+const dist = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), "..", "..", "src", "bolttickets", "web");
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 const kb = (n) => `${(n / 1024).toFixed(1)} kB`;
 

@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 import enum
 import signal
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import timedelta
 from functools import partial
 from typing import NamedTuple
@@ -112,20 +112,20 @@ def api_app(settings: Settings) -> FastAPI:
 
 
 async def migrate(settings: Settings) -> None:
-    db = Database(settings.database_url)
-    try:
-        await schema.upgrade(db)
-    finally:
-        await db.dispose()
+    await _on_database(settings, schema.upgrade)
 
 
 async def ensure_migrated(settings: Settings) -> None:
     """Raise DatabaseNotMigrated unless the full stack's database is at the head revision;
     the command line calls it before either role starts (the embedded default migrates
     itself)."""
+    await _on_database(settings, schema.ensure_migrated)
+
+
+async def _on_database(settings: Settings, action: Callable[[Database], Awaitable[None]]) -> None:
     db = Database(settings.database_url)
     try:
-        await schema.ensure_migrated(db)
+        await action(db)
     finally:
         await db.dispose()
 

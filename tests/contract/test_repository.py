@@ -15,6 +15,7 @@ from bolttickets.domain.errors import EmailTaken
 from bolttickets.domain.model import Booking, BookingStatus, Event, Role, TicketType, User
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.batch import QueuePosition, apply_batch
+from bolttickets.services.ports import Settlement
 
 NOW = datetime(2030, 5, 1, 12, tzinfo=UTC)
 
@@ -246,3 +247,35 @@ async def test_concurrent_batches_on_one_ticket_type_never_oversell(database: Da
     async with database.unit_of_work() as uow:
         basis = await uow.events.stock_basis(tt.id)
     assert basis is not None and basis.ticket_type.sold == 10
+
+
+async def test_a_reused_key_is_not_its_booking(database: Database) -> None:
+    """The same Idempotency-Key with another body, past admission: its tickets go back."""
+    tt = (await add_event(database)).ticket_types[0]
+    other = (await add_event(database)).ticket_types[0]
+    user = await add_user(database)
+    first, elsewhere = request_for(user, tt, key="k"), request_for(user, other, key="k")
+    more = request_for(user, tt, 2, key="k")
+
+    together = await apply_batch(
+        database.unit_of_work, [first, elsewhere, first], QueuePosition("g", "t", {0: 1})
+    )
+    later = await apply_batch(
+        database.unit_of_work, [elsewhere, more, first], QueuePosition("g", "t", {0: 2})
+    )
+
+    assert [(b.id, b.ticket_type_id, b.status) for b in together.decided] == [
+        (first.booking_id, tt.id, BookingStatus.CONFIRMED)
+    ]
+    assert set(together.settlements) == {Settlement(first, True), Settlement(elsewhere, False)}
+    assert later.decided == []
+    assert set(later.settlements) == {
+        Settlement(first, True),
+        Settlement(elsewhere, False),
+        Settlement(more, False),
+    }
+    async with database.unit_of_work() as uow:
+        mine = await uow.events.stock_basis(tt.id)
+        theirs = await uow.events.stock_basis(other.id)
+    assert mine is not None and mine.ticket_type.sold == 1
+    assert theirs is not None and theirs.ticket_type.sold == 0

@@ -17,7 +17,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bolttickets.adapters.memory_stock import MemoryStockStore
-from bolttickets.adapters.redis_stock import LOAD_CHUNK, RedisStockStore, connect_redis
+from bolttickets.adapters.redis_stock import LOAD_CHUNK, RedisStockStore
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.ports import Admission, Inventory, Settlement, StockLoad, StockStore
@@ -25,13 +25,6 @@ from bolttickets.services.ports import Admission, Inventory, Settlement, StockLo
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 EVENT = uuid4()
-
-
-@pytest.fixture(scope="session")
-async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    client = await connect_redis(redis_url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
@@ -219,6 +212,22 @@ async def test_idempotency_key_duplicate_and_reuse(stock: StockStore) -> None:
 
     assert (await inventory(stock, tt)).remaining == after_first.remaining - 2
     assert await stock.get_hold(first.booking_id) == first
+
+
+async def test_a_key_held_on_another_ticket_type_is_reused(stock: StockStore) -> None:
+    """A key belongs to its user: its pending hold on one ticket type refuses it on another
+    (the booking id is the same, so the worker would take one for the other)."""
+    buyer = uuid4()
+    tt, other = await loaded(stock, 10), await loaded(stock, 10, per_user_limit=1)
+    first = request(tt, buyer, key="intent-1")
+    assert await stock.reserve(first) is Admission.RESERVED
+
+    assert await stock.reserve(request(other, buyer, key="intent-1")) is Admission.KEY_REUSED
+    assert (await inventory(stock, other)).remaining == 10
+    assert await stock.get_hold(first.booking_id) == first
+    # The buyer's count on the other ticket type was left alone, other buyers' keys too.
+    assert await stock.reserve(request(other, buyer, key="intent-2")) is Admission.RESERVED
+    assert await stock.reserve(request(other, key="intent-1")) is Admission.RESERVED
 
 
 async def test_a_settled_booking_is_still_a_duplicate(stock: StockStore) -> None:

@@ -11,9 +11,10 @@ from uuid import UUID, uuid4
 import pytest
 import redis.asyncio as aioredis
 
-from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
+from bolttickets.adapters.redis_stock import RedisStockStore
 from bolttickets.adapters.sqlalchemy.database import Database, SqlUnitOfWork
-from bolttickets.domain.model import Role, User
+from bolttickets.domain.errors import PerUserLimitReached
+from bolttickets.domain.model import BookingStatus, Role, User
 from bolttickets.domain.requests import BookingRequest, fingerprint
 from bolttickets.services.accounts import Actor
 from bolttickets.services.batch import QueuePosition, apply_batch
@@ -29,13 +30,6 @@ HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
-async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    client = await connect_redis(redis_url)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
 async def stock(redis_client: aioredis.Redis) -> AsyncIterator[RedisStockStore]:
     namespace = f"bolt-test-{uuid4().hex}"
     store = RedisStockStore(redis_client, namespace)
@@ -45,7 +39,9 @@ async def stock(redis_client: aioredis.Redis) -> AsyncIterator[RedisStockStore]:
         await redis_client.unlink(key)
 
 
-async def new_ticket_type(db: Database, stock: RedisStockStore, capacity: int) -> UUID:
+async def new_ticket_type(
+    db: Database, stock: RedisStockStore, capacity: int, per_user_limit: int | None = None
+) -> UUID:
     clock = SystemClock()
     catalog = Catalog(db.unit_of_work, stock, StockSync(db.unit_of_work, stock), clock)
     view = await catalog.create_event(
@@ -53,7 +49,7 @@ async def new_ticket_type(db: Database, stock: RedisStockStore, capacity: int) -
         "Hall",
         clock.now() + 24 * HOUR,
         None,
-        [NewTicketType("GA", 100, "EUR", capacity, None)],
+        [NewTicketType("GA", 100, "EUR", capacity, per_user_limit)],
     )
     return view.event.ticket_types[0].id
 
@@ -150,25 +146,28 @@ async def test_the_sweeper_sends_only_holds_of_ticket_types_its_database_knows(
     assert queue.sent == [mine]  # none of the five foreign holds
 
 
-class ReleaseFails:
+class ReleaseFailsOnce:
     """The stock store of a process that dies (or loses Redis) right after the cancel
-    committed: the give-back never happens."""
+    committed: the first give-back never happens."""
 
     def __init__(self, stock: RedisStockStore) -> None:
         self._stock = stock
+        self.failed = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stock, name)
 
     async def release(self, *args: Any) -> None:
-        raise ConnectionError("the process died before giving the stock back")
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("the process died before giving the stock back")
+        await self._stock.release(*args)
 
 
-async def test_a_lost_give_back_comes_back_by_the_round_robin(
-    postgres_database: Database, stock: RedisStockStore
-) -> None:
-    db = postgres_database
-    tt = await new_ticket_type(db, stock, 1)
+async def _cancel_that_fails_after_its_commit(
+    db: Database, stock: RedisStockStore, tt: UUID
+) -> tuple[Bookings, StockSync, Actor, UUID]:
+    """A buyer at their limit of one ticket cancels it; the give-back fails."""
     user = User(
         uuid4(), f"{uuid4().hex}@tests.bolttickets.dev", "x", Role.CUSTOMER, datetime.now(UTC)
     )
@@ -176,8 +175,8 @@ async def test_a_lost_give_back_comes_back_by_the_round_robin(
         await uow.users.add(user)
         await uow.commit()
     clock, queue, pubsub = SystemClock(), FakeQueue(), FakePubSub()
-    sync = StockSync(db.unit_of_work, stock)
-    broken = cast(StockStore, ReleaseFails(stock))
+    broken = cast(StockStore, ReleaseFailsOnce(stock))
+    sync = StockSync(db.unit_of_work, broken)
     bookings = Bookings(
         db.unit_of_work,
         broken,
@@ -191,15 +190,41 @@ async def test_a_lost_give_back_comes_back_by_the_round_robin(
     placed = await bookings.place(actor, tt, 1, None)
     outcome = await apply_batch(db.unit_of_work, queue.sent, QueuePosition("g", "t", {0: 1}))
     await stock.settle(outcome.settlements)
-    assert await remaining(stock, tt) == 0
     with pytest.raises(ConnectionError):
         await bookings.cancel(actor, placed.booking_id)
+    return bookings, sync, actor, placed.booking_id
+
+
+async def test_a_lost_give_back_comes_back_by_the_round_robin(
+    postgres_database: Database, stock: RedisStockStore
+) -> None:
+    tt = await new_ticket_type(postgres_database, stock, 1, per_user_limit=1)
+    bookings, sync, actor, _ = await _cancel_that_fails_after_its_commit(
+        postgres_database, stock, tt
+    )
     assert await remaining(stock, tt) == 0  # sold out, though the database has it free
+    with pytest.raises(PerUserLimitReached):  # and the buyer still counted at their limit
+        await bookings.place(actor, tt, 1, None)
 
     # Nobody books a sold-out type, so the worker never touches it: the walk must reach it.
-    assert await sync.reconcile_round(set(), clock) == set()
+    assert await sync.reconcile_round(set(), SystemClock()) == set()
 
     assert await remaining(stock, tt) == 1
+    assert (await bookings.place(actor, tt, 1, None)).status is BookingStatus.PENDING
+
+
+async def test_a_retried_cancel_finishes_the_give_back(
+    postgres_database: Database, stock: RedisStockStore
+) -> None:
+    tt = await new_ticket_type(postgres_database, stock, 2, per_user_limit=1)
+    bookings, _, actor, booking_id = await _cancel_that_fails_after_its_commit(
+        postgres_database, stock, tt
+    )
+
+    retried = await bookings.cancel(actor, booking_id)
+
+    assert retried.status is BookingStatus.CANCELLED
+    assert (await bookings.place(actor, tt, 1, None)).status is BookingStatus.PENDING
 
 
 class ReconcileFirst:

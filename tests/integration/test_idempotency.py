@@ -35,6 +35,28 @@ async def test_the_same_key_with_another_body_is_refused(server: Server, api: Ap
     assert response.json()["type"] == "/problems/idempotency-key-reused"
 
 
+async def test_a_key_is_the_users_whatever_the_ticket_type(server: Server, api: Api) -> None:
+    event = await api.create_event([10, 1], per_user_limit=1)
+    tt, other = (t["id"] for t in event["ticket_types"])
+    token = await api.new_buyer()
+    first = await api.book(token, tt, 1, "one-intent")
+    booking_id = first.json()["booking_id"]
+    assert (await api.final_statuses([(token, booking_id)]))[booking_id] == "confirmed"
+
+    reused = await api.book(token, other, 1, "one-intent")
+    assert reused.status_code == 422, reused.text
+    assert reused.json()["type"] == "/problems/idempotency-key-reused"
+    assert (await api.remaining(event["id"]))[other] == 1
+    assert (await api.booking(token, booking_id))["ticket_type_id"] == tt
+    assert (await api.book(token, tt, 2, "one-intent")).status_code == 422
+
+    mine = await api.book(token, other, 1, "another-intent")
+    assert mine.status_code == 202, mine.text
+    bought = mine.json()["booking_id"]
+    assert (await api.final_statuses([(token, bought)]))[bought] == "confirmed"
+    assert booking_status_counts(server, other) == {"confirmed": 1}
+
+
 async def test_keys_belong_to_their_user(server: Server, api: Api) -> None:
     event = await api.create_event([10])
     tt = event["ticket_types"][0]["id"]

@@ -34,3 +34,20 @@ async def test_the_web_page_is_served_with_caching_and_compression(tmp_path: Pat
     assert api_miss.status_code == 404 and api_miss.json()["type"] == "/problems/not-found"
     assert api_post_miss.status_code == 404
     assert "content-encoding" not in booking.headers
+
+
+async def test_without_a_built_web_page_the_home_page_says_so(tmp_path: Path) -> None:
+    # What a wheel built before the front end serves: the API, a 404 page that says how to
+    # get the web page, and a log line at start-up.
+    server = Server(tmp_path / "server", {"BOLT_STATIC_DIR": str(tmp_path / "not-built")})
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            home = await client.get("/")
+            health = await client.get("/health/ready")
+    finally:
+        server.stop()
+    assert home.status_code == 404 and "text/html" in home.headers["content-type"]
+    assert "make frontend" in home.text and 'href="/docs"' in home.text
+    assert health.status_code == 200
+    assert "web_page_missing" in server.log_path.read_text()

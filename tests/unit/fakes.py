@@ -36,6 +36,7 @@ class FakeData:
         self.ticket_types: dict[UUID, TicketType] = {}
         self.bookings: dict[UUID, tuple[Booking, str | None, str]] = {}
         self.offsets: dict[tuple[str, str, int], int] = {}
+        self.release_pending: set[UUID] = set()
         self.commits = 0
 
 
@@ -86,6 +87,13 @@ class FakeUnitOfWork:
         tt = self.data.ticket_types[tt_id]
         assert 0 <= tt.sold + quantity <= tt.capacity, "CHECK (sold <= capacity) violated"
         self.data.ticket_types[tt_id] = _with_sold(tt, tt.sold + quantity)
+
+    def _apply_release_pending(self, change: object) -> None:
+        booking_id, pending = change  # type: ignore[misc]
+        if pending:
+            self.data.release_pending.add(booking_id)
+        else:
+            self.data.release_pending.discard(booking_id)
 
     def _apply_offset(self, change: object) -> None:
         key, offset = change  # type: ignore[misc]
@@ -251,7 +259,17 @@ class _FakeBookings:
         )
         self._uow._staged.append(("booking", (cancelled, row[1], row[2])))
         self._uow._staged.append(("sold", (b.ticket_type_id, -b.quantity)))
+        self._uow._staged.append(("release_pending", (b.id, True)))
         return cancelled
+
+    async def pending_releases(
+        self, limit: int, ids: Sequence[UUID] | None = None
+    ) -> list[Booking]:
+        pending = [i for i in self._data.release_pending if ids is None or i in ids]
+        return [self._data.bookings[i][0] for i in pending[:limit]]
+
+    async def mark_released(self, ids: Sequence[UUID]) -> None:
+        self._uow._staged.extend(("release_pending", (i, False)) for i in ids)
 
     async def settled_state(
         self, ticket_type_id: UUID, booking_ids: Sequence[UUID]

@@ -1,8 +1,9 @@
-"""Access tokens: our own are checked quickly, everything else by PyJWT, with one outcome."""
+"""Access tokens: PyJWT verifies each once; a verified one is trusted until it expires."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 from uuid import uuid4
 
 import jwt
@@ -56,3 +57,33 @@ def test_a_token_signed_by_pyjwt_with_another_header_order_still_works() -> None
         {"sub": str(user), "exp": int(time.time()) + 60}, SECRET, headers={"kid": "k1"}
     )
     assert tokens.actor(other).user_id == user
+
+
+class CountingDecode:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return DECODE(*args, **kwargs)
+
+
+DECODE = jwt.decode
+
+
+def test_a_token_is_verified_once_then_trusted_until_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    decode = CountingDecode()
+    monkeypatch.setattr(jwt, "decode", decode)
+    tokens = Tokens(SECRET, 60)
+    token = tokens.issue(uuid4(), Role.CUSTOMER)
+
+    first, again = tokens.actor(token), tokens.actor(token)
+
+    assert first == again
+    assert decode.calls == 1
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 61)  # past its exp: PyJWT decides again
+    tokens.actor(token)
+    assert decode.calls == 2

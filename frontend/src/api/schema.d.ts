@@ -213,16 +213,6 @@ export interface components {
              */
             status: "pending" | "confirmed" | "rejected" | "cancelled";
         };
-        /** BookingIn */
-        BookingIn: {
-            /**
-             * Ticket Type Id
-             * Format: uuid
-             */
-            ticket_type_id: string;
-            /** Quantity */
-            quantity: number;
-        };
         /** BookingOut */
         BookingOut: {
             /**
@@ -777,15 +767,23 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description One key per purchase intent; a retry with the same key and body returns the same booking, the same key with another body is a 422. */
-                "Idempotency-Key"?: string | null;
+                /** @description One key per purchase intent, scoped to the user (not to a ticket type): a retry with the same key and body returns the same booking; the same key with another body (another ticket type or quantity) is a 422 idempotency-key-reused, however long after. */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BookingIn"];
+                "application/json": {
+                    /**
+                     * Ticket Type Id
+                     * Format: uuid
+                     */
+                    ticket_type_id: string;
+                    /** Quantity */
+                    quantity: number;
+                };
             };
         };
         responses: {
@@ -818,7 +816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description validation-error or idempotency-key-reused */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,6 @@
 import { lazy, Suspense } from "react";
-import { Link, Route, Routes } from "react-router";
-import { PageHeading } from "../components/PageHeading";
+import { Route, Routes } from "react-router";
+import { NotFound } from "../components/NotFound";
 import { LoginPage, RegisterPage, RequireUser } from "../features/auth/components/AuthPages";
 import { MyBookingsPage } from "../features/bookings/components/MyBookingsPage";
 import { EventPage } from "../features/events/components/EventPage";
@@ -13,17 +13,6 @@ const CreateEventPage = lazy(() =>
   import("../features/admin/components/CreateEventPage").then((m) => ({ default: m.CreateEventPage })),
 );
 const SalesPage = lazy(() => import("../features/admin/components/SalesPage").then((m) => ({ default: m.SalesPage })));
-
-function NotFound() {
-  return (
-    <>
-      <PageHeading title="Page not found">Page not found</PageHeading>
-      <p>
-        <Link to="/">Back to all events</Link>
-      </p>
-    </>
-  );
-}
 
 export function AppRoutes() {
   return (
@@ -66,7 +55,7 @@ export function AppRoutes() {
               </RequireUser>
             }
           />
-          <Route path="*" element={<NotFound />} />
+          <Route path="*" element={<NotFound title="Page not found" />} />
         </Routes>
       </Suspense>
     </Layout>

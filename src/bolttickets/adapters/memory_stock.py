@@ -62,9 +62,18 @@ class MemoryStockStore:
         if s is None:
             return Admission.UNKNOWN
         if request.idempotency_key is not None:
+            # A key belongs to its user, not to a ticket type: the same key's hold on another
+            # ticket type is a reuse. RedisStockStore.reserve checks it the same way, in Python
+            # (the hold index lies outside the ticket type's slot); the rest is in reserve.lua.
+            if self._hold_types.get(request.booking_id, request.ticket_type_id) != (
+                request.ticket_type_id
+            ):
+                return Admission.KEY_REUSED
             known = s.keys.get(request.booking_id)
             if known is not None:
                 return Admission.DUPLICATE if known == request.fingerprint else Admission.KEY_REUSED
+        # The sale window is checked here and in reserve.lua, the same rule twice (Redis runs
+        # it in Lua); test_sale_window in tests/contract/test_stock_store.py holds both.
         now = self._clock.now()
         if (s.opens_at is not None and now < s.opens_at) or now >= s.closes_at:
             return Admission.SALE_NOT_OPEN

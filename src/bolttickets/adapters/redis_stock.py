@@ -175,6 +175,16 @@ class RedisStockStore:
 
     @_unavailable_as_domain
     async def reserve(self, request: BookingRequest) -> Admission:
+        if request.idempotency_key is not None:
+            # A key belongs to its user, not to a ticket type: the same key's hold on another
+            # ticket type is a reuse. The index is outside the ticket type's slot, so this
+            # is read before the script (as MemoryStockStore.reserve does); the worker
+            # gives back a hold that slips past it (apply_batch compares fingerprints).
+            held_on = cast(
+                bytes | None, await self._hot.execute("GET", self._index(request.booking_id))
+            )
+            if held_on is not None and held_on.decode() != str(request.ticket_type_id):
+                return Admission.KEY_REUSED
         script = self._scripts["reserve"]
         outcome: bytes = await self._hot.evalsha(
             script.sha,

@@ -5,22 +5,20 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from bolttickets import __version__
 from bolttickets.api import problems
 from bolttickets.api.deps import Services
-from bolttickets.api.fast_path import BookingFastPath
 from bolttickets.api.realtime import RealtimeHub
 from bolttickets.api.routers import auth, bookings, events, health
 from bolttickets.api.security import Tokens, Unauthorized
-from bolttickets.api.static import SinglePageApp, WebMount
+from bolttickets.api.static import MISSING_PAGE, PACKAGED_WEB, SinglePageApp, WebMount
 from bolttickets.config import Settings
 from bolttickets.observability.logging import configure as configure_logging
 from bolttickets.services.demo import seed_demo
@@ -36,9 +34,18 @@ def create_app(
     """The app; ``services`` builds what it serves with when the server starts and tears it
     down when it stops (``bootstrap.api_app`` passes the composition root's)."""
     configure_logging(settings.log_level, json=settings.log_json)
+    static_dir = settings.static_dir or PACKAGED_WEB
+    web_page_built = (static_dir / "index.html").is_file()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not web_page_built:
+            log.warning(
+                "web_page_missing",
+                static_dir=str(static_dir),
+                hint="this installation has no web page: build the package after `make frontend`, "
+                "or set BOLT_STATIC_DIR to a build",
+            )
         async with services() as container:
             tokens = Tokens(settings.jwt_secret.get_secret_value(), settings.jwt_ttl_seconds)
             app.state.container = container
@@ -85,28 +92,22 @@ def create_app(
     app.add_exception_handler(Unauthorized, _unauthorized)
     for router in (auth.router, events.router, bookings.router, health.router):
         app.include_router(router)
-
-    app.add_middleware(
-        BookingFastPath,
-        handler=bookings.serve_create_booking,
-        exception_handlers=app.exception_handlers,
-    )
+    app.router.routes.insert(0, bookings.served_route)  # the hot path: see its declaration
 
     @app.websocket("/api/realtime")
     async def realtime(ws: WebSocket) -> None:
         hub: RealtimeHub = ws.app.state.hub
         await hub.serve(ws)
 
-    static_dir = settings.static_dir or Path("frontend/dist")
-    if (static_dir / "index.html").is_file():
+    if web_page_built:
         # Compressed here rather than app-wide, so API answers pay nothing for it.
         web = GZipMiddleware(SinglePageApp(directory=static_dir, html=True), minimum_size=1024)
         app.router.routes.append(WebMount("/", app=web, name="web"))
     else:
 
         @app.get("/", include_in_schema=False)
-        async def home() -> RedirectResponse:
-            return RedirectResponse("/docs")
+        async def home() -> HTMLResponse:
+            return HTMLResponse(MISSING_PAGE, status_code=404)
 
     return app
 

@@ -26,7 +26,7 @@ from bolttickets.domain.errors import DomainError
 from bolttickets.services.accounts import Actor
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
-from bolttickets.services.messages import UPDATES_CHANNEL, decode_update
+from bolttickets.services.messages import UPDATES_CHANNEL, BookingUpdate, decode_update
 from bolttickets.services.ports import PubSub, Subscription
 
 log = structlog.get_logger("bolttickets.realtime")
@@ -70,6 +70,22 @@ def _frame(payload: dict[str, Any]) -> str:
 
 
 _PING = _frame({"type": "ping"})
+
+
+def _error_frame(detail: str) -> str:
+    return _frame({"type": "error", "detail": detail})
+
+
+def _booking_frame(booking: BookingUpdate) -> str:
+    """The one shape of a booking's status, pushed by the worker or asked for with watch."""
+    return _frame(
+        {
+            "type": "booking",
+            "booking_id": str(booking.booking_id),
+            "status": booking.status,
+            "reason": booking.reason,
+        }
+    )
 
 
 class RealtimeHub:
@@ -150,14 +166,7 @@ class RealtimeHub:
             clients = self._by_user.get(booking.user_id)
             if not clients:
                 continue
-            frame = _frame(
-                {
-                    "type": "booking",
-                    "booking_id": str(booking.booking_id),
-                    "status": booking.status,
-                    "reason": booking.reason,
-                }
-            )
+            frame = _booking_frame(booking)
             for client in clients:
                 client.send(frame)
 
@@ -236,9 +245,9 @@ class RealtimeHub:
                         raise ValueError("a message is a JSON object")
                     await self._handle(client, message)
                 except (ValueError, KeyError, TypeError) as exc:
-                    client.send(_frame({"type": "error", "detail": f"Bad message: {exc}"}))
+                    client.send(_error_frame(f"Bad message: {exc}"))
                 except (DomainError, Unauthorized) as exc:
-                    client.send(_frame({"type": "error", "detail": exc.detail}))
+                    client.send(_error_frame(exc.detail))
 
     async def _handle(self, client: _Client, message: dict[str, Any]) -> None:
         kind = message.get("type")
@@ -261,7 +270,7 @@ class RealtimeHub:
         try:
             actor = self._tokens.actor(token)
         except Unauthorized as exc:
-            client.send(_frame({"type": "error", "detail": exc.detail}))
+            client.send(_error_frame(exc.detail))
             return
         if client.actor is not None:
             self._by_user[client.actor.user_id].discard(client)
@@ -295,16 +304,7 @@ class RealtimeHub:
         if client.actor is None:
             raise ValueError("authenticate before watching a booking")
         booking = await self._bookings.get(client.actor, booking_id)
-        client.send(
-            _frame(
-                {
-                    "type": "booking",
-                    "booking_id": str(booking.id),
-                    "status": booking.status.value,
-                    "reason": booking.reason,
-                }
-            )
-        )
+        client.send(_booking_frame(BookingUpdate.of(booking)))
 
     def _forget(self, client: _Client) -> None:
         for event_id in client.events:

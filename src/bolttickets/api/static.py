@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+# `npm run build` writes here; the wheel and the sdist ship it as package data, so an
+# installed `bolttickets serve` has its web page without being told where it is.
+PACKAGED_WEB = Path(__file__).resolve().parent.parent / "web"
+MISSING_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>BoltTickets: no web page</title></head>
+<body><h1>This installation has no web page</h1>
+<p>The front end was not built into it: run <code>make frontend</code> before building the
+package, or set <code>BOLT_STATIC_DIR</code> to a build. The API is at <a href="/docs">/docs</a>.
+</p></body></html>
+"""
 
 # Vite names every built asset by its content hash, so an asset never changes under its name.
 _IMMUTABLE = "public, max-age=31536000, immutable"

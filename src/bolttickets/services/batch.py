@@ -54,7 +54,7 @@ async def apply_batch(
         # bookings between our look-up and our insert.
         states = await uow.bookings.lock_ticket_types(sorted({r.ticket_type_id for r in requests}))
         existing = await uow.bookings.existing(list({r.booking_id for r in requests}))
-        fresh = [r for r in requests if r.booking_id not in existing]
+        fresh = list(_first_of_each(requests, existing).values())
         pairs = sorted({(r.user_id, r.ticket_type_id) for r in fresh})
         confirmed = await uow.bookings.confirmed_per_user(pairs) if pairs else {}
         decisions = allocate(fresh, states, confirmed)
@@ -79,22 +79,42 @@ async def apply_batch(
     return BatchOutcome(decided, _settlements(requests, decided, existing))
 
 
+def _first_of_each(
+    requests: Sequence[BookingRequest], existing: Mapping[UUID, StoredBooking]
+) -> dict[UUID, BookingRequest]:
+    """The first request of each booking id the database lacks, in queue order: the one that
+    becomes the booking. Another with the same id is the same request again, or the same
+    Idempotency-Key with another body, which is not that booking."""
+    first: dict[UUID, BookingRequest] = {}
+    for r in requests:
+        if r.booking_id not in existing:
+            first.setdefault(r.booking_id, r)
+    return first
+
+
 def _settlements(
     requests: Sequence[BookingRequest],
     decided: Sequence[Booking],
     existing: Mapping[UUID, StoredBooking],
 ) -> list[Settlement]:
-    """Only a request known to be rejected gives its tickets back. One whose insert lost to a
-    row we could not see keeps them; reconcile returns them if that was wrong, whereas giving
-    back too much would admit buyers the database must then refuse."""
+    """Only a request known to be rejected gives its tickets back, and one that is not its
+    booking: the same Idempotency-Key with another body (admission refuses it, but a key
+    Redis forgot or a race can slip one past). One whose insert lost to a row we could not
+    see keeps them; reconcile returns them if that was wrong, whereas giving back too much
+    would admit buyers the database must then refuse."""
     rejected = {b.id for b in decided if b.status is BookingStatus.REJECTED}
     rejected.update(
         booking_id
         for booking_id, stored in existing.items()
         if stored.status is BookingStatus.REJECTED
     )
-    unique = {r.booking_id: r for r in requests}
-    return [Settlement(r, r.booking_id not in rejected) for r in unique.values()]
+    owners = {b: s.fingerprint for b, s in existing.items()}
+    owners |= {b: r.fingerprint for b, r in _first_of_each(requests, existing).items()}
+    unique = {(r.booking_id, r.fingerprint): r for r in requests}
+    return [
+        Settlement(r, r.booking_id not in rejected and r.fingerprint == owners[r.booking_id])
+        for r in unique.values()
+    ]
 
 
 async def publish_outcome(stock: StockStore, pubsub: PubSub, outcome: BatchOutcome) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from bolttickets.domain.errors import InvalidCursor, NotFound, SaleNotOpen, Unavailable
+from bolttickets.domain.errors import (
+    IdempotencyKeyReused,
+    InvalidCursor,
+    NotFound,
+    SaleNotOpen,
+    Unavailable,
+)
 from bolttickets.domain.model import Booking, BookingStatus
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.accounts import Actor
@@ -76,6 +82,8 @@ class Bookings:
             raise exc.of_booking(request.booking_id) from exc
 
     async def _admit(self, request: BookingRequest) -> Placed:
+        if request.idempotency_key is not None and (decided := await self._decided(request)):
+            return decided
         admission = await self._stock.reserve(request)
         if admission is Admission.UNKNOWN:
             await self._sync.rebuild(request.ticket_type_id)
@@ -86,6 +94,18 @@ class Bookings:
         if admission is Admission.DUPLICATE:
             return await self._replay(request.booking_id)
         raise admission.refusal() or SaleNotOpen("The stock of this ticket type is unknown.")
+
+    async def _decided(self, request: BookingRequest) -> Placed | None:
+        """The booking the database holds under this key, or a refusal if it was made with
+        another body. Asked of the database too, not only of the stock store: that one
+        forgets a key after a while or in a loss, and keeps it per ticket type."""
+        async with self._uow() as uow:
+            stored = (await uow.bookings.existing([request.booking_id])).get(request.booking_id)
+        if stored is None:
+            return None
+        if stored.fingerprint != request.fingerprint:
+            raise IdempotencyKeyReused()
+        return Placed(stored.id, stored.status)
 
     async def _replay(self, booking_id: UUID) -> Placed:
         """The same request again: its booking, re-queued while it is still only a hold."""
@@ -129,13 +149,15 @@ class Bookings:
         booking = await self.get(actor, booking_id)
         booking.ensure_cancellable()
         if booking.status is BookingStatus.CANCELLED:
+            # A retry of a cancel that failed after its commit finishes the give-back.
+            await self._sync.finish_releases([booking_id])
             return booking
         async with self._uow(write=True) as uow:
             cancelled = await uow.bookings.cancel(booking_id)
             await uow.commit()
         if cancelled is None:  # someone else cancelled it first: they give the stock back
             return await self.get(actor, booking_id)
-        await self._stock.release(cancelled.ticket_type_id, cancelled.user_id, cancelled.quantity)
+        await self._sync.release(cancelled)
         # The remaining stock is set from the database, never added to: a reconcile that
         # read this cancel already would otherwise be added to twice. Should this not
         # happen (a crash, a Redis error, a rush that keeps moving the stock), the worker's

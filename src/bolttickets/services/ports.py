@@ -121,10 +121,18 @@ class BookingRepository(Protocol):
     async def add_sold(self, sold: Mapping[UUID, int]) -> None: ...
 
     async def cancel(self, booking_id: UUID) -> Booking | None:
-        """Move a confirmed booking to cancelled and give its tickets back to ``sold``.
+        """Move a confirmed booking to cancelled and give its tickets back to ``sold``,
+        marking its give-back to the buyer's count in the stock store as pending.
 
         Returns the booking only when this call made the change.
         """
+
+    async def pending_releases(
+        self, limit: int, ids: Sequence[UUID] | None = None
+    ) -> list[Booking]:
+        """Cancelled bookings (of ``ids``, or any) whose give-back is still pending."""
+
+    async def mark_released(self, ids: Sequence[UUID]) -> None: ...
 
     async def settled_state(
         self, ticket_type_id: UUID, booking_ids: Sequence[UUID]

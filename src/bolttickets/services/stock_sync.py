@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from uuid import UUID
 
-from bolttickets.domain.model import BookingStatus
+from bolttickets.domain.model import Booking, BookingStatus
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.ports import Clock, StockLoad, StockStore, UnitOfWorkFactory
 
@@ -17,6 +17,8 @@ _SETTLED_WITHOUT_STOCK_CHANGE = frozenset({BookingStatus.CONFIRMED, BookingStatu
 # Ticket types of open sales visited per round on top of those the worker touched: bounded,
 # so a round stays short however many sales there are.
 ROUND_ROBIN_PER_ROUND = 50
+# Cancels whose give-back a crash interrupted, finished per round.
+RELEASES_PER_ROUND = 100
 
 
 class StockSync:
@@ -102,6 +104,7 @@ class StockSync:
             page = await uow.events.open_ticket_types(
                 clock.now(), self._walked_past, ROUND_ROBIN_PER_ROUND
             )
+        await self.finish_releases()
         # A short page is the end of the walk: the next round starts from the beginning.
         self._walked_past = page[-1] if len(page) == ROUND_ROBIN_PER_ROUND else None
         retry = set()
@@ -110,6 +113,24 @@ class StockSync:
             if not await self.reconcile(tt_id) and tt_id in touched:
                 retry.add(tt_id)
         return retry
+
+    async def release(self, cancelled: Booking) -> None:
+        """Give a cancelled booking's tickets back to its buyer's count, then clear the
+        database's mark that this is pending."""
+        await self._stock.release(cancelled.ticket_type_id, cancelled.user_id, cancelled.quantity)
+        async with self._uow(write=True) as uow:
+            await uow.bookings.mark_released([cancelled.id])
+            await uow.commit()
+
+    async def finish_releases(self, ids: Sequence[UUID] | None = None) -> None:
+        """The give-backs a crash or a stock store error left pending (of ``ids``, or the
+        next few of any). At least once: a crash between the give-back and clearing its mark
+        gives it again, which can only let the buyer be admitted past their limit, and the
+        worker refuses that from the database; never once would keep them refused for good."""
+        async with self._uow() as uow:
+            pending = await uow.bookings.pending_releases(RELEASES_PER_ROUND, ids)
+        for cancelled in pending:
+            await self.release(cancelled)
 
     async def reconcile(self, ticket_type_id: UUID, attempts: int = 1) -> bool:
         """Set stock to capacity - confirmed - unsettled holds, unless it moved meanwhile

@@ -262,6 +262,26 @@ describe("RealtimeClient: reconnecting", () => {
     expect(FakeWebSocket.latest().messages).toEqual([]);
   });
 
+  it("watches a booking once, and re-watches it after a reconnect until its last holder lets go", () => {
+    const { client } = setup();
+    FakeWebSocket.latest().open();
+    const first = client.watch("booking-1");
+    const second = client.watch("booking-1");
+    expect(FakeWebSocket.latest().messages).toEqual([{ type: "watch", booking_id: "booking-1" }]);
+    first();
+    first(); // releasing twice is harmless
+    FakeWebSocket.latest().drop();
+    vi.advanceTimersByTime(500);
+    FakeWebSocket.latest().open();
+    expect(FakeWebSocket.latest().messages).toEqual([{ type: "watch", booking_id: "booking-1" }]);
+
+    second();
+    FakeWebSocket.latest().drop();
+    vi.advanceTimersByTime(5_000);
+    FakeWebSocket.latest().open();
+    expect(FakeWebSocket.latest().messages).toEqual([]);
+  });
+
   it("treats a silent connection (no ping for too long) as lost", () => {
     const { client } = setup();
     const socket = FakeWebSocket.latest();

@@ -144,39 +144,26 @@ export class RealtimeClient {
 
   /** Live numbers for an event until the returned function is called. */
   subscribe(eventId: string): () => void {
-    const count = this.subscriptions.get(eventId) ?? 0;
-    this.subscriptions.set(eventId, count + 1);
-    if (count === 0) this.send({ type: "subscribe", event_id: eventId });
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.release(eventId);
-    };
+    return hold(
+      this.subscriptions,
+      eventId,
+      () => this.send({ type: "subscribe", event_id: eventId }),
+      () => this.unsubscribe(eventId),
+    );
   }
 
   /** Status messages for a booking (with a replay of its current status) until released. */
   watch(bookingId: string): () => void {
-    const count = this.watched.get(bookingId) ?? 0;
-    this.watched.set(bookingId, count + 1);
-    if (count === 0) this.send({ type: "watch", booking_id: bookingId });
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      const left = (this.watched.get(bookingId) ?? 1) - 1;
-      if (left > 0) this.watched.set(bookingId, left);
-      else this.watched.delete(bookingId);
-    };
+    // The server has no "unwatch": the last release only stops the replays on reconnect.
+    return hold(
+      this.watched,
+      bookingId,
+      () => this.send({ type: "watch", booking_id: bookingId }),
+      () => {},
+    );
   }
 
-  private release(eventId: string): void {
-    const left = (this.subscriptions.get(eventId) ?? 1) - 1;
-    if (left > 0) {
-      this.subscriptions.set(eventId, left);
-      return;
-    }
-    this.subscriptions.delete(eventId);
+  private unsubscribe(eventId: string): void {
     this.send({ type: "unsubscribe", event_id: eventId });
     for (const ticketTypeId of this.eventTicketTypes.get(eventId) ?? []) this.versions.delete(ticketTypeId);
     this.eventTicketTypes.delete(eventId);
@@ -408,4 +395,26 @@ export class RealtimeClient {
     this.clearIdleTimer();
     this.clearConnectTimer();
   }
+}
+
+/**
+ * Counts the holders of each id in `counts`: `first` runs when the first takes it and
+ * `last` when the last lets it go. Each returned release counts once, however often called.
+ */
+function hold(counts: Map<string, number>, id: string, first: () => void, last: () => void): () => void {
+  const count = counts.get(id) ?? 0;
+  counts.set(id, count + 1);
+  if (count === 0) first();
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    const left = (counts.get(id) ?? 1) - 1;
+    if (left > 0) {
+      counts.set(id, left);
+      return;
+    }
+    counts.delete(id);
+    last();
+  };
 }

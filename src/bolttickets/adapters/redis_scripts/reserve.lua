@@ -11,6 +11,9 @@ if not stock[1] then
 end
 local booking, user, quantity, fingerprint = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 
+-- The key on this ticket type. Its hold on another ticket type (a key belongs to its user)
+-- is refused before this script, by RedisStockStore.reserve; MemoryStockStore.reserve does
+-- both in Python.
 if fingerprint ~= '' then
   local known = redis.call('HGET', KEYS[3], booking)
   if known then
@@ -24,6 +27,8 @@ if fingerprint ~= '' then
   end
 end
 
+-- The sale window is checked here and in MemoryStockStore.reserve, the same rule twice (the
+-- embedded mode has no Lua); test_sale_window in tests/contract/test_stock_store.py holds both.
 local now = now_us()
 if (stock[3] and now < tonumber(stock[3])) or now >= tonumber(stock[4]) then
   return 'sale-not-open'

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bolttickets.adapters.sqlalchemy import cursors
+from bolttickets.adapters.sqlalchemy.cursors import keyset_page
 from bolttickets.adapters.sqlalchemy.tables import (
     bookings,
     consumer_offsets,
@@ -176,15 +176,14 @@ class SqlEvents:
         return found[0] if found else None
 
     async def page(self, cursor: str | None, limit: int) -> Page[Event]:
-        query = sa.select(events).order_by(events.c.starts_at, events.c.id).limit(limit + 1)
-        if cursor is not None:
-            at, last_id = cursors.decode(cursor)
-            query = query.where(sa.tuple_(events.c.starts_at, events.c.id) > (at, last_id))
-        found = await self._with_ticket_types(query)
-        if len(found) <= limit:
-            return Page(found, None)
-        last = found[limit - 1]
-        return Page(found[:limit], cursors.encode(last.starts_at, last.id))
+        return await keyset_page(
+            sa.select(events),
+            (events.c.starts_at, events.c.id),
+            cursor,
+            limit,
+            self._with_ticket_types,
+            lambda e: (e.starts_at, e.id),
+        )
 
     async def _with_ticket_types(self, query: sa.Select[Any]) -> list[Event]:
         rows = (await self._conn.execute(query)).all()
@@ -283,21 +282,21 @@ class SqlBookings:
         return None if row is None else _booking(row)
 
     async def page(self, user_id: UUID | None, cursor: str | None, limit: int) -> Page[Booking]:
-        query = (
-            sa.select(bookings)
-            .order_by(bookings.c.created_at.desc(), bookings.c.id.desc())
-            .limit(limit + 1)
-        )
+        query = sa.select(bookings)
         if user_id is not None:
             query = query.where(bookings.c.user_id == user_id)
-        if cursor is not None:
-            at, last_id = cursors.decode(cursor)
-            query = query.where(sa.tuple_(bookings.c.created_at, bookings.c.id) < (at, last_id))
-        found = [_booking(r) for r in (await self._conn.execute(query)).all()]
-        if len(found) <= limit:
-            return Page(found, None)
-        last = found[limit - 1]
-        return Page(found[:limit], cursors.encode(last.created_at, last.id))
+        return await keyset_page(
+            query,
+            (bookings.c.created_at, bookings.c.id),
+            cursor,
+            limit,
+            self._bookings,
+            lambda b: (b.created_at, b.id),
+            newest_first=True,
+        )
+
+    async def _bookings(self, query: sa.Select[Any]) -> list[Booking]:
+        return [_booking(r) for r in (await self._conn.execute(query)).all()]
 
     async def lock_ticket_types(self, ids: Sequence[UUID]) -> dict[UUID, TicketTypeState]:
         if not ids:
@@ -400,7 +399,11 @@ class SqlBookings:
                     bookings.c.id == booking_id,
                     bookings.c.status == BookingStatus.CONFIRMED.value,
                 )
-                .values(status=BookingStatus.CANCELLED.value, updated_at=sa.func.now())
+                .values(
+                    status=BookingStatus.CANCELLED.value,
+                    release_pending=True,
+                    updated_at=sa.func.now(),
+                )
                 .returning(*bookings.c)
             )
         ).first()
@@ -412,6 +415,20 @@ class SqlBookings:
             .values(sold=ticket_types.c.sold - row.quantity)
         )
         return _booking(row)
+
+    async def pending_releases(
+        self, limit: int, ids: Sequence[UUID] | None = None
+    ) -> list[Booking]:
+        query = sa.select(bookings).where(bookings.c.release_pending).limit(limit)
+        if ids is not None:
+            query = query.where(bookings.c.id.in_(ids))
+        return [_booking(row) for row in await self._conn.execute(query)]
+
+    async def mark_released(self, ids: Sequence[UUID]) -> None:
+        for chunk in _chunks(ids):
+            await self._conn.execute(
+                bookings.update().where(bookings.c.id.in_(chunk)).values(release_pending=False)
+            )
 
     async def settled_state(
         self, ticket_type_id: UUID, booking_ids: Sequence[UUID]

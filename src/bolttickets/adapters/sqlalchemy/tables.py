@@ -96,11 +96,20 @@ bookings = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # Set by the cancel that gives the tickets back to the sale, cleared once the buyer's
+    # count in the stock store has them too: that second step survives a crash between them.
+    sa.Column("release_pending", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("user_id", "idempotency_key", name="uq_bookings_user_key"),
     sa.CheckConstraint("quantity > 0", name="quantity_positive"),
     sa.Index("ix_bookings_user_created", "user_id", "created_at", "id"),
     sa.Index("ix_bookings_created", "created_at", "id"),
     sa.Index("ix_bookings_type_status_user", "ticket_type_id", "status", "user_id"),
+    sa.Index(
+        "ix_bookings_release_pending",
+        "id",
+        postgresql_where=sa.text("release_pending"),
+        sqlite_where=sa.text("release_pending"),
+    ),
 )
 
 consumer_offsets = sa.Table(

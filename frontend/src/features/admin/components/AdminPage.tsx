@@ -1,6 +1,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { ErrorMessage } from "../../../components/ErrorMessage";
+import { LoadMoreButton } from "../../../components/LoadMoreButton";
 import { PageHeading } from "../../../components/PageHeading";
 import { formatDateTime } from "../../../lib/format";
 import { eventsQueryOptions } from "../../events/api";
@@ -34,11 +35,7 @@ export function AdminPage() {
           ))}
         </ul>
       )}
-      {query.hasNextPage && (
-        <button type="button" className="button button-secondary" onClick={() => void query.fetchNextPage()}>
-          More events
-        </button>
-      )}
+      <LoadMoreButton query={query}>More events</LoadMoreButton>
     </>
   );
 }

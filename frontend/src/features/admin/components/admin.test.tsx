@@ -86,6 +86,29 @@ describe("organiser pages", () => {
     expect(await screen.findByText("starts_at: must be in the future")).toBeInTheDocument();
   });
 
+  it("list every event a page at a time, the button off while a page loads", async () => {
+    admin();
+    let release!: () => void;
+    const secondPage = new Promise<void>((resolve) => (release = resolve));
+    server.use(
+      http.get("*/api/events", async ({ request }) => {
+        if (new URL(request.url).searchParams.get("cursor") !== "page-2") {
+          return HttpResponse.json({ items: [anEvent({ name: "First" })], next_cursor: "page-2" });
+        }
+        await secondPage;
+        return HttpResponse.json({ items: [anEvent({ name: "Second" })], next_cursor: null });
+      }),
+    );
+    const { user } = renderApp("/admin");
+    await screen.findByRole("link", { name: "First" });
+    await user.click(screen.getByRole("button", { name: "More events" }));
+    expect(await screen.findByRole("button", { name: "Loading…" })).toBeDisabled();
+
+    release();
+    expect(await screen.findByRole("link", { name: "Second" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /More events|Loading/ })).not.toBeInTheDocument();
+  });
+
   it("show live sales: sold, remaining and tickets per second from inventory messages", async () => {
     admin();
     const event = anEvent({ name: "Bolt Live" }, [{ name: "Standing", capacity: 100, remaining: 100 }]);

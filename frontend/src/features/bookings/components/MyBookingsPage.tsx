@@ -1,6 +1,7 @@
 import { useInfiniteQuery, useQueries } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { ErrorMessage } from "../../../components/ErrorMessage";
+import { LoadMoreButton } from "../../../components/LoadMoreButton";
 import { PageHeading } from "../../../components/PageHeading";
 import type { Booking, Event } from "../../../lib/api-types";
 import { formatDateTime, formatMoney } from "../../../lib/format";
@@ -48,16 +49,7 @@ export function MyBookingsPage() {
           ))}
         </ul>
       )}
-      {query.hasNextPage && (
-        <button
-          type="button"
-          className="button button-secondary"
-          onClick={() => void query.fetchNextPage()}
-          disabled={query.isFetchingNextPage}
-        >
-          {query.isFetchingNextPage ? "Loading…" : "More bookings"}
-        </button>
-      )}
+      <LoadMoreButton query={query}>More bookings</LoadMoreButton>
     </>
   );
 }

@@ -3,6 +3,7 @@ import { useEffect } from "react";
 import { Link, useParams } from "react-router";
 import { ErrorMessage } from "../../../components/ErrorMessage";
 import { LiveBadge, RemainingCount } from "../../../components/LiveStatus";
+import { NotFound } from "../../../components/NotFound";
 import { PageHeading } from "../../../components/PageHeading";
 import type { Event, TicketType } from "../../../lib/api-types";
 import { formatDateTime, formatMoney } from "../../../lib/format";
@@ -23,16 +24,7 @@ export function EventPage() {
 
   if (query.isPending) return <p role="status">Loading event…</p>;
   if (query.isError) {
-    if (isApiError(query.error, "not-found")) {
-      return (
-        <>
-          <PageHeading title="Event not found">Event not found</PageHeading>
-          <p>
-            <Link to="/">Back to all events</Link>
-          </p>
-        </>
-      );
-    }
+    if (isApiError(query.error, "not-found")) return <NotFound title="Event not found" />;
     return <ErrorMessage error={query.error} retry={() => void query.refetch()} />;
   }
   return <EventDetails event={query.data} />;

@@ -1,6 +1,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { ErrorMessage } from "../../../components/ErrorMessage";
+import { LoadMoreButton } from "../../../components/LoadMoreButton";
 import { LiveBadge, RemainingCount } from "../../../components/LiveStatus";
 import { PageHeading } from "../../../components/PageHeading";
 import type { Event } from "../../../lib/api-types";
@@ -30,16 +31,7 @@ export function EventsPage() {
           ))}
         </ul>
       )}
-      {query.hasNextPage && (
-        <button
-          type="button"
-          className="button button-secondary"
-          onClick={() => void query.fetchNextPage()}
-          disabled={query.isFetchingNextPage}
-        >
-          {query.isFetchingNextPage ? "Loading…" : "More events"}
-        </button>
-      )}
+      <LoadMoreButton query={query}>More events</LoadMoreButton>
     </>
   );
 }
