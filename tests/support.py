@@ -137,6 +137,10 @@ class Server:
         if self.process is not None and self.process.poll() is not None:
             raise AssertionError(f"{self.name} exited: {self.log_tail()}")
 
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)

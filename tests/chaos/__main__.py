@@ -29,7 +29,10 @@ async def main(workdir: Path, faults: int, seed: int) -> int:
         report = await Chaos(stack, seed, faults).run()
     print(report.table())
     print(f"process logs: {workdir}/")
-    return 1 if report.violations or report.unanswered else 0
+    if broken := report.broken():
+        print(report.failure(*broken), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ import contextlib
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -93,15 +94,24 @@ class Report:
         lines.append(f"{'faults':<{width}}  {', '.join(self.faults)}")
         return "\n".join(lines)
 
-    @property
-    def violations(self) -> int:
+    def broken(self) -> list[str]:
+        """Each promise this run broke, with how often; empty when every one held."""
+        counts = [
+            ("accepted bookings never final (lost)", self.lost),
+            ("bookings stored twice (duplicated)", self.duplicated),
+            ("confirmed past capacity (oversold)", self.oversold),
+            ("buyers past the per-user limit", self.per_user_over_limit),
+            ("told confirmed, not in PostgreSQL", self.told_confirmed_unknown),
+            ("Redis stock off PostgreSQL's by", self.redis_stock_wrong),
+            ("requests never answered", self.unanswered),
+        ]
+        return [f"{what}: {n}" for what, n in counts if n]
+
+    def failure(self, *broken: str) -> str:
+        """The failure message: which invariants broke, the seed and the fault sequence."""
         return (
-            self.lost
-            + self.duplicated
-            + self.oversold
-            + self.per_user_over_limit
-            + self.told_confirmed_unknown
-            + self.redis_stock_wrong
+            f"chaos seed {self.seed} broke: {'; '.join(broken)}\n"
+            f"replay with BOLT_CHAOS_SEED={self.seed}\n{self.table()}"
         )
 
 
@@ -243,31 +253,56 @@ class Chaos:
     async def round(self, tokens: list[str], index: int) -> float:
         """One fault during one burst of buyers; returns when the fault ended."""
         fault = nemesis.choose(self.nemesis_rng, self.stack)
+        self.faults.append(str(fault))  # before it is injected: a failure report names it
+        before = set(self.outcome.accepted)
+        requests: list[asyncio.Task[str | None]] = []
+        try:
+            with self.workers_paused():
+                requests = [
+                    asyncio.create_task(self.buy(t, f"round-{index}-{i}"))
+                    for i, t in enumerate(tokens)
+                ]
+
+                async def accepted_now() -> list[str]:
+                    return [b for b in self.outcome.accepted if b not in before]
+
+                fresh = await eventually(
+                    accepted_now, lambda a: len(a) >= UNCONFIRMED_AT_FAULT, timeout=120
+                )
+                unconfirmed = await self.unconfirmed(fresh)
+                assert unconfirmed >= UNCONFIRMED_AT_FAULT, (
+                    f"only {unconfirmed} of {len(fresh)} accepted bookings were unconfirmed "
+                    f"with every worker frozen, before {fault}"
+                )
+                self.say(f"fault {index + 1}: {fault} with {unconfirmed} accepted unconfirmed")
+                async with nemesis.injected(self.stack, fault):
+                    for worker in self.stack.workers:
+                        if worker.name != fault.target:
+                            worker.resume()
+                    await asyncio.sleep(fault.seconds)
+            ended = time.monotonic()
+            self.say(f"fault {index + 1}: {fault} undone, its target ready")
+            await asyncio.gather(*requests)
+            return ended
+        finally:
+            for task in requests:
+                task.cancel()  # only those of a failed round are still running
+
+    @contextlib.contextmanager
+    def workers_paused(self) -> Iterator[None]:
+        """Every worker frozen, so the round's bookings pile up unconfirmed whatever the
+        machine's load; all of them running again when the block is left."""
         for worker in self.stack.workers:
             worker.pause()
-        before = set(self.outcome.accepted)
-        requests = [
-            asyncio.create_task(self.buy(t, f"round-{index}-{i}")) for i, t in enumerate(tokens)
-        ]
-
-        async def accepted_now() -> list[str]:
-            return [b for b in self.outcome.accepted if b not in before]
-
-        fresh = await eventually(
-            accepted_now, lambda a: len(a) >= UNCONFIRMED_AT_FAULT, timeout=120
-        )
-        unconfirmed = await self.unconfirmed(fresh)
-        assert unconfirmed >= UNCONFIRMED_AT_FAULT, (fault, unconfirmed)
-        print(f"  fault {index + 1}: {fault} with {unconfirmed} accepted unconfirmed", flush=True)
-        await nemesis.begin(self.stack, fault)
-        for worker in self.stack.workers:
-            if worker.name != fault.target:
+        try:
+            yield
+        finally:
+            for worker in self.stack.workers:
                 worker.resume()
-        await nemesis.end(self.stack, fault)  # restarts or thaws the fault's own target
-        ended = time.monotonic()
-        self.faults.append(str(fault))
-        await asyncio.gather(*requests)
-        return ended
+
+    def say(self, line: str) -> None:
+        """Progress with the wall clock, to be read next to the processes' logs."""
+        print(f"  {datetime.now(UTC):%H:%M:%S.%f} {line}", flush=True)
 
     async def run(self) -> Report:
         api = self.clients[0]
@@ -291,15 +326,30 @@ class Chaos:
             last = await api.buyers(max(BUYERS_PER_ROUND, left + SELL_OUT_MARGIN))
             last_fault = await self.round(last, self.fault_count - 1)
             converged = await self.converge()
-            converge_seconds = converged - last_fault
-            return await self.report(converge_seconds)
+            report = await self.report(converged - last_fault)
+        except BaseException as exc:
+            exc.add_note(self.context())
+            raise
         finally:
             stop.set()
             for task in watchers:
                 task.cancel()
-            await asyncio.gather(*watchers, return_exceptions=True)
+            ended = await asyncio.gather(*watchers, return_exceptions=True)
             for client in self.clients:
                 await client.close()
+        # A client that checks what it is told and died on the way would hide violations.
+        if died := [e for e in ended if isinstance(e, Exception)]:
+            raise AssertionError(
+                f"a client checking confirmations failed: {died[0]!r}\n{self.context()}"
+            ) from died[0]
+        return report
+
+    def context(self) -> str:
+        """What a failure report needs to be replayed and read."""
+        return (
+            f"chaos seed {self.seed} (replay with BOLT_CHAOS_SEED={self.seed}); faults so far: "
+            f"{', '.join(self.faults) or 'none'}; process logs in {self.stack.workdir}/"
+        )
 
     async def redis_remaining(self) -> int:
         key = f"{self.stack.redis_prefix}:{{{self.ticket_type_id}}}:stock"
