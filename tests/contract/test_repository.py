@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bolttickets.adapters.sqlalchemy.database import Database
-from bolttickets.domain.errors import EmailTaken
+from bolttickets.domain.errors import EmailTaken, InvalidCursor
 from bolttickets.domain.model import Booking, BookingStatus, Event, Role, TicketType, User
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.batch import QueuePosition, apply_batch
@@ -106,8 +107,6 @@ async def test_events_page_through_every_event_once(database: Database) -> None:
             if page.next_cursor is None:
                 break
             cursor = page.next_cursor
-        with pytest.raises(ValueError):
-            await uow.events.page("not-a-cursor", 2)
         got = await uow.events.get(created[0].id)
     mine = [e.id for e in sorted(created, key=lambda e: e.starts_at)]
     assert [i for i in seen if i in mine] == mine
@@ -214,6 +213,32 @@ async def test_bookings_page_newest_first_per_user(database: Database) -> None:
         everyone = await uow.bookings.page(None, None, 100)
     assert seen == [r.booking_id for r in reversed(mine)]
     assert len(everyone.items) >= 6
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-a-cursor",
+        _b64("yesterday|" + str(uuid4())),
+        _b64("2026-01-01T00:00:00|" + str(uuid4())),  # no offset
+        _b64("0001-01-01T00:00:00+14:00|" + str(uuid4())),  # before year 1 in UTC
+        _b64("2026-01-01T00:00:00+00:00|not-a-uuid"),
+        _b64("2026-01-01T00:00:00+00:00"),
+        "\xff",
+    ],
+)
+async def test_a_cursor_not_made_here_is_refused_by_every_page(
+    database: Database, cursor: str
+) -> None:
+    async with database.unit_of_work() as uow:
+        with pytest.raises(InvalidCursor):
+            await uow.events.page(cursor, 2)
+        with pytest.raises(InvalidCursor):
+            await uow.bookings.page(None, cursor, 2)
 
 
 async def test_offsets_never_move_backwards(database: Database) -> None:

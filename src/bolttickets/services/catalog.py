@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from bolttickets.domain.errors import InvalidCursor, NotFound
+from bolttickets.domain.errors import NotFound
 from bolttickets.domain.model import Event, TicketType
 from bolttickets.services.ports import Clock, Page, StockStore, UnitOfWorkFactory
 from bolttickets.services.stock_sync import StockSync
@@ -95,10 +95,7 @@ class Catalog:
 
     async def list_events(self, cursor: str | None, limit: int) -> Page[EventView]:
         async with self._uow() as uow:
-            try:
-                page = await uow.events.page(cursor, limit)
-            except ValueError as exc:
-                raise InvalidCursor("This cursor was not made by this server.") from exc
+            page = await uow.events.page(cursor, limit)
         return Page([await self._view(e) for e in page.items], page.next_cursor)
 
     async def remaining(self, ticket_types: Sequence[TicketType]) -> dict[UUID, tuple[int, int]]:

@@ -77,7 +77,7 @@ class EventRepository(Protocol):
     async def get(self, event_id: UUID) -> Event | None: ...
 
     async def page(self, cursor: str | None, limit: int) -> Page[Event]:
-        """Raises ValueError for a cursor this repository did not make."""
+        """Raises InvalidCursor for a cursor this repository did not make."""
 
     async def ticket_type(self, ticket_type_id: UUID) -> tuple[TicketType, Event] | None: ...
 
@@ -98,7 +98,9 @@ class BookingRepository(Protocol):
     async def get(self, booking_id: UUID) -> Booking | None: ...
 
     async def page(self, user_id: UUID | None, cursor: str | None, limit: int) -> Page[Booking]:
-        """The bookings of one user (or of everyone when None), newest first."""
+        """The bookings of one user (or of everyone when None), newest first.
+
+        Raises InvalidCursor for a cursor this repository did not make."""
 
     async def lock_ticket_types(self, ids: Sequence[UUID]) -> dict[UUID, TicketTypeState]:
         """Lock the rows until the end of the transaction and return their state."""

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from bolttickets.domain.errors import InvalidCursor
 from bolttickets.services.ports import Page
 
 R = TypeVar("R")
@@ -27,7 +28,7 @@ async def keyset_page(
     *,
     newest_first: bool = False,
 ) -> Page[R]:
-    """The page of ``query`` after ``cursor``; raises ValueError for a cursor not made here.
+    """The page of ``query`` after ``cursor``; raises InvalidCursor for one not made here.
 
     One row more than asked for is read: it tells whether another page follows.
     """
@@ -56,9 +57,9 @@ def _decode(cursor: str) -> tuple[datetime, UUID]:
         at, row_id = raw.split("|")
         parsed = datetime.fromisoformat(at)
         if parsed.tzinfo is None:
-            raise ValueError("malformed cursor")
+            raise ValueError("a cursor's time has an offset")
         # In UTC, as the database compares it: a date at the edge of the calendar whose
         # offset takes it past year 1 or 9999 overflows here, not in the driver.
         return parsed.astimezone(UTC), UUID(row_id)
-    except (binascii.Error, UnicodeDecodeError, OverflowError) as exc:
-        raise ValueError("malformed cursor") from exc
+    except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError) as exc:
+        raise InvalidCursor("This cursor was not made by this server.") from exc
