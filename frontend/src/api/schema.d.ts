@@ -459,6 +459,11 @@ export interface components {
             /** Context */
             ctx?: Record<string, never>;
         };
+        /**
+         * @description The last path segment of a problem's `type`.
+         * @enum {string}
+         */
+        ProblemSlug: "booking-not-cancellable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "internal-error" | "invalid-credentials" | "malformed-request" | "method-not-allowed" | "not-found" | "per-user-limit" | "queue-unavailable" | "sale-not-open" | "service-unavailable" | "sold-out" | "stock-unavailable" | "too-large" | "unauthorized" | "unsupported-media-type" | "validation-error";
     };
     responses: never;
     parameters: never;

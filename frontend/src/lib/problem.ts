@@ -1,3 +1,5 @@
+import type { components } from "../api/schema";
+
 /** RFC 9457 problem details, as every error of the API is shaped. */
 export interface Problem {
   type: string;
@@ -7,21 +9,10 @@ export interface Problem {
   errors?: ReadonlyArray<Record<string, unknown>> | null;
 }
 
-export type ProblemSlug =
-  | "sold-out"
-  | "per-user-limit"
-  | "sale-not-open"
-  | "validation-error"
-  | "malformed-request"
-  | "idempotency-key-reused"
-  | "not-found"
-  | "unauthorized"
-  | "forbidden"
-  | "email-taken"
-  | "invalid-credentials"
-  | "queue-unavailable"
-  | "booking-not-cancellable"
-  | (string & {});
+/** Every problem type the API documents, generated from its OpenAPI document. */
+export type KnownProblemSlug = components["schemas"]["ProblemSlug"];
+/** A documented problem type, or one a newer server may send. */
+export type ProblemSlug = KnownProblemSlug | (string & {});
 
 /** An HTTP answer that is not a success, with its problem document. */
 export class ApiError extends Error {
@@ -83,7 +74,7 @@ export function toApiError(response: Response, body: unknown): ApiError {
   return new ApiError(response.status, problem, parseRetryAfter(response.headers.get("Retry-After")));
 }
 
-export function isApiError(error: unknown, slug?: ProblemSlug): error is ApiError {
+export function isApiError(error: unknown, slug?: KnownProblemSlug): error is ApiError {
   return error instanceof ApiError && (slug === undefined || error.slug === slug);
 }
 

@@ -113,7 +113,8 @@ def create_app(
 
 
 def _document_problems_as_problem_json(app: FastAPI) -> None:
-    """Error answers are documented with the media type they are sent with (RFC 9457)."""
+    """Error answers are documented with the media type they are sent with (RFC 9457), and
+    the problem types they can carry are listed once, as the ``ProblemSlug`` schema."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -125,6 +126,11 @@ def _document_problems_as_problem_json(app: FastAPI) -> None:
                         content = response.get("content", {})
                         if status[0] in "45" and "application/json" in content:
                             content[problems.MEDIA_TYPE] = content.pop("application/json")
+            document.setdefault("components", {}).setdefault("schemas", {})["ProblemSlug"] = {
+                "type": "string",
+                "enum": problems.slugs(),
+                "description": "The last path segment of a problem's `type`.",
+            }
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -134,9 +140,5 @@ def _document_problems_as_problem_json(app: FastAPI) -> None:
 async def _unauthorized(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, Unauthorized)
     return problems.problem(
-        401,
-        "unauthorized",
-        "Authentication required",
-        exc.detail,
-        headers={"WWW-Authenticate": "Bearer"},
+        401, *problems.UNAUTHORIZED, exc.detail, headers={"WWW-Authenticate": "Bearer"}
     )

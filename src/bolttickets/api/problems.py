@@ -44,6 +44,23 @@ _HTTP_SLUGS = {
     413: ("too-large", "Request too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
 }
+MALFORMED, UNAUTHORIZED = _HTTP_SLUGS[400], _HTTP_SLUGS[401]
+INVALID = ("validation-error", "Invalid request")
+_OTHER_HTTP = ("http-error", "Request failed")
+_INTERNAL = ("internal-error", "Internal error")
+
+
+def slugs() -> list[str]:
+    """Every problem type this API answers with, by the last segment of its ``type``: the
+    OpenAPI document publishes them, and the web page's types are generated from it."""
+    found = {slug for slug, _ in [*_HTTP_SLUGS.values(), INVALID, _OTHER_HTTP, _INTERNAL]}
+    pending: list[type[errors.DomainError]] = [errors.DomainError]
+    while pending:
+        kind = pending.pop()
+        pending += kind.__subclasses__()
+        if kind is not errors.DomainError:
+            found.add(kind.slug)
+    return sorted(found)
 
 
 def problem(
@@ -92,25 +109,19 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
         for e in exc.errors()
     ]
     if any(e["type"] == "json_invalid" for e in found):
-        return problem(400, "malformed-request", "Malformed request", "The body is not valid JSON.")
-    return problem(
-        422,
-        "validation-error",
-        "Invalid request",
-        "The request has invalid fields.",
-        errors_=found,
-    )
+        return problem(400, *MALFORMED, "The body is not valid JSON.")
+    return problem(422, *INVALID, "The request has invalid fields.", errors_=found)
 
 
 async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    slug, title = _HTTP_SLUGS.get(exc.status_code, ("http-error", "Request failed"))
+    slug, title = _HTTP_SLUGS.get(exc.status_code, _OTHER_HTTP)
     return problem(exc.status_code, slug, title, str(exc.detail), headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path, exc_info=exc)
-    return problem(500, "internal-error", "Internal error", "Something went wrong on our side.")
+    return problem(500, *_INTERNAL, "Something went wrong on our side.")
 
 
 def install(app: FastAPI) -> None:

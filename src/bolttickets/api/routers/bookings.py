@@ -8,9 +8,17 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 from starlette.routing import Route
 
+from bolttickets.api import problems
 from bolttickets.api.deps import BookingsDep, container
 from bolttickets.api.schemas import BookingAccepted, BookingIn, BookingOut, BookingPage, Problem
 from bolttickets.api.security import CurrentActor, authenticate
+from bolttickets.domain.errors import (
+    DomainError,
+    IdempotencyKeyReused,
+    PerUserLimitReached,
+    SaleNotOpen,
+    SoldOut,
+)
 from bolttickets.observability import metrics
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
@@ -21,8 +29,16 @@ _key_adapter: TypeAdapter[str] = TypeAdapter(Annotated[str, _KEY_RULES])
 _KEY_DESCRIPTION = (
     "One key per purchase intent, scoped to the user (not to a ticket type): a retry with "
     "the same key and body returns the same booking; the same key with another body "
-    "(another ticket type or quantity) is a 422 idempotency-key-reused, however long after."
+    f"(another ticket type or quantity) is a 422 {IdempotencyKeyReused.slug}, however long "
+    "after."
 )
+
+
+def _either(*kinds: type[DomainError] | str) -> str:
+    """The problem types an answer can carry, as its description lists them."""
+    slugs = [kind if isinstance(kind, str) else kind.slug for kind in kinds]
+    return f"{', '.join(slugs[:-1])} or {slugs[-1]}"
+
 
 _ACCEPTED = metrics.BOOKING_REQUESTS.labels("accepted")
 
@@ -104,8 +120,8 @@ router.add_api_route(
             "headers": {"Location": {"description": "The booking", "schema": {"type": "string"}}}
         },
         401: {"model": Problem},
-        409: {"model": Problem, "description": "sold-out, per-user-limit or sale-not-open"},
-        422: {"model": Problem, "description": "validation-error or idempotency-key-reused"},
+        409: {"model": Problem, "description": _either(SoldOut, PerUserLimitReached, SaleNotOpen)},
+        422: {"model": Problem, "description": _either(problems.INVALID[0], IdempotencyKeyReused)},
         503: {
             "model": Problem,
             "description": "The stock store or the queue did not answer. The body's "
