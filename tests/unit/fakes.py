@@ -294,8 +294,15 @@ class _FakeOffsets:
 class FakeUowFactory:
     def __init__(self) -> None:
         self.data = FakeData()
+        self.opened = 0
+        """Units of work begun: how often the database was asked."""
+        self.down = False
+        """The database does not answer."""
 
     def __call__(self, *, write: bool = False) -> FakeUnitOfWork:
+        self.opened += 1
+        if self.down:
+            raise ConnectionRefusedError("the fake database is down")
         return FakeUnitOfWork(self.data)
 
 

@@ -93,6 +93,45 @@ async def test_the_same_key_gives_the_same_booking_and_books_once(world: World) 
         await world.bookings.place(me, tt, 2, "key-1")
 
 
+async def test_a_key_used_on_another_ticket_type_is_refused_and_its_hold_given_back(
+    world: World,
+) -> None:
+    first_type, other_type = await world.ticket_type(5), await world.ticket_type(1)
+    me = buyer()
+    await world.bookings.place(me, first_type, 1, "key-1")
+    await world.drain()  # settled: only the database still knows the key
+
+    with pytest.raises(IdempotencyKeyReused):
+        await world.bookings.place(me, other_type, 1, "key-1")
+    assert await world.remaining(other_type) == 1
+    assert world.queue.sent == []  # nothing of the refusal was queued
+    placed = await world.bookings.place(me, other_type, 1, "key-2")  # the count was given back
+    assert placed.status is BookingStatus.PENDING
+
+
+async def test_a_database_that_does_not_answer_does_not_stop_the_sale(world: World) -> None:
+    tt = await world.ticket_type(5)
+    await world.bookings.place(buyer(), tt, 1, None)  # the API knows the ticket type now
+    world.uow.down = True  # and cannot look the key up
+    placed = await world.bookings.place(buyer(), tt, 1, "key-1")
+    assert placed.status is BookingStatus.PENDING
+    world.uow.down = False
+    await world.drain()
+    assert world.sold(tt) == 2
+
+
+async def test_a_refusal_reads_no_database(world: World) -> None:
+    """The refusals that are most of a flash sale must stay off the database; only a request
+    the stock admitted is checked against the booking its key may already have."""
+    tt = await world.ticket_type(1)
+    await world.bookings.place(buyer(), tt, 1, "mine")
+    opened = world.uow.opened
+    for i in range(5):
+        with pytest.raises(SoldOut):
+            await world.bookings.place(buyer(), tt, 1, f"late-{i}")
+    assert world.uow.opened == opened
+
+
 async def test_a_failed_send_keeps_the_hold_and_the_sweeper_delivers_it(world: World) -> None:
     tt = await world.ticket_type(10)
     me = buyer()

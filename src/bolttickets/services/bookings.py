@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+import structlog
+
 from bolttickets.domain.errors import (
     IdempotencyKeyReused,
     NotFound,
@@ -22,10 +24,13 @@ from bolttickets.services.ports import (
     Clock,
     Page,
     PubSub,
+    Settlement,
     StockStore,
     UnitOfWorkFactory,
 )
 from bolttickets.services.stock_sync import StockSync
+
+log = structlog.get_logger("bolttickets.bookings")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +86,13 @@ class Bookings:
             raise exc.of_booking(request.booking_id) from exc
 
     async def _admit(self, request: BookingRequest) -> Placed:
-        if request.idempotency_key is not None and (decided := await self._decided(request)):
-            return decided
         admission = await self._stock.reserve(request)
         if admission is Admission.UNKNOWN:
             await self._sync.rebuild(request.ticket_type_id)
             admission = await self._stock.reserve(request)
         if admission is Admission.RESERVED:
+            if request.idempotency_key is not None and (decided := await self._decided(request)):
+                return decided
             await self._queue.send(request)
             return Placed(request.booking_id, BookingStatus.PENDING)
         if admission is Admission.DUPLICATE:
@@ -95,13 +100,27 @@ class Bookings:
         raise admission.refusal() or SaleNotOpen("The stock of this ticket type is unknown.")
 
     async def _decided(self, request: BookingRequest) -> Placed | None:
-        """The booking the database holds under this key, or a refusal if it was made with
-        another body. Asked of the database too, not only of the stock store: that one
-        forgets a key after a while or in a loss, and keeps it per ticket type."""
-        async with self._uow() as uow:
-            stored = (await uow.bookings.existing([request.booking_id])).get(request.booking_id)
+        """The booking the database already holds under this admitted request's key, whose
+        new hold is then given back; a refusal if it was made with another body.
+
+        The stock store knows a key only per ticket type and for a while (not after a
+        loss), so the database is asked too, but only once the stock admitted the request:
+        the refusals that are most of a flash sale cost no database read. A database that
+        does not answer does not stop the sale: the worker compares fingerprints too, and
+        gives back the hold of a request that is not its booking.
+        """
+        try:
+            async with self._uow() as uow:
+                found = await uow.bookings.existing([request.booking_id])
+        except Exception:
+            log.warning(
+                "idempotency_check_skipped", booking_id=str(request.booking_id), exc_info=True
+            )
+            return None
+        stored = found.get(request.booking_id)
         if stored is None:
             return None
+        await self._stock.settle([Settlement(request, confirmed=False)])
         if stored.fingerprint != request.fingerprint:
             raise IdempotencyKeyReused()
         return Placed(stored.id, stored.status)
