@@ -103,7 +103,10 @@ async def evalsha_reserve_rate(redis_url: str, requests: int) -> float:
             str(KEY_LIFETIME // timedelta(microseconds=1)),
         )  # fmt: skip
         left = (await store.inventory([sample.ticket_type_id]))[sample.ticket_type_id].remaining
-        if left != SCRATCH_STOCK - requests:
+        # __rand_int__ draws from 10^9 values, so a few of 100,000 calls repeat a booking id
+        # (about n²/2·10^9: 5) and are duplicates; a script or key layout that no longer
+        # matches reserves nothing at all.
+        if SCRATCH_STOCK - left < requests * 0.99:
             raise RuntimeError(
                 f"EVALSHA reserved {SCRATCH_STOCK - left} of {requests} tickets: the store's "
                 "script or key layout is no longer the one this baseline uses"
