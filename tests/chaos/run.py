@@ -15,7 +15,7 @@ import contextlib
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ import asyncpg
 import httpx
 import orjson
 import websockets
+from websockets.frames import CloseCode
 
 from tests.chaos import nemesis
 from tests.conftest import create_postgres_database, migrated
@@ -37,6 +38,24 @@ WATCHED_BUYERS = 8
 POLLERS = 4
 SELL_OUT_MARGIN = 40
 CLIENT_GIVES_UP_AFTER = 240.0
+SERVER_ERRORS_SHOWN = 10
+
+
+REQUESTS = ("POST", "GET", "WebSocket")
+
+
+@dataclass(frozen=True)
+class ServerError:
+    at: datetime
+    request: str
+    """One of REQUESTS: a booking, a booking read, a realtime connection."""
+    server: str
+    status: int
+    """The HTTP status, or for a WebSocket 1011 (the server's internal error) as it closed."""
+    body: str
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M:%S.%f} {self.server} {self.request} {self.status} {self.body}"
 
 
 @dataclass
@@ -50,8 +69,24 @@ class Outcome:
     told_before_row: set[str] = field(default_factory=set)
     """Of those, the ones PostgreSQL did not hold as confirmed when the client was told."""
     unanswered: int = 0
-    server_errors: int = 0
+    server_errors: list[ServerError] = field(default_factory=list)
+    """Every answer a client must never get, even during a fault."""
     in_flight: InFlight = field(default_factory=InFlight)
+
+    def answered(self, request: str, server: Server, response: httpx.Response) -> None:
+        self.check(request, server, response.status_code, response.headers, response.text)
+
+    def check(
+        self, request: str, server: Server, status: int, headers: Mapping[str, str], body: str
+    ) -> None:
+        """Record ``status`` if it is a server error: any 5xx but the documented answer to
+        a fault, a 503 with Retry-After (the client retries either way, as a real one would)."""
+        if status >= 500 and not (status == 503 and "retry-after" in headers):
+            self.server_error(request, server, status, body)
+
+    def server_error(self, request: str, server: Server, status: int, body: str) -> None:
+        found = ServerError(datetime.now(UTC), request, server.name, status, body[:200])
+        self.server_errors.append(found)
 
 
 @dataclass
@@ -70,7 +105,10 @@ class Report:
     converge_seconds: float
     peak_in_flight: int
     unanswered: int
-    server_errors: int
+    server_errors: list[ServerError]
+
+    def server_errors_of(self, request: str) -> int:
+        return sum(1 for e in self.server_errors if e.request == request)
 
     def table(self) -> str:
         rows = [
@@ -87,7 +125,7 @@ class Report:
             ("time to converge (s)", f"{self.converge_seconds:.1f}"),
             ("peak requests in flight", str(self.peak_in_flight)),
             ("requests never answered", str(self.unanswered)),
-            ("500 answers (retried)", str(self.server_errors)),
+            *((f"5xx answers ({r})", str(self.server_errors_of(r))) for r in REQUESTS),
         ]
         width = max(len(k) for k, _ in rows)
         lines = [f"{k:<{width}}  {v}" for k, v in rows]
@@ -104,6 +142,7 @@ class Report:
             ("told confirmed, not in PostgreSQL", self.told_confirmed_unknown),
             ("Redis stock off PostgreSQL's by", self.redis_stock_wrong),
             ("requests never answered", self.unanswered),
+            *((f"5xx answers ({r})", self.server_errors_of(r)) for r in REQUESTS),
         ]
         return [f"{what}: {n}" for what, n in counts if n]
 
@@ -112,6 +151,7 @@ class Report:
         return (
             f"chaos seed {self.seed} broke: {'; '.join(broken)}\n"
             f"replay with BOLT_CHAOS_SEED={self.seed}\n{self.table()}"
+            + "".join(f"\n  {e}" for e in self.server_errors[:SERVER_ERRORS_SHOWN])
         )
 
 
@@ -204,8 +244,7 @@ class Chaos:
                     return str(body["booking_id"])
                 if response.status_code in (409, 422):
                     return None
-                if response.status_code >= 500 and response.status_code != 503:
-                    self.outcome.server_errors += 1
+                self.outcome.answered("POST", client.server, response)
                 retry_after = float(response.headers.get("Retry-After", "0.5") or 0.5)
                 await asyncio.sleep(min(retry_after, 1.0))
         self.outcome.unanswered += 1
@@ -221,8 +260,16 @@ class Chaos:
                         frame = orjson.loads(raw)
                         if frame.get("type") == "booking" and frame["status"] == "confirmed":
                             await self.told_confirmed(frame["booking_id"])
+            except websockets.InvalidStatus as exc:  # the handshake was answered, not upgraded
+                answer = exc.response
+                body = answer.body.decode(errors="replace")
+                self.outcome.check("WebSocket", server, answer.status_code, answer.headers, body)
+            except websockets.ConnectionClosedError as exc:
+                if exc.rcvd is not None and exc.rcvd.code == CloseCode.INTERNAL_ERROR:
+                    self.outcome.server_error("WebSocket", server, exc.rcvd.code, exc.rcvd.reason)
             except (OSError, websockets.WebSocketException, TimeoutError):
-                await asyncio.sleep(0.5)
+                pass  # that API is down or frozen: connect again
+            await asyncio.sleep(0.5)
 
     async def poll(self, stop: asyncio.Event) -> None:
         """A client reading its bookings by GET while the faults go on."""
@@ -234,14 +281,19 @@ class Chaos:
             booking_id = rng.choice(list(self.outcome.accepted))
             token, _ = self.outcome.accepted[booking_id]
             try:
-                response = await rng.choice(self.clients).http.get(
-                    f"/api/bookings/{booking_id}", headers=Api.auth(token)
-                )
+                status = await self.read(rng.choice(self.clients), token, booking_id)
             except httpx.TransportError:
                 await asyncio.sleep(0.2)
                 continue
-            if response.status_code == 200 and response.json()["status"] == "confirmed":
+            if status == "confirmed":
                 await self.told_confirmed(booking_id)
+            await asyncio.sleep(0)  # a read answered without I/O must not starve the run
+
+    async def read(self, client: Api, token: str, booking_id: str) -> str | None:
+        """The booking's status by GET, or None when the answer was not a booking."""
+        response = await client.http.get(f"/api/bookings/{booking_id}", headers=Api.auth(token))
+        self.outcome.answered("GET", client.server, response)
+        return str(response.json()["status"]) if response.status_code == 200 else None
 
     async def unconfirmed(self, booking_ids: list[str]) -> int:
         rows = await self.stack.sql(
@@ -397,12 +449,10 @@ class Chaos:
         )
 
         # Every final status a client can read by GET is checked too, in one query.
-        async def read(booking_id: str, token: str) -> str:
-            found = await self.clients[0].booking(token, booking_id, missing_ok=True)
-            return str(found["status"])
-
         accepted = list(self.outcome.accepted.items())
-        read_back = await asyncio.gather(*(read(b, t) for b, (t, _) in accepted))
+        read_back = await asyncio.gather(
+            *(self.read(self.clients[0], t, b) for b, (t, _) in accepted)
+        )
         pairs = zip(accepted, read_back, strict=True)
         shown = {b for (b, _), status in pairs if status == "confirmed"}
         rows = await self.stack.sql(

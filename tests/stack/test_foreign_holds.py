@@ -8,7 +8,9 @@ another database) forever, and every later booking stayed pending.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
@@ -28,6 +30,10 @@ APIS = 1
 WORKERS = 0  # this module's worker runs in the test process, where its metrics can be read
 
 SKIPPED = "bolttickets_foreign_holds_skipped_total"
+# Generous on 2 loaded cores; a healthy worker needs a few seconds for each.
+SWEEPS_WITHIN = 60.0
+CONFIRMED_WITHIN = 60.0
+STOPPED_WITHIN = 30.0
 
 
 def stale_hold(ticket_type_id: uuid.UUID, event_id: uuid.UUID) -> BookingRequest:
@@ -95,6 +101,32 @@ async def skipped_sweeps() -> float:
     return REGISTRY.get_sample_value(SKIPPED) or 0.0
 
 
+@contextlib.asynccontextmanager
+async def worker_in_process(settings: Settings) -> AsyncIterator[None]:
+    """A worker role in the test process, whose stop is bounded: a worker retrying a batch
+    it can never apply does not stop when asked, and there is no process to SIGKILL, so its
+    loop is cancelled instead and the test fails instead of hanging the suite."""
+    container = await bootstrap.start(settings, bootstrap.Role.WORKER)
+    failed = False
+    try:
+        yield
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        stopping = asyncio.ensure_future(container.stop())
+        await asyncio.wait([stopping], timeout=STOPPED_WITHIN)
+        if not stopping.done():
+            assert container.worker_task is not None
+            container.worker_task.cancel()  # its stop closes the rest once the loop is gone
+            await stopping
+            if not failed:  # else the failure that wedged it is the one to report
+                raise AssertionError(
+                    f"the worker did not stop within {STOPPED_WITHIN:.0f} s of being asked: "
+                    "a batch it cannot apply is retried forever (see batch_failed_retrying)"
+                )
+
+
 async def test_holds_of_an_unknown_ticket_type_are_never_sent(stack: Stack, api: Api) -> None:
     foreign = await plant_foreign_holds(stack, 20)
     settings = Settings(
@@ -110,16 +142,28 @@ async def test_holds_of_an_unknown_ticket_type_are_never_sent(stack: Stack, api:
         reconcile_every_seconds=1,
     )
     before = await skipped_sweeps()
-    async with bootstrap.running(settings, bootstrap.Role.WORKER):
+    async with worker_in_process(settings):
         # Two sweeps that found them: at least one ran its whole course after the planting.
-        await eventually(skipped_sweeps, lambda n: n >= before + 2, timeout=60)
+        try:
+            await eventually(skipped_sweeps, lambda n: n >= before + 2, timeout=SWEEPS_WITHIN)
+        except AssertionError as exc:
+            raise AssertionError(
+                f"fewer than 2 sweeps that left the foreign holds alone within "
+                f"{SWEEPS_WITHIN:.0f} s (a worker that stopped consuming skips its sweeps)"
+            ) from exc
         event = await api.create_event([10])
         tt = event["ticket_types"][0]["id"]
         [buyer] = await api.buyers(1)
         response = await api.book(buyer, tt, 1, "after-the-leftovers")
         assert response.status_code == 202, response.text
         booking = response.json()["booking_id"]
-        statuses = await api.final_statuses([(buyer, booking)], timeout=60)
+        try:
+            statuses = await api.final_statuses([(buyer, booking)], timeout=CONFIRMED_WITHIN)
+        except AssertionError as exc:
+            raise AssertionError(
+                f"a booking made after the leftovers was not final within "
+                f"{CONFIRMED_WITHIN:.0f} s: the pipeline is wedged"
+            ) from exc
         assert statuses == {booking: "confirmed"}
 
     sent = await asyncio.to_thread(booking_ids_in_topic, stack)
