@@ -130,6 +130,7 @@ async def test_bad_requests_are_problems_and_write_nothing(server: Server, api: 
                 forged,
                 tampered,
                 "not-a-jwt",
+                token_for(str(uuid.uuid4()), expires_in=600),  # signed; no such account
                 *(
                     token_for(claims["sub"], role=claims.get("role", "customer"), expires_in=600)
                     for claims in ODD_CLAIMS
@@ -198,14 +199,18 @@ async def test_bad_requests_are_problems_and_write_nothing(server: Server, api: 
         ("POST", "/api/bench/noop", {"json": {}}, 404, "not-found"),  # only for benchmarks
     ]
     before = counts(server)
+    remaining = await api.remaining(event["id"])
     for method, path, kwargs, status, slug in cases:
         response = await api.http.request(method, path, **kwargs)
         assert response.status_code == status, (method, path, kwargs, response.text)
+        if status == 401:
+            assert response.headers["www-authenticate"] == "Bearer", (path, kwargs)
         assert response.headers["content-type"] == "application/problem+json", path
         problem = response.json()
         assert problem["type"] == f"/problems/{slug}", (path, problem)
         assert problem["status"] == status and problem["title"] and problem["detail"]
     assert counts(server) == before
+    assert await api.remaining(event["id"]) == remaining  # no refusal kept a hold
 
 
 async def test_admin_event_validation(server: Server, api: Api) -> None:

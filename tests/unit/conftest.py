@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from bolttickets.adapters.memory_stock import MemoryStockStore
-from bolttickets.domain.model import Role
+from bolttickets.domain.model import Role, User
 from bolttickets.services.accounts import Actor
 from bolttickets.services.batch import QueuePosition, apply_batch, publish_outcome
 from bolttickets.services.bookings import Bookings
@@ -51,6 +51,12 @@ class World:
         await self.stock.settle(outcome.settlements)
         await publish_outcome(self.stock, self.pubsub, outcome)
 
+    def buyer(self, role: Role = Role.CUSTOMER) -> Actor:
+        """A buyer with an account: a booking is refused for an account the database lacks."""
+        user = User(uuid4(), f"{uuid4().hex}@example.com", "hash", role, self.clock.now())
+        self.uow.data.users[user.id] = user
+        return Actor(user.id, role)
+
     async def remaining(self, tt_id: UUID) -> int:
         return (await self.stock.inventory([tt_id]))[tt_id].remaining
 
@@ -66,7 +72,3 @@ def world() -> World:
     catalog = Catalog(uow, stock, sync, clock)
     bookings = Bookings(uow, stock, queue, pubsub, catalog, sync, clock)
     return World(uow, clock, stock, queue, pubsub, catalog, bookings, sync)
-
-
-def buyer() -> Actor:
-    return Actor(uuid4(), Role.CUSTOMER)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -9,11 +10,17 @@ from typing import Self
 from uuid import UUID
 
 from bolttickets.domain.allocation import TicketTypeState
-from bolttickets.domain.errors import EmailTaken, QueueUnavailable
+from bolttickets.domain.errors import DatabaseUnavailable, EmailTaken, QueueUnavailable
 from bolttickets.domain.model import Booking, BookingStatus, Event, TicketType, User
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.messages import encode_request
-from bolttickets.services.ports import Page, QueueRecord, StockBasis, StoredBooking
+from bolttickets.services.ports import (
+    Page,
+    QueueRecord,
+    RefusedByDatabase,
+    StockBasis,
+    StoredBooking,
+)
 
 
 class FakeClock:
@@ -233,6 +240,8 @@ class _FakeBookings:
         return totals
 
     async def insert_new(self, rows: Sequence[tuple[Booking, str | None, str]]) -> list[Booking]:
+        if unknown := {b.user_id for b, _, _ in rows} - self._data.users.keys():
+            raise RefusedByDatabase(f"no user {sorted(unknown)}: a foreign key")
         inserted = [row for row in rows if row[0].id not in self._data.bookings]
         self._uow._staged.extend(("booking", row) for row in inserted)
         return [row[0] for row in inserted]
@@ -302,7 +311,7 @@ class FakeUowFactory:
     def __call__(self, *, write: bool = False) -> FakeUnitOfWork:
         self.opened += 1
         if self.down:
-            raise ConnectionRefusedError("the fake database is down")
+            raise DatabaseUnavailable("the fake database is down")
         return FakeUnitOfWork(self.data)
 
 
@@ -326,8 +335,10 @@ class FakeConsumer:
         self.committed: list[int] = []
         self.offset = 0
         self.stall: str | None = None
+        self.dead: list[QueueRecord] = []
 
     async def poll(self, max_records: int, timeout: float) -> list[QueueRecord]:
+        await asyncio.sleep(0)  # a real poll waits for records: a loop must not spin alone
         taken, self.queue.sent = self.queue.sent[:max_records], self.queue.sent[max_records:]
         records = [
             QueueRecord(0, self.offset + i, None, encode_request(r)) for i, r in enumerate(taken)
@@ -339,7 +350,7 @@ class FakeConsumer:
         self.committed.append(records[-1].offset + 1)
 
     async def dead_letter(self, record: QueueRecord) -> None:
-        raise AssertionError("nothing here is undecodable")
+        self.dead.append(record)
 
     def stalled(self) -> str | None:
         return self.stall

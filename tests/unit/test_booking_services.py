@@ -19,6 +19,7 @@ from bolttickets.domain.errors import (
     QueueUnavailable,
     SaleNotOpen,
     SoldOut,
+    UnknownAccount,
 )
 from bolttickets.domain.model import BookingStatus, Role
 from bolttickets.services.accounts import Actor
@@ -27,12 +28,12 @@ from bolttickets.services.catalog import Catalog
 from bolttickets.services.messages import decode_update
 from bolttickets.services.stock_sync import StockSync
 from bolttickets.services.sweeper import resend_stale_holds
-from tests.unit.conftest import World, buyer
+from tests.unit.conftest import World
 
 
 async def test_a_booking_is_pending_until_the_worker_confirms_it(world: World) -> None:
     tt = await world.ticket_type(10)
-    me = buyer()
+    me = world.buyer()
     placed = await world.bookings.place(me, tt, 2, None)
     assert placed.status is BookingStatus.PENDING
     assert (await world.bookings.get(me, placed.booking_id)).status is BookingStatus.PENDING
@@ -49,15 +50,15 @@ async def test_a_booking_is_pending_until_the_worker_confirms_it(world: World) -
 async def test_refusals_are_business_errors(world: World) -> None:
     tt = await world.ticket_type(3, per_user_limit=2)
     with pytest.raises(PerUserLimitReached):
-        await world.bookings.place(buyer(), tt, 3, None)
-    await world.bookings.place(buyer(), tt, 2, None)
+        await world.bookings.place(world.buyer(), tt, 3, None)
+    await world.bookings.place(world.buyer(), tt, 2, None)
     with pytest.raises(SoldOut):
-        await world.bookings.place(buyer(), tt, 2, None)
+        await world.bookings.place(world.buyer(), tt, 2, None)
     later = await world.ticket_type(3, opens_in=60)
     with pytest.raises(SaleNotOpen):
-        await world.bookings.place(buyer(), later, 1, None)
+        await world.bookings.place(world.buyer(), later, 1, None)
     with pytest.raises(NotFound):
-        await world.bookings.place(buyer(), uuid4(), 1, None)
+        await world.bookings.place(world.buyer(), uuid4(), 1, None)
 
 
 class TrackedActor(Actor):
@@ -66,13 +67,13 @@ class TrackedActor(Actor):
 
 async def test_a_refused_request_leaves_nothing_behind(world: World) -> None:
     tt = await world.ticket_type(1)
-    await world.bookings.place(buyer(), tt, 1, None)
+    await world.bookings.place(world.buyer(), tt, 1, None)
     actor = TrackedActor(uuid4(), Role.CUSTOMER)
     alive = weakref.ref(actor)
     with pytest.raises(SoldOut) as first:
         await world.bookings.place(actor, tt, 1, None)
     with pytest.raises(SoldOut) as second:
-        await world.bookings.place(buyer(), tt, 1, None)
+        await world.bookings.place(world.buyer(), tt, 1, None)
     assert first.value is not second.value
     del actor, first, second
     gc.collect()
@@ -81,7 +82,7 @@ async def test_a_refused_request_leaves_nothing_behind(world: World) -> None:
 
 async def test_the_same_key_gives_the_same_booking_and_books_once(world: World) -> None:
     tt = await world.ticket_type(10)
-    me = buyer()
+    me = world.buyer()
     first = await world.bookings.place(me, tt, 1, "key-1")
     again = await world.bookings.place(me, tt, 1, "key-1")
     assert first.booking_id == again.booking_id
@@ -97,7 +98,7 @@ async def test_a_key_used_on_another_ticket_type_is_refused_and_its_hold_given_b
     world: World,
 ) -> None:
     first_type, other_type = await world.ticket_type(5), await world.ticket_type(1)
-    me = buyer()
+    me = world.buyer()
     await world.bookings.place(me, first_type, 1, "key-1")
     await world.drain()  # settled: only the database still knows the key
 
@@ -111,30 +112,45 @@ async def test_a_key_used_on_another_ticket_type_is_refused_and_its_hold_given_b
 
 async def test_a_database_that_does_not_answer_does_not_stop_the_sale(world: World) -> None:
     tt = await world.ticket_type(5)
-    await world.bookings.place(buyer(), tt, 1, None)  # the API knows the ticket type now
+    await world.bookings.place(world.buyer(), tt, 1, None)  # the API knows the ticket type now
     world.uow.down = True  # and cannot look the key up
-    placed = await world.bookings.place(buyer(), tt, 1, "key-1")
+    placed = await world.bookings.place(world.buyer(), tt, 1, "key-1")
     assert placed.status is BookingStatus.PENDING
     world.uow.down = False
     await world.drain()
     assert world.sold(tt) == 2
 
 
+async def test_a_token_of_an_unknown_account_is_refused_and_its_hold_given_back(
+    world: World,
+) -> None:
+    tt = await world.ticket_type(5)
+    with pytest.raises(UnknownAccount):
+        await world.bookings.place(Actor(uuid4(), Role.CUSTOMER), tt, 2, None)
+    assert await world.remaining(tt) == 5
+    assert world.queue.sent == []
+    me = world.buyer()
+    await world.bookings.place(me, tt, 1, None)
+    opened = world.uow.opened
+    await world.bookings.place(me, tt, 1, None)  # the account is known now: no read
+    assert world.uow.opened == opened
+
+
 async def test_a_refusal_reads_no_database(world: World) -> None:
     """The refusals that are most of a flash sale must stay off the database; only a request
     the stock admitted is checked against the booking its key may already have."""
     tt = await world.ticket_type(1)
-    await world.bookings.place(buyer(), tt, 1, "mine")
+    await world.bookings.place(world.buyer(), tt, 1, "mine")
     opened = world.uow.opened
     for i in range(5):
         with pytest.raises(SoldOut):
-            await world.bookings.place(buyer(), tt, 1, f"late-{i}")
+            await world.bookings.place(world.buyer(), tt, 1, f"late-{i}")
     assert world.uow.opened == opened
 
 
 async def test_a_failed_send_keeps_the_hold_and_the_sweeper_delivers_it(world: World) -> None:
     tt = await world.ticket_type(10)
-    me = buyer()
+    me = world.buyer()
     world.queue.failing = True
     with pytest.raises(QueueUnavailable):
         await world.bookings.place(me, tt, 1, "k")
@@ -161,7 +177,7 @@ async def test_a_failed_send_keeps_the_hold_and_the_sweeper_delivers_it(world: W
 
 async def test_redelivered_and_resent_requests_book_once(world: World) -> None:
     tt = await world.ticket_type(10)
-    await world.bookings.place(buyer(), tt, 2, "k")
+    await world.bookings.place(world.buyer(), tt, 2, "k")
     duplicate = list(world.queue.sent)
     world.queue.sent += duplicate
     await world.drain()
@@ -180,7 +196,7 @@ async def test_the_worker_rejects_what_the_stock_let_through_and_gives_it_back(
     assert snapshot is not None
     await world.stock.compare_and_set(tt, snapshot.version, 50)
     for _ in range(8):
-        await world.bookings.place(buyer(), tt, 1, None)
+        await world.bookings.place(world.buyer(), tt, 1, None)
     await world.drain()
     statuses = [b.status for b, _, _ in world.uow.data.bookings.values()]
     assert statuses.count(BookingStatus.CONFIRMED) == 5
@@ -191,7 +207,7 @@ async def test_the_worker_rejects_what_the_stock_let_through_and_gives_it_back(
 
 async def test_reconcile_counts_unsettled_holds(world: World) -> None:
     tt = await world.ticket_type(10)
-    await world.bookings.place(buyer(), tt, 3, None)
+    await world.bookings.place(world.buyer(), tt, 3, None)
     snapshot = await world.stock.hold_snapshot(tt)
     assert snapshot is not None
     await world.stock.compare_and_set(tt, snapshot.version, 99)
@@ -204,7 +220,7 @@ async def test_reconcile_counts_unsettled_holds(world: World) -> None:
 
 async def test_cancel_releases_once_and_refuses_pending(world: World) -> None:
     tt = await world.ticket_type(4)
-    me = buyer()
+    me = world.buyer()
     placed = await world.bookings.place(me, tt, 2, None)
     with pytest.raises(BookingNotCancellable):
         await world.bookings.cancel(me, placed.booking_id)
@@ -220,16 +236,16 @@ async def test_cancel_releases_once_and_refuses_pending(world: World) -> None:
 
 async def test_someone_elses_booking_is_not_found(world: World) -> None:
     tt = await world.ticket_type(4)
-    placed = await world.bookings.place(buyer(), tt, 1, None)
+    placed = await world.bookings.place(world.buyer(), tt, 1, None)
     with pytest.raises(NotFound):
-        await world.bookings.get(buyer(), placed.booking_id)
+        await world.bookings.get(world.buyer(), placed.booking_id)
     admin = Actor(uuid4(), Role.ADMIN)
     assert (await world.bookings.get(admin, placed.booking_id)).id == placed.booking_id
 
 
 async def test_unknown_stock_is_rebuilt_from_the_database(world: World) -> None:
     tt = await world.ticket_type(5, per_user_limit=2)
-    me = buyer()
+    me = world.buyer()
     await world.bookings.place(me, tt, 2, "a")
     await world.drain()
     lost = MemoryStockStore(world.clock)  # as after a Redis FLUSHALL
@@ -254,7 +270,7 @@ async def test_unknown_stock_is_rebuilt_from_the_database(world: World) -> None:
 async def test_one_update_per_batch_carries_statuses_and_stock(world: World) -> None:
     tt = await world.ticket_type(10)
     for _ in range(5):
-        await world.bookings.place(buyer(), tt, 1, None)
+        await world.bookings.place(world.buyer(), tt, 1, None)
     await world.drain()
     assert len(world.pubsub.published) == 1
     inventory, bookings = decode_update(world.pubsub.published[0][1])

@@ -89,7 +89,9 @@ async def test_no_refused_request_outlives_its_answer(world: World) -> None:
     sold_out = await world.ticket_type(1)
     limited = await world.ticket_type(100, per_user_limit=1)
     not_open = await world.ticket_type(100, opens_in=3600)
-    buyer = {"Authorization": f"Bearer {tokens.issue(uuid4(), Role.CUSTOMER)}"}
+    plenty = await world.ticket_type(100)
+    buyer = {"Authorization": f"Bearer {tokens.issue(world.buyer().user_id, Role.CUSTOMER)}"}
+    stranger = f"Bearer {tokens.issue(uuid4(), Role.CUSTOMER)}"  # signed; no such account
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
 
@@ -113,11 +115,13 @@ async def test_no_refused_request_outlives_its_answer(world: World) -> None:
             seen[await book(uuid4())] += 1  # no such ticket type
             seen[await book(limited, 0)] += 1  # a bad quantity
             seen[await book(limited, 1, Authorization="Bearer nope")] += 1  # a bad token
+            seen[await book(plenty, 1, Authorization=stranger)] += 1  # an unknown account
             world.queue.failing = True
             seen[await book(await world.ticket_type(1))] += 1  # the queue is down
             world.queue.failing = False
-        assert seen == {409: 3 * ROUNDS, 422: 2 * ROUNDS, 404: ROUNDS, 401: ROUNDS, 503: ROUNDS}
+        assert seen == {409: 3 * ROUNDS, 422: 2 * ROUNDS, 404: ROUNDS, 401: 2 * ROUNDS, 503: ROUNDS}
         assert _leftovers() == before, "a finished request's objects are still alive"
+        assert await world.remaining(plenty) == 100  # each unknown account's hold given back
         assert len(answered) == 2 * sum(seen.values())  # each answer noted
         alive = [ref() for ref in answered if ref() is not None]
         assert not alive, f"{len(alive)} requests or errors outlived their answer: {alive[:4]}"

@@ -7,9 +7,10 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
+from bolttickets.services.messages import decode_request
 from bolttickets.services.ports import QueueRecord
 from bolttickets.worker.runner import BookingWorker
-from tests.unit.conftest import World, buyer
+from tests.unit.conftest import World
 from tests.unit.fakes import FakeConsumer, FakeQueue
 
 
@@ -33,7 +34,7 @@ def worker_for(world: World, consumer: FakeConsumer, batch_size: int) -> Booking
 async def test_a_worker_behind_its_queue_does_not_sweep(world: World) -> None:
     tt = await world.ticket_type(100)
     for _ in range(5):
-        await world.bookings.place(buyer(), tt, 1, None)
+        await world.bookings.place(world.buyer(), tt, 1, None)
     consumer = FakeConsumer(world.queue)
     worker = worker_for(world, consumer, batch_size=2)
     world.clock.advance(10)  # every hold is old enough to be swept
@@ -51,7 +52,7 @@ async def test_a_worker_behind_its_queue_does_not_sweep(world: World) -> None:
 
 async def test_a_caught_up_worker_resends_a_lost_hold(world: World) -> None:
     tt = await world.ticket_type(100)
-    await world.bookings.place(buyer(), tt, 1, None)
+    await world.bookings.place(world.buyer(), tt, 1, None)
     world.queue.sent.clear()  # the send was lost
     worker = worker_for(world, FakeConsumer(world.queue), batch_size=10)
     assert await worker.consume_once(timeout=0) == 0
@@ -60,6 +61,43 @@ async def test_a_caught_up_worker_resends_a_lost_hold(world: World) -> None:
     assert len(world.queue.sent) == 1
     assert await worker.consume_once(timeout=0) == 1
     assert world.sold(tt) == 1
+
+
+async def test_a_request_the_database_refuses_is_dead_lettered_and_the_rest_applied(
+    world: World,
+) -> None:
+    tt = await world.ticket_type(100)
+    buyers = [world.buyer() for _ in range(7)]
+    for actor in buyers:
+        await world.bookings.place(actor, tt, 2, None)
+    doomed = buyers[4]
+    del world.uow.data.users[doomed.user_id]  # its account went after its booking was admitted
+    consumer = FakeConsumer(world.queue)
+    worker = worker_for(world, consumer, batch_size=10)
+
+    assert await worker.consume_once(timeout=0) == 7
+    assert world.sold(tt) == 12  # the six others, in the same consume
+    assert [decode_request(r.value).user_id for r in consumer.dead] == [doomed.user_id]
+    assert await world.remaining(tt) == 88  # the refused request's hold was given back
+    assert consumer.committed == [7]
+    assert world.uow.data.offsets == {("g", "t", 0): 7}  # the position is past all of them
+    assert worker.problem() is None
+
+
+async def test_an_unavailable_database_is_retried_and_reported(world: World) -> None:
+    tt = await world.ticket_type(100)
+    await world.bookings.place(world.buyer(), tt, 1, None)
+    worker = worker_for(world, FakeConsumer(world.queue), batch_size=10)
+    world.uow.down = True
+    opened = world.uow.opened
+    running = asyncio.create_task(worker.run())
+    await eventually(lambda: world.uow.opened >= opened + 2)  # tried, and tried again
+    assert worker.problem() == "the database is unavailable"
+    world.uow.down = False
+    await eventually(lambda: world.sold(tt) == 1)
+    await eventually(lambda: worker.problem() is None)
+    worker.stop()
+    await asyncio.wait_for(running, 30)
 
 
 class BreakingConsumer(FakeConsumer):
@@ -71,7 +109,6 @@ class BreakingConsumer(FakeConsumer):
         self.failures = 0
 
     async def poll(self, max_records: int, timeout: float) -> list[QueueRecord]:
-        await asyncio.sleep(0)  # a real poll waits for records: the loop must not spin alone
         if self.broken:
             self.failures += 1
             raise OSError("database is locked")
@@ -81,7 +118,7 @@ class BreakingConsumer(FakeConsumer):
 async def test_a_failing_loop_is_restarted_and_reported_until_it_recovers(world: World) -> None:
     tt = await world.ticket_type(100)
     for _ in range(3):
-        await world.bookings.place(buyer(), tt, 1, None)
+        await world.bookings.place(world.buyer(), tt, 1, None)
     consumer = BreakingConsumer(world.queue)
     worker = worker_for(world, consumer, batch_size=10)
     running = asyncio.create_task(worker.run())
@@ -113,7 +150,7 @@ async def eventually(condition: Callable[[], bool], timeout: float = 30.0) -> No
 
 async def test_a_stalled_worker_does_not_sweep(world: World) -> None:
     tt = await world.ticket_type(100)
-    await world.bookings.place(buyer(), tt, 1, None)
+    await world.bookings.place(world.buyer(), tt, 1, None)
     world.queue.sent.clear()  # the send was lost
     consumer = FakeConsumer(world.queue)
     worker = worker_for(world, consumer, batch_size=10)

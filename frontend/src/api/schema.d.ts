@@ -463,7 +463,7 @@ export interface components {
          * @description The last path segment of a problem's `type`.
          * @enum {string}
          */
-        ProblemSlug: "booking-not-cancellable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "internal-error" | "invalid-credentials" | "malformed-request" | "method-not-allowed" | "not-found" | "per-user-limit" | "queue-unavailable" | "sale-not-open" | "service-unavailable" | "sold-out" | "stock-unavailable" | "too-large" | "unauthorized" | "unsupported-media-type" | "validation-error";
+        ProblemSlug: "booking-not-cancellable" | "database-unavailable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "internal-error" | "invalid-credentials" | "malformed-request" | "method-not-allowed" | "not-found" | "per-user-limit" | "queue-unavailable" | "sale-not-open" | "service-unavailable" | "sold-out" | "stock-unavailable" | "too-large" | "unauthorized" | "unsupported-media-type" | "validation-error";
     };
     responses: never;
     parameters: never;

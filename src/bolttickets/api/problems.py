@@ -29,9 +29,11 @@ STATUS = {
     errors.InvalidEvent: 422,
     errors.InvalidCursor: 422,
     errors.InvalidCredentials: 401,
+    errors.UnknownAccount: 401,
     errors.Forbidden: 403,
     errors.QueueUnavailable: 503,
     errors.StockUnavailable: 503,
+    errors.DatabaseUnavailable: 503,
 }
 RETRY_AFTER_SECONDS = 1
 
@@ -88,6 +90,8 @@ def problem(
 def from_domain(exc: errors.DomainError) -> Response:
     status = STATUS.get(type(exc), 400)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     extra = {}
     if isinstance(exc, errors.Unavailable) and exc.booking_id is not None:
         # The hold may still become a booking: name it, so a client looks before it retries.

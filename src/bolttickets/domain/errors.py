@@ -62,6 +62,12 @@ class InvalidCredentials(DomainError):
     title = "Invalid email or password"
 
 
+class UnknownAccount(DomainError):
+    slug = "unauthorized"
+    title = "Authentication required"
+    explanation = "The account this token was issued for does not exist; log in again."
+
+
 class Forbidden(DomainError):
     slug = "forbidden"
     title = "Forbidden"
@@ -108,3 +114,10 @@ class StockUnavailable(Unavailable):
 
     slug = "stock-unavailable"
     title = "Stock unavailable"
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database did not answer (restarting, unreachable, out of connections)."""
+
+    slug = "database-unavailable"
+    title = "Database unavailable"

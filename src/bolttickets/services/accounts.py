@@ -23,6 +23,29 @@ class Actor:
         return self.role is Role.ADMIN
 
 
+class KnownUsers:
+    """Whether an account exists, remembered once seen (accounts are never deleted, and
+    the worker dead-letters a booking whose account went anyway): a validly signed token
+    can name an account the database lacks (restored from before it, a key shared with
+    another deployment), and no booking can be stored for it."""
+
+    def __init__(self, uow: UnitOfWorkFactory, size: int = 1_000_000) -> None:
+        self._uow = uow
+        self._size = size
+        self._seen: set[UUID] = set()
+
+    async def exists(self, user_id: UUID) -> bool:
+        if user_id in self._seen:
+            return True
+        async with self._uow() as uow:
+            found = await uow.users.get(user_id) is not None
+        if found:
+            if len(self._seen) >= self._size:
+                self._seen.clear()  # rare, and cheap to learn again: one read per buyer
+            self._seen.add(user_id)
+        return found
+
+
 class Accounts:
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
         self._uow = uow

@@ -8,14 +8,16 @@ from uuid import UUID
 import structlog
 
 from bolttickets.domain.errors import (
+    DatabaseUnavailable,
     IdempotencyKeyReused,
     NotFound,
     SaleNotOpen,
     Unavailable,
+    UnknownAccount,
 )
 from bolttickets.domain.model import Booking, BookingStatus
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
-from bolttickets.services.accounts import Actor
+from bolttickets.services.accounts import Actor, KnownUsers
 from bolttickets.services.batch import publish_updates
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.ports import (
@@ -51,6 +53,7 @@ class Bookings:
         clock: Clock,
     ) -> None:
         self._uow = uow
+        self._users = KnownUsers(uow)
         self._stock = stock
         self._queue = queue
         self._pubsub = pubsub
@@ -91,6 +94,7 @@ class Bookings:
             await self._sync.rebuild(request.ticket_type_id)
             admission = await self._stock.reserve(request)
         if admission is Admission.RESERVED:
+            await self._ensure_buyer_exists(request)
             if request.idempotency_key is not None and (decided := await self._decided(request)):
                 return decided
             await self._queue.send(request)
@@ -98,6 +102,20 @@ class Bookings:
         if admission is Admission.DUPLICATE:
             return await self._replay(request.booking_id)
         raise admission.refusal() or SaleNotOpen("The stock of this ticket type is unknown.")
+
+    async def _ensure_buyer_exists(self, request: BookingRequest) -> None:
+        """Refuse, and give back the hold of, a request whose account the database lacks:
+        the worker could never store its booking. Asked only once the stock admitted the
+        request, and once per buyer and process; a database that does not answer does not
+        stop the sale (the worker dead-letters what it cannot store)."""
+        try:
+            if await self._users.exists(request.user_id):
+                return
+        except DatabaseUnavailable:
+            log.warning("buyer_check_skipped", user_id=str(request.user_id))
+            return
+        await self._stock.settle([Settlement(request, confirmed=False)])
+        raise UnknownAccount()
 
     async def _decided(self, request: BookingRequest) -> Placed | None:
         """The booking the database already holds under this admitted request's key, whose
@@ -112,7 +130,7 @@ class Bookings:
         try:
             async with self._uow() as uow:
                 found = await uow.bookings.existing([request.booking_id])
-        except Exception:
+        except DatabaseUnavailable:
             log.warning(
                 "idempotency_check_skipped", booking_id=str(request.booking_id), exc_info=True
             )

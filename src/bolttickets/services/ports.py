@@ -150,7 +150,15 @@ class OffsetRepository(Protocol):
     async def store(self, group: str, topic: str, offsets: Mapping[int, int]) -> None: ...
 
 
+class RefusedByDatabase(Exception):
+    """The database refused a write for what it holds (a foreign key to a row it lacks, a
+    value out of range): the same write is refused every time, so retrying cannot help."""
+
+
 class UnitOfWork(Protocol):
+    """One transaction. Raises DatabaseUnavailable when the database does not answer (it
+    may answer a retry) and RefusedByDatabase when it refuses a write (it never will)."""
+
     users: UserRepository
     events: EventRepository
     bookings: BookingRepository

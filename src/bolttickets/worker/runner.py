@@ -13,9 +13,10 @@ from uuid import UUID
 
 import structlog
 
+from bolttickets.domain.errors import DatabaseUnavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics
-from bolttickets.services.batch import QueuePosition, apply_batch, publish_outcome
+from bolttickets.services.batch import BatchOutcome, QueuePosition, apply_batch, publish_outcome
 from bolttickets.services.messages import UndecodableMessage, decode_request
 from bolttickets.services.ports import (
     BookingQueue,
@@ -23,6 +24,8 @@ from bolttickets.services.ports import (
     PubSub,
     QueueConsumer,
     QueueRecord,
+    RefusedByDatabase,
+    Settlement,
     StockStore,
     UnitOfWorkFactory,
     next_offsets,
@@ -125,12 +128,11 @@ class BookingWorker:
             return 0
         started = time.perf_counter()
         requests = await self._decode(records)
-        position = QueuePosition(self._group, self._topic, next_offsets(records))
-        outcome = await self._retrying(lambda: apply_batch(self._uow, requests, position))
+        outcome = await self._apply(records, requests, 0, len(records))
         await self._stock.settle(outcome.settlements)
         await self._consumer.commit(records)
         await publish_outcome(self._stock, self._pubsub, outcome)
-        self._touched.update(r.ticket_type_id for r in requests)
+        self._touched.update(r.ticket_type_id for r in requests if r is not None)
         metrics.observe_batch(outcome.decided, len(records), time.perf_counter() - started)
         return len(records)
 
@@ -148,30 +150,83 @@ class BookingWorker:
             records += await self._consumer.poll(self._batch_size - len(records), wait)
         return records
 
-    async def _decode(self, records: Sequence[QueueRecord]) -> list[BookingRequest]:
-        requests = []
+    async def _decode(self, records: Sequence[QueueRecord]) -> list[BookingRequest | None]:
+        """Each record's request, or None for one that is not a request (dead-lettered)."""
+        requests: list[BookingRequest | None] = []
         for record in records:
             try:
                 requests.append(decode_request(record.value))
             except UndecodableMessage as exc:
-                log.warning(
-                    "dead_letter", partition=record.partition, offset=record.offset, error=str(exc)
-                )
-                # Until the dead-letter topic has it, the batch cannot be committed past it.
-                await self._retrying(functools.partial(self._consumer.dead_letter, record))
-                metrics.DEAD_LETTERS.inc()
+                await self._dead_letter(record, str(exc))
+                requests.append(None)
         return requests
 
+    async def _apply(
+        self,
+        records: Sequence[QueueRecord],
+        requests: Sequence[BookingRequest | None],
+        start: int,
+        end: int,
+    ) -> BatchOutcome:
+        """Apply the requests of ``records[start:end]`` in one transaction, with the position
+        past ``records[:end]``. A batch the database refuses is halved until the one request
+        it refuses is alone; that one is dead-lettered and its hold given back. Every
+        constraint of a booking row holds for a rejected one too (the buyer, the event and
+        the ticket type must exist), so a refused request can never be stored as rejected.
+        """
+        batch = [r for r in requests[start:end] if r is not None]
+        position = QueuePosition(self._group, self._topic, next_offsets(records[:end]))
+        try:
+            return await self._retrying(lambda: apply_batch(self._uow, batch, position))
+        except RefusedByDatabase as exc:
+            if end - start > 1:
+                middle = (start + end) // 2
+                first = await self._apply(records, requests, start, middle)
+                rest = await self._apply(records, requests, middle, end)
+                return BatchOutcome(
+                    first.decided + rest.decided, first.settlements + rest.settlements
+                )
+            [refused] = batch
+            await self._dead_letter(records[start], str(exc), booking_id=refused.booking_id)
+            await self._retrying(lambda: apply_batch(self._uow, [], position))
+            return BatchOutcome([], [Settlement(refused, confirmed=False)])
+
+    async def _dead_letter(self, record: QueueRecord, reason: str, **context: object) -> None:
+        log.warning(
+            "dead_letter",
+            partition=record.partition,
+            offset=record.offset,
+            reason=reason,
+            **context,
+        )
+        # Until the dead-letter queue has it, the batch cannot be committed past it.
+        await self._retrying(functools.partial(self._consumer.dead_letter, record))
+        metrics.DEAD_LETTERS.inc()
+
     async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Retry what may succeed later (the database restarting, the dead-letter topic
+        unreachable), with backoff, saying why in ``problem()``. A refusal that cannot
+        succeed is raised at once; so is any failure once the worker is stopping: the
+        records in hand are then not committed, and are delivered again to the next owner.
+        """
         delay = 0.1
         while True:
             try:
                 return await attempt()
+            except RefusedByDatabase:
+                raise
+            except DatabaseUnavailable:
+                if self._stopping.is_set():
+                    raise
+                self._failing = "the database is unavailable"
+                log.warning("database_unavailable_retrying", delay=delay)
             except Exception as exc:
+                if self._stopping.is_set():
+                    raise
                 self._failing = f"applying a batch failed: {exc!r}"
                 log.exception("batch_failed_retrying", delay=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
     async def sweep(self) -> None:
         if self._behind:

@@ -7,6 +7,7 @@ lock upgrade; reads use other connections and see WAL snapshots.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -15,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bolttickets.adapters.sqlalchemy.errors import translated
 from bolttickets.adapters.sqlalchemy.repositories import (
     SqlBookings,
     SqlEvents,
@@ -83,8 +85,16 @@ class SqlUnitOfWork:
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
-        self._conn = await self._engine.connect()
-        await self._conn.begin()
+        try:
+            self._conn = await self._engine.connect()
+            await self._conn.begin()
+        except Exception as exc:
+            if self._conn is not None:
+                with contextlib.suppress(Exception):  # it failed already; the pool drops it
+                    await self._close()
+            if (error := translated(exc)) is None:
+                raise
+            raise error from exc
         self.users = SqlUsers(self._conn)
         self.events = SqlEvents(self._conn)
         self.bookings = SqlBookings(self._conn)
@@ -97,13 +107,25 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._conn is not None
         try:
-            if self._conn.in_transaction():
-                await self._conn.rollback()
+            await self._close()
+        except Exception as failure:
+            # Failing along with the body, the connection is reported by the body's error.
+            if exc is None:
+                if (error := translated(failure)) is None:
+                    raise
+                raise error from failure
+        if isinstance(exc, Exception) and (error := translated(exc)) is not None:
+            raise error from exc
+
+    async def _close(self) -> None:
+        assert self._conn is not None
+        conn, self._conn = self._conn, None
+        try:
+            if conn.in_transaction():
+                await conn.rollback()
         finally:
-            await self._conn.close()
-            self._conn = None
+            await conn.close()
 
     async def commit(self) -> None:
         assert self._conn is not None
