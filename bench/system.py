@@ -256,7 +256,12 @@ async def started(
         if mode is Mode.STACK:
             # After the API, which creates the topic the workers subscribe to.
             system.workers = [
-                Process(f"worker-{i}", [BOLTTICKETS, "worker"], env, workdir)
+                Process(
+                    f"worker-{i}",
+                    [BOLTTICKETS, "worker", "--host", "127.0.0.1", "--port", str(free_port())],
+                    env,
+                    workdir,
+                )
                 for i in range(workers)
             ]
             for worker in system.workers:

@@ -97,7 +97,7 @@ class Server:
 
     def command(self) -> list[str]:
         if self.role == "worker":
-            return [self.executable, "worker"]
+            return [self.executable, "worker", "--host", "127.0.0.1", "--port", str(self.port)]
         return [self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
 
     async def start(self, **overrides: str) -> None:

@@ -13,7 +13,8 @@ import contextlib
 import dataclasses
 import enum
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import timedelta
 from functools import partial
 from typing import NamedTuple
@@ -21,6 +22,7 @@ from typing import NamedTuple
 import redis.asyncio as aioredis
 import sqlalchemy as sa
 import structlog
+import uvicorn
 from fastapi import FastAPI
 
 from bolttickets.adapters.kafka_queue import (
@@ -38,6 +40,7 @@ from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlite_log import SqliteLog, SqliteLogConsumer
 from bolttickets.api.app import create_app
+from bolttickets.api.worker_app import worker_app
 from bolttickets.config import Settings
 from bolttickets.observability.logging import configure as configure_logging
 from bolttickets.services.accounts import Accounts
@@ -130,27 +133,50 @@ async def _on_database(settings: Settings, action: Callable[[Database], Awaitabl
         await db.dispose()
 
 
-async def run_worker(settings: Settings) -> None:
-    """The worker process: start, run until SIGTERM, finish the batch, leave the group."""
+async def run_worker(settings: Settings, host: str, port: int) -> None:
+    """The worker process: start, run until SIGTERM, finish the batch, leave the group;
+    its health and metrics are served on ``host:port`` meanwhile."""
     configure_logging(settings.log_level, json=settings.log_json)
     container = await start(settings, Role.WORKER)
     worker_task = container.worker_task
     assert worker_task is not None
+    health = _HealthServer(
+        uvicorn.Config(worker_app(container), log_config=None, access_log=False, lifespan="off")
+    )
+    # Bound now, so a port in use stops the start with its error, and the port answers as
+    # soon as the worker says it started.
+    listening = socket.create_server((host, port))
+    serving = asyncio.create_task(health.serve(sockets=[listening]))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
-    log.info("worker_started", group=settings.consumer_group, topic=settings.kafka_topic)
+    log.info(
+        "worker_started",
+        group=settings.consumer_group,
+        topic=settings.kafka_topic,
+        health=f"http://{host}:{port}/health/ready",
+    )
     stop = asyncio.create_task(stopping.wait())
     await asyncio.wait([stop, worker_task], return_when=asyncio.FIRST_COMPLETED)
     crashed = worker_task.done() and worker_task.exception() is not None
     log.info("worker_stopping", crashed=crashed)
     stop.cancel()
     await container.stop()
+    health.should_exit = True
+    await serving
     if crashed:
         # Let the supervisor restart us: the uncommitted batch is delivered again.
         raise SystemExit(1)
     log.info("worker_stopped")
+
+
+class _HealthServer(uvicorn.Server):
+    """Leaves SIGTERM and SIGINT to the worker, which must finish its batch first."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 async def unavailable_to_worker(settings: Settings) -> dict[str, str]:

@@ -84,6 +84,12 @@ def worker(
         bool,
         typer.Option("--check", help="Exit 0 only if PostgreSQL, Redis and Kafka answer."),
     ] = False,
+    host: Annotated[str, typer.Option(help="Address of its health and metrics port.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[
+        int, typer.Option(help="Serves /health/live, /health/ready and /metrics.")
+    ] = 9100,
 ) -> None:
     """Consume booking requests (full stack); any number of workers share the partitions."""
     settings = _settings()
@@ -101,7 +107,7 @@ def worker(
             err.print(f"[red]{name}:[/red] {problem}")
         raise typer.Exit(1 if problems else 0)
     _refuse_unmigrated(settings)
-    asyncio.run(bootstrap.run_worker(settings))
+    asyncio.run(bootstrap.run_worker(settings, host, port))
 
 
 @app.command()

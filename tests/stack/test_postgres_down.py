@@ -1,13 +1,17 @@
 """PostgreSQL stopped mid-sale: what needs it answers 503 with Retry-After (never a 500),
-bookings are still admitted, and once it is back every one of them is confirmed."""
+bookings are still admitted, the worker's readiness says why it is not confirming them,
+and once the database is back every one of them is confirmed."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import httpx
 
 from tests.chaos.nemesis import services
 from tests.stack.conftest import Stack
-from tests.support import Api
+from tests.support import Api, Server, eventually
 
 APIS = 1
 WORKERS = 1
@@ -20,6 +24,11 @@ async def test_a_stopped_database_is_a_503_and_loses_nothing(stack: Stack, api: 
     first = await asyncio.gather(*(api.book(t, tt) for t in tokens))
     before = [(t, r.json()["booking_id"]) for t, r in zip(tokens, first, strict=True)]
     await api.final_statuses(before)
+    [worker] = stack.workers
+    async with httpx.AsyncClient(base_url=worker.url) as client:
+        assert (await client.get("/health/live")).status_code == 200
+        decided = (await client.get("/metrics")).text
+    assert 'bolttickets_bookings_decided_total{status="confirmed"} 10.0' in decided
 
     await services("stop", "postgres")
     try:
@@ -31,6 +40,12 @@ async def test_a_stopped_database_is_a_503_and_loses_nothing(stack: Stack, api: 
         # Admission needs only the stock and the queue: the sale goes on.
         second = await asyncio.gather(*(api.book(t, tt) for t in tokens))
         assert {r.status_code for r in second} == {202}, [r.text for r in second]
+        not_ready = await eventually(
+            lambda: readiness(worker),
+            lambda body: "the database is unavailable" in body["checks"]["worker"],
+            timeout=90,
+        )
+        assert not_ready["status"] == "unavailable"
     finally:
         await services("start", "postgres")
 
@@ -39,3 +54,12 @@ async def test_a_stopped_database_is_a_503_and_loses_nothing(stack: Stack, api: 
     assert set(statuses.values()) == {"confirmed"}
     assert await stack.counts(tt) == {"confirmed": 20}
     assert await stack.sold(tt) == 20
+    await eventually(lambda: readiness(worker), lambda body: body["status"] == "ready")
+
+
+async def readiness(worker: Server) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=worker.url) as client:
+        response = await client.get("/health/ready")
+    body: dict[str, Any] = response.json()
+    assert response.status_code == (200 if body["status"] == "ready" else 503)
+    return body

@@ -20,7 +20,10 @@ BATCH_RECORDS = Histogram(
     buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000),
 )
 BATCH_SECONDS = Histogram("bolttickets_worker_batch_seconds", "Time to apply one batch")
-DEAD_LETTERS = Counter("bolttickets_dead_letters_total", "Undecodable records dead-lettered")
+DEAD_LETTERS = Counter(
+    "bolttickets_dead_letters_total",
+    "Records dead-lettered: undecodable, or refused by the database",
+)
 HOLDS_RESENT = Counter("bolttickets_holds_resent_total", "Holds the sweeper sent again")
 FOREIGN_HOLDS_SKIPPED = Counter(
     "bolttickets_foreign_holds_skipped_total",
