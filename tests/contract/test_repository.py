@@ -6,17 +6,18 @@ import asyncio
 import base64
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from bolttickets.adapters.sqlalchemy.database import Database
-from bolttickets.domain.errors import EmailTaken, InvalidCursor
+from bolttickets.domain.errors import DatabaseUnavailable, EmailTaken, InvalidCursor
 from bolttickets.domain.model import Booking, BookingStatus, Event, Role, TicketType, User
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.batch import QueuePosition, apply_batch
-from bolttickets.services.ports import Settlement
+from bolttickets.services.ports import RefusedByDatabase, Settlement
+from tests.support import free_port
 
 NOW = datetime(2030, 5, 1, 12, tzinfo=UTC)
 
@@ -138,13 +139,33 @@ async def test_sold_can_never_exceed_capacity(database: Database) -> None:
     async with database.unit_of_work(write=True) as uow:
         await uow.bookings.add_sold({tt.id: 3})
         await uow.commit()
-    with pytest.raises(IntegrityError):
+    with pytest.raises(RefusedByDatabase):
         async with database.unit_of_work(write=True) as uow:
             await uow.bookings.add_sold({tt.id: 1})
             await uow.commit()
     async with database.unit_of_work(write=True) as uow:
         state = await uow.bookings.lock_ticket_types([tt.id, uuid4()])
     assert list(state) == [tt.id] and (state[tt.id].capacity, state[tt.id].sold) == (3, 3)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+asyncpg://bolt:bolt@127.0.0.1:{port}/nothing",  # nobody listens
+        "sqlite+aiosqlite:///{missing}/bolt.db",  # a directory that is not there
+    ],
+    ids=["postgres-not-listening", "sqlite-directory-gone"],
+)
+async def test_a_database_that_does_not_answer_is_unavailable(url: str, tmp_path: Path) -> None:
+    database = Database(url.format(port=free_port(), missing=tmp_path / "gone"))
+    if (tmp_path / "gone").exists():
+        (tmp_path / "gone").rmdir()  # the adapter made it; now it is gone
+    try:
+        with pytest.raises(DatabaseUnavailable):
+            async with database.unit_of_work() as uow:
+                await uow.users.get(uuid4())
+    finally:
+        await database.dispose()
 
 
 async def test_stock_basis_and_settled_state(database: Database) -> None:
