@@ -28,12 +28,24 @@ T = TypeVar("T")
 JWT_SECRET = "integration-tests-secret-0123456789abcdef"
 ADMIN = ("admin@tests.bolttickets.dev", "admin-password-123")
 BOLTTICKETS = str(Path(sys.executable).with_name("bolttickets"))
+SERVICES = Path(__file__).resolve().parents[1] / "scripts" / "services"
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+async def services(*args: str) -> str:
+    """Run scripts/services (which honours BOLT_SERVICES_PORT_OFFSET): stop, start or ask
+    about the PostgreSQL, Redis and Kafka of this checkout."""
+    done = await asyncio.to_thread(
+        subprocess.run, [str(SERVICES), *args], timeout=300, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"scripts/services {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout.strip()
 
 
 async def eventually(

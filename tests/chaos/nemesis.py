@@ -9,20 +9,17 @@ touches its own PostgreSQL, Redis and Kafka.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import random
 import signal
-import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.stack.conftest import Stack
-from tests.support import Server
+from tests.support import Server, services
 
-SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services"
 FREEZE_SECONDS = 10.0
 
 KINDS = (
@@ -37,15 +34,6 @@ KINDS = (
     "freeze-redis",
     "freeze-postgres",
 )
-
-
-async def services(*args: str) -> str:
-    done = await asyncio.to_thread(
-        subprocess.run, [str(SERVICES), *args], timeout=300, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"scripts/services {' '.join(args)}: {done.stderr.strip()}")
-    return done.stdout.strip()
 
 
 def process_tree(pid: int) -> list[int]:

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 
-from tests.conftest import REPO
 from tests.stack.conftest import Stack
 from tests.stack.faults import assert_invariants, start_sale
-from tests.support import Api, eventually
+from tests.support import Api, eventually, services
 
 APIS = 2
 WORKERS = 1
-
-
-def services(*args: str) -> None:
-    subprocess.run([str(REPO / "scripts" / "services"), *args], check=True, timeout=180)
 
 
 async def test_broker_down_answers_503_and_retries_book_once(stack: Stack, api: Api) -> None:
@@ -23,7 +17,7 @@ async def test_broker_down_answers_503_and_retries_book_once(stack: Stack, api: 
     worker.pause()
     sale, _ = await start_sale(api, capacity=200, buyers=60, key_prefix="first")
     unconfirmed = await sale.unconfirmed(stack)
-    await asyncio.to_thread(services, "stop", "kafka")
+    await services("stop", "kafka")
     try:
         assert unconfirmed >= 20, unconfirmed
         late = await api.buyers(30)
@@ -37,7 +31,7 @@ async def test_broker_down_answers_503_and_retries_book_once(stack: Stack, api: 
         named = [r.json()["booking_id"] for r in refused]
         assert [r.headers["Location"] for r in refused] == [f"/api/bookings/{b}" for b in named]
     finally:
-        await asyncio.to_thread(services, "start", "kafka")
+        await services("start", "kafka")
         worker.resume()
 
     retried = await asyncio.gather(
@@ -59,8 +53,8 @@ async def test_a_worker_frozen_through_a_broker_restart_resumes(stack: Stack, ap
     unconfirmed = await sale.unconfirmed(stack)
     try:
         assert unconfirmed >= 20, unconfirmed
-        await asyncio.to_thread(services, "stop", "kafka")
-        await asyncio.to_thread(services, "start", "kafka")
+        await services("stop", "kafka")
+        await services("start", "kafka")
     finally:
         worker.resume()
     await assert_invariants(stack, api, sale, sold_out=False)
@@ -74,7 +68,7 @@ async def test_an_api_killed_while_its_sends_fail_loses_no_hold(stack: Stack, ap
     doomed = Api(victim)
     sale, _ = await start_sale(doomed, capacity=200, buyers=40, key_prefix="before")
     unconfirmed = await sale.unconfirmed(stack)
-    await asyncio.to_thread(services, "stop", "kafka")
+    await services("stop", "kafka")
     try:
         buyers = await doomed.buyers(25)
         failed = await asyncio.gather(
@@ -85,7 +79,7 @@ async def test_an_api_killed_while_its_sends_fail_loses_no_hold(stack: Stack, ap
         assert unconfirmed >= 20, unconfirmed
     finally:
         await doomed.close()
-        await asyncio.to_thread(services, "start", "kafka")
+        await services("start", "kafka")
         worker.resume()
 
     # Nobody retries yet: the worker's sweeper sends the orphaned holds by itself.

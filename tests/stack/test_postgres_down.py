@@ -9,9 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.chaos.nemesis import services
 from tests.stack.conftest import Stack
-from tests.support import Api, Server, eventually
+from tests.support import Api, Server, eventually, services
 
 APIS = 1
 WORKERS = 1

@@ -5,16 +5,12 @@ from __future__ import annotations
 import asyncio
 import subprocess
 
-from tests.conftest import REPO, create_postgres_database
+from tests.conftest import create_postgres_database
 from tests.stack.conftest import Stack
-from tests.support import BOLTTICKETS, ODD_CURSORS, Api, cursor_of, eventually
+from tests.support import BOLTTICKETS, ODD_CURSORS, Api, cursor_of, eventually, services
 
 APIS = 1
 WORKERS = 0
-
-
-def services(*args: str) -> None:
-    subprocess.run([str(REPO / "scripts" / "services"), *args], check=True, timeout=180)
 
 
 def run(stack: Stack, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -44,7 +40,7 @@ async def test_readiness_is_503_while_redis_is_down(stack: Stack, api: Api) -> N
         return (await api.http.get("/health/ready")).status_code
 
     assert await ready() == 200
-    await asyncio.to_thread(services, "stop", "redis")
+    await services("stop", "redis")
     try:
         response = await api.http.get("/health/ready")
         assert response.status_code == 503
@@ -54,7 +50,7 @@ async def test_readiness_is_503_while_redis_is_down(stack: Stack, api: Api) -> N
         check = await asyncio.to_thread(run, stack, "worker", "--check")
         assert check.returncode == 1 and "redis:" in check.stderr, check.stderr
     finally:
-        await asyncio.to_thread(services, "start", "redis")
+        await services("start", "redis")
     await eventually(ready, lambda status: status == 200, timeout=60)
 
 
@@ -62,7 +58,7 @@ async def test_a_booking_while_redis_is_down_is_503_naming_it(stack: Stack, api:
     event = await api.create_event([5])
     ticket_type = event["ticket_types"][0]["id"]
     token = await api.new_buyer()
-    await asyncio.to_thread(services, "stop", "redis")
+    await services("stop", "redis")
     try:
         refused = await api.book(token, ticket_type, 1, "while-redis-is-down")
         assert refused.status_code == 503, refused.text
@@ -72,7 +68,7 @@ async def test_a_booking_while_redis_is_down_is_503_naming_it(stack: Stack, api:
         location = f"/api/bookings/{problem['booking_id']}"
         assert refused.headers["Location"] == problem["location"] == location
     finally:
-        await asyncio.to_thread(services, "start", "redis")
+        await services("start", "redis")
     retried = await eventually(
         lambda: api.book(token, ticket_type, 1, "while-redis-is-down"),
         lambda response: response.status_code == 202,
@@ -108,13 +104,13 @@ async def test_client_mistakes_on_postgresql_are_4xx(stack: Stack, api: Api) -> 
 
 
 async def test_worker_check_fails_while_kafka_is_down(stack: Stack, api: Api) -> None:
-    await asyncio.to_thread(services, "stop", "kafka")
+    await services("stop", "kafka")
     try:
         down = await asyncio.to_thread(run, stack, "worker", "--check")
         assert down.returncode == 1 and "Kafka" in down.stderr
         response = await api.http.get("/health/ready")
         assert response.status_code == 503 and response.json()["checks"]["kafka"] != "ok"
     finally:
-        await asyncio.to_thread(services, "start", "kafka")
+        await services("start", "kafka")
     up = await asyncio.to_thread(run, stack, "worker", "--check")
     assert up.returncode == 0, up.stderr
