@@ -59,3 +59,31 @@ def test_smoke_full_stack(
     baselines = document["baselines"]
     assert isinstance(baselines, dict)
     assert set(baselines) == {"evalsha_per_s", "copy_rows_per_s"}
+
+
+def test_refusals_bench_runs(postgres_admin_url: str, redis_url: str, kafka_bootstrap: str) -> None:
+    """A few refusals of every kind: the bench keeps working (its set-up once booked two
+    ticket types with one Idempotency-Key, which a key's scope being the user forbids)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "refusals",
+            "--per-kind",
+            "200",
+            "--postgres-admin-url",
+            postgres_admin_url,
+            "--redis-url",
+            redis_url,
+            "--kafka-bootstrap",
+            kafka_bootstrap,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=SMOKE_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "refusals leave nothing behind" in done.stdout
