@@ -13,9 +13,10 @@ REPO = Path(__file__).resolve().parents[2]
 SMOKE_TIMEOUT = 120
 
 
-def run_smoke(out_dir: Path, *options: str) -> dict[str, object]:
+def run_bench(*args: str) -> str:
+    """``python -m bench ARGS``; its output, once it succeeded."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "sale", "--smoke", "--out-dir", str(out_dir), *options],
+        [sys.executable, "-m", "bench", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -23,6 +24,11 @@ def run_smoke(out_dir: Path, *options: str) -> dict[str, object]:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def run_smoke(out_dir: Path, *options: str) -> dict[str, object]:
+    run_bench("sale", "--smoke", "--out-dir", str(out_dir), *options)
     [result] = out_dir.glob("sale-*.json")
     document: dict[str, object] = json.loads(result.read_text())
     return document
@@ -64,26 +70,15 @@ def test_smoke_full_stack(
 def test_refusals_bench_runs(postgres_admin_url: str, redis_url: str, kafka_bootstrap: str) -> None:
     """A few refusals of every kind: the bench keeps working (its set-up once booked two
     ticket types with one Idempotency-Key, which a key's scope being the user forbids)."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "refusals",
-            "--per-kind",
-            "200",
-            "--postgres-admin-url",
-            postgres_admin_url,
-            "--redis-url",
-            redis_url,
-            "--kafka-bootstrap",
-            kafka_bootstrap,
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=SMOKE_TIMEOUT,
-        check=False,
+    output = run_bench(
+        "refusals",
+        "--per-kind",
+        "200",
+        "--postgres-admin-url",
+        postgres_admin_url,
+        "--redis-url",
+        redis_url,
+        "--kafka-bootstrap",
+        kafka_bootstrap,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "refusals leave nothing behind" in done.stdout
+    assert "refusals leave nothing behind" in output
