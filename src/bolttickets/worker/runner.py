@@ -215,16 +215,15 @@ class BookingWorker:
                 return await attempt()
             except RefusedByDatabase:
                 raise
-            except DatabaseUnavailable:
-                if self._stopping.is_set():
-                    raise
-                self._failing = "the database is unavailable"
-                log.warning("database_unavailable_retrying", delay=delay)
             except Exception as exc:
                 if self._stopping.is_set():
                     raise
-                self._failing = f"applying a batch failed: {exc!r}"
-                log.exception("batch_failed_retrying", delay=delay)
+                if isinstance(exc, DatabaseUnavailable):
+                    self._failing = "the database is unavailable"
+                    log.warning("database_unavailable_retrying", delay=delay)
+                else:
+                    self._failing = f"applying a batch failed: {exc!r}"
+                    log.exception("batch_failed_retrying", delay=delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 
