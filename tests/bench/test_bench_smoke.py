@@ -27,6 +27,18 @@ def run_bench(*args: str) -> str:
     return done.stdout
 
 
+def services(postgres_admin_url: str, redis_url: str, kafka_bootstrap: str) -> list[str]:
+    """The bench's options naming the test run's services."""
+    return [
+        "--postgres-admin-url",
+        postgres_admin_url,
+        "--redis-url",
+        redis_url,
+        "--kafka-bootstrap",
+        kafka_bootstrap,
+    ]
+
+
 def run_smoke(out_dir: Path, *options: str) -> dict[str, object]:
     run_bench("sale", "--smoke", "--out-dir", str(out_dir), *options)
     [result] = out_dir.glob("sale-*.json")
@@ -51,15 +63,7 @@ def test_smoke_full_stack(
     tmp_path: Path, postgres_admin_url: str, redis_url: str, kafka_bootstrap: str
 ) -> None:
     document = run_smoke(
-        tmp_path,
-        "--mode",
-        "stack",
-        "--postgres-admin-url",
-        postgres_admin_url,
-        "--redis-url",
-        redis_url,
-        "--kafka-bootstrap",
-        kafka_bootstrap,
+        tmp_path, "--mode", "stack", *services(postgres_admin_url, redis_url, kafka_bootstrap)
     )
     assert_invariants_held(document)
     baselines = document["baselines"]
@@ -71,14 +75,6 @@ def test_refusals_bench_runs(postgres_admin_url: str, redis_url: str, kafka_boot
     """A few refusals of every kind: the bench keeps working (its set-up once booked two
     ticket types with one Idempotency-Key, which a key's scope being the user forbids)."""
     output = run_bench(
-        "refusals",
-        "--per-kind",
-        "200",
-        "--postgres-admin-url",
-        postgres_admin_url,
-        "--redis-url",
-        redis_url,
-        "--kafka-bootstrap",
-        kafka_bootstrap,
+        "refusals", "--per-kind", "200", *services(postgres_admin_url, redis_url, kafka_bootstrap)
     )
     assert "refusals leave nothing behind" in output
