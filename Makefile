@@ -11,10 +11,12 @@ FRONTEND_STAMP := frontend/node_modules/.installed
 # The built front end lives in the Python package, which serves it and ships it in its wheel.
 WEB := src/bolttickets/web/index.html
 LOCK := requirements.lock
+TOOLS_BIN := $(CURDIR)/var/tools/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: bench bench-fanout run test lint typecheck pytest frontend frontend-test chromium services-up \
+
+.PHONY: bench bench-fanout run test tools lint typecheck pytest frontend frontend-test chromium services-up \
         services-down stack openapi api-client clean chaos lock dist
 
 ## make run: the embedded default (SQLite, in-process queue and worker) with the web page
@@ -22,8 +24,9 @@ run: $(STAMP) $(WEB)
 	BOLT_ENV=dev BOLT_DEMO=1 $(BIN)/bolttickets serve --host $(HOST) --port $(PORT)
 
 ## make test: lint, types, every Python test against real PostgreSQL, Redis and Kafka, the
-## front end's unit tests and its end-to-end tests in real Chromium
-test: $(STAMP) services-up lint typecheck pytest frontend-test
+## deployment files checked by their own tools, the front end's unit tests and its
+## end-to-end tests in real Chromium
+test: $(STAMP) services-up tools lint typecheck pytest frontend-test
 
 # Exactly the versions the lock file pins, each file checked against its hash (pip itself
 # included); then the project, built by the locked hatchling rather than whatever is newest.
@@ -53,8 +56,13 @@ pytest: $(STAMP) services-up $(WEB)
 	eval "$$(scripts/services env)" && \
 	  BOLT_TEST_DATABASE_URL="$$BOLT_DATABASE_URL" BOLT_TEST_REDIS_URL="$$BOLT_REDIS_URL" \
 	  BOLT_TEST_KAFKA_BOOTSTRAP="$$BOLT_KAFKA_BOOTSTRAP" \
-	  env -u BOLT_DATABASE_URL -u BOLT_REDIS_URL -u BOLT_KAFKA_BOOTSTRAP \
+	  PATH="$(TOOLS_BIN):$$PATH" env -u BOLT_DATABASE_URL -u BOLT_REDIS_URL -u BOLT_KAFKA_BOOTSTRAP \
 	  $(BIN)/pytest -q
+
+## make tools: the checkers of the deployment files and the observability test servers,
+## each built once per machine into var/cache/tools (scripts/tools)
+tools:
+	scripts/tools install
 
 services-up: $(STAMP)
 	scripts/services up
