@@ -15,7 +15,6 @@ TOOLS_BIN := $(CURDIR)/var/tools/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-
 .PHONY: bench bench-fanout run test tools lint typecheck pytest frontend frontend-test chromium services-up \
         services-down stack openapi api-client clean chaos lock dist
 
