@@ -3,6 +3,7 @@
 #   docker run IMAGE                                  the API: bolttickets serve on :8000
 #   docker run IMAGE worker --host 0.0.0.0            a worker; health and metrics on :9100
 #   docker run IMAGE migrate                          the schema migration (a one-shot job)
+# with the BOLT_* settings of the README (BOLT_ENV=dev alone for a quick embedded try).
 # Built from the repository root:
 #   docker build -f deploy/docker/app.Dockerfile -t bolttickets-app .
 #

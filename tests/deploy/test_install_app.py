@@ -72,7 +72,7 @@ def test_only_the_locked_runtime_is_installed(venv: Path) -> None:
 
 
 @pytest.fixture
-async def api(venv: Path, tmp_path: Path) -> AsyncIterator[Server]:
+async def installed_api(venv: Path, tmp_path: Path) -> AsyncIterator[Server]:
     # Started outside the checkout: the installed package, with its own web page.
     server = Server(tmp_path, executable=str(venv / "bin" / "bolttickets"), cwd=tmp_path)
     await server.start()
@@ -80,13 +80,13 @@ async def api(venv: Path, tmp_path: Path) -> AsyncIterator[Server]:
     server.stop()
 
 
-async def test_the_api_serves_the_embedded_default(api: Server) -> None:
-    async with httpx.AsyncClient(base_url=api.url) as client:
+async def test_the_api_serves_the_embedded_default(installed_api: Server) -> None:
+    async with httpx.AsyncClient(base_url=installed_api.url) as client:
         live = await client.get("/health/live")
         page = await client.get("/")
     assert live.status_code == 200 and live.json()["status"] == "ok"
     assert page.status_code == 200 and "<title>BoltTickets</title>" in page.text
-    assert "web_page_missing" not in api.log_path.read_text()
+    assert "web_page_missing" not in installed_api.log_path.read_text()
 
 
 async def test_the_worker_runs_on_the_real_services(

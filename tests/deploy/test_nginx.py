@@ -52,14 +52,6 @@ def site() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
-    server = Server(tmp_path_factory.mktemp("api"))
-    await server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def nginx(site: Path, api: Server) -> Iterator[str]:
     """nginx started on the configuration (checked by `nginx -t` first); its URL."""
     port = free_port()

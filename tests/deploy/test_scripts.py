@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,14 +16,6 @@ from tests.conftest import REPO
 from tests.support import ADMIN, Server, free_port
 
 SCRIPTS = REPO / "deploy" / "scripts"
-
-
-@pytest.fixture(scope="module")
-async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
-    server = Server(tmp_path_factory.mktemp("api"))
-    await server.start()
-    yield server
-    server.stop()
 
 
 def script(
