@@ -11,6 +11,7 @@
 # it also pins stay out), then the project's wheel. Binary wheels only: no compiler runs,
 # here or in the image. The wheel is built by the lock's hatchling in a throw-away build
 # environment, which also provides the pip that installs into VENV (VENV gets no pip).
+# PYTHON names the interpreter VENV is made from (python3 on PATH by default).
 
 set -Eeuo pipefail
 
