@@ -16,7 +16,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: bench bench-fanout run test tools lint typecheck pytest frontend frontend-test chromium services-up \
-        services-down stack openapi api-client clean chaos lock dist
+        services-down stack openapi api-client clean chaos lock dist minikube
 
 ## make run: the embedded default (SQLite, in-process queue and worker) with the web page
 run: $(STAMP) $(WEB)
@@ -42,13 +42,15 @@ lock: $(STAMP)
 	  --no-emit-find-links --extra dev --extra bench $(LOCK_ARGS) -o $(LOCK) pyproject.toml
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench deploy/scripts
+	$(BIN)/ruff format --check src tests bench deploy/scripts
 	$(BIN)/lint-imports
 	$(BIN)/python -m tests.distribution.lock
 
+# The release scripts (deploy/scripts) run on a bare CI runner: standard library only, strict.
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy --strict deploy/scripts
 
 # The front end is built first: tests/distribution installs the wheel and serves its web page.
 pytest: $(STAMP) services-up $(WEB)
@@ -116,6 +118,23 @@ openapi: $(STAMP)
 
 api-client: openapi $(FRONTEND_STAMP)
 	cd frontend && npm run gen:api
+
+## make minikube: both images built inside Minikube, its PostgreSQL, Redis and Kafka
+## (deploy/minikube/services.yaml, development only) and the chart with values-minikube.yaml;
+## needs minikube, kubectl and helm (docs/deploy.md)
+MINIKUBE_NAMESPACE ?= bolttickets
+minikube:
+	minikube status >/dev/null 2>&1 || minikube start --cpus=4 --memory=8g
+	minikube addons enable ingress
+	minikube image build -t bolttickets-app:dev -f deploy/docker/app.Dockerfile .
+	minikube image build -t bolttickets-web:dev -f deploy/docker/web.Dockerfile .
+	kubectl create namespace $(MINIKUBE_NAMESPACE) --dry-run=client -o yaml | kubectl apply -f -
+	kubectl apply -n $(MINIKUBE_NAMESPACE) -f deploy/minikube/services.yaml
+	for name in postgres redis kafka; do \
+	  kubectl rollout status -n $(MINIKUBE_NAMESPACE) statefulset/$$name --timeout=10m || exit 1; \
+	done
+	helm upgrade --install bolttickets deploy/helm/bolttickets -n $(MINIKUBE_NAMESPACE) \
+	  -f deploy/helm/bolttickets/values-minikube.yaml --atomic --wait --timeout 10m
 
 clean:
 	rm -rf $(VENV) var frontend/node_modules src/bolttickets/web dist
