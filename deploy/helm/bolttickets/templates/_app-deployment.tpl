@@ -1,0 +1,66 @@
+{{/* A Deployment of the app image: the API (`serve`) or the workers (`worker`), which differ
+     only in their command, port and autoscaler. Call with a dict: root, component, values,
+     command, portName, autoscaled (an autoscaler owns the replica count). */}}
+{{- define "bolttickets.appDeployment" -}}
+{{- $root := .root }}
+{{- $component := .component }}
+{{- $values := .values }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "bolttickets.fullname" $root }}-{{ $component }}
+  labels:
+    {{- include "bolttickets.componentLabels" (list $root $component) | nindent 4 }}
+spec:
+  {{- include "bolttickets.replicas" (list $values .autoscaled) | nindent 2 }}
+  revisionHistoryLimit: 5
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {maxSurge: 25%, maxUnavailable: 0}
+  selector:
+    matchLabels:
+      {{- include "bolttickets.componentSelectorLabels" (list $root $component) | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "bolttickets.componentLabels" (list $root $component) | nindent 8 }}
+        {{- with $root.Values.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      annotations:
+        {{- include "bolttickets.podAnnotations" (list $root $component) | nindent 8 }}
+    spec:
+      {{- include "bolttickets.podSpecCommon" (list $root $component 10001) | nindent 6 }}
+      containers:
+        - name: {{ $component }}
+          image: {{ include "bolttickets.image" (list $root $root.Values.image) }}
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          args: [{{ .command }}, --host, 0.0.0.0, --port, {{ $values.port | quote }}]
+          ports:
+            - name: {{ .portName }}
+              containerPort: {{ $values.port }}
+          envFrom:
+            {{- include "bolttickets.envFrom" $root | nindent 12 }}
+          {{- include "bolttickets.probes" (list .portName "/health/live" "/health/ready") | nindent 10 }}
+          resources:
+            {{- toYaml $values.resources | nindent 12 }}
+          securityContext:
+            {{- include "bolttickets.containerSecurityContext" 10001 | nindent 12 }}
+          volumeMounts:
+            {{- include "bolttickets.volumeMounts" $root | nindent 12 }}
+      volumes:
+        {{- include "bolttickets.volumes" (list $root (include "bolttickets.fullname" $root)) | nindent 8 }}
+      {{- include "bolttickets.topologySpread" (list $root $component) | nindent 6 }}
+      {{- with $values.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $values.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $values.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+{{- end }}

@@ -1,0 +1,231 @@
+{{/* Names and labels. */}}
+{{- define "bolttickets.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "bolttickets.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "bolttickets.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "bolttickets.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "bolttickets.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "bolttickets.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: bolttickets
+{{- end }}
+
+{{/* The labels of one component (api, worker, web, migrations); call with (list $ "api"). */}}
+{{- define "bolttickets.componentSelectorLabels" -}}
+{{ include "bolttickets.selectorLabels" (index . 0) }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end }}
+
+{{- define "bolttickets.componentLabels" -}}
+{{ include "bolttickets.labels" (index . 0) }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end }}
+
+{{- define "bolttickets.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "bolttickets.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret the pods read BOLT_DATABASE_URL, BOLT_REDIS_URL and BOLT_JWT_SECRET from. */}}
+{{- define "bolttickets.secretName" -}}
+{{- if .Values.secretsStore.enabled }}
+{{- printf "%s-secrets" (include "bolttickets.fullname" .) }}
+{{- else if .Values.secrets.existingSecret }}
+{{- .Values.secrets.existingSecret }}
+{{- else }}
+{{- printf "%s-secrets" (include "bolttickets.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/* repository:tag or repository:tag@digest; the tag defaults to the appVersion, never latest.
+     Call with (list $ .Values.image). */}}
+{{- define "bolttickets.image" -}}
+{{- $root := index . 0 }}
+{{- $image := index . 1 }}
+{{- $tag := default $root.Chart.AppVersion $image.tag }}
+{{- if eq $tag "latest" }}
+{{- fail "image tags are never `latest`: name a version (or a digest)" }}
+{{- end }}
+{{- $ref := printf "%s:%s" $image.repository $tag }}
+{{- if $image.digest }}
+{{- $ref = printf "%s@%s" $ref $image.digest }}
+{{- end }}
+{{- $ref }}
+{{- end }}
+
+{{/* Pod annotations: the configuration's checksum (a new setting rolls the pods) and the
+     service mesh's injection. Call with (list $ "api"). */}}
+{{- define "bolttickets.podAnnotations" -}}
+{{- $root := index . 0 }}
+checksum/config: {{ include "bolttickets.configData" $root | sha256sum }}
+{{- if eq $root.Values.mesh "istio" }}
+sidecar.istio.io/inject: "true"
+{{- else if eq $root.Values.mesh "linkerd" }}
+linkerd.io/inject: enabled
+{{- end }}
+{{- end }}
+
+{{/* The pod's security context; the user is the image's own numeric one (10001 in the app
+     image, 101 in nginx-unprivileged). Call with the uid. */}}
+{{- define "bolttickets.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ . }}
+runAsGroup: {{ . }}
+fsGroup: {{ . }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "bolttickets.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ . }}
+runAsGroup: {{ . }}
+readOnlyRootFilesystem: true
+allowPrivilegeEscalation: false
+privileged: false
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* The app image's variables: the ConfigMap and the Secret. */}}
+{{- define "bolttickets.envFrom" -}}
+- configMapRef:
+    name: {{ include "bolttickets.fullname" . }}-config
+- secretRef:
+    name: {{ include "bolttickets.secretName" . }}
+{{- end }}
+
+{{/* The only writable place of a read-only root file system, and the Secrets Store volume
+     (the driver syncs its Secret only while a pod mounts it). */}}
+{{- define "bolttickets.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- if .Values.secretsStore.enabled }}
+- name: secrets-store
+  mountPath: /mnt/secrets-store
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* Call with (list $ secretProviderClassName). */}}
+{{- define "bolttickets.volumes" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- if (index . 0).Values.secretsStore.enabled }}
+- name: secrets-store
+  csi:
+    driver: secrets-store.csi.k8s.io
+    readOnly: true
+    volumeAttributes:
+      secretProviderClass: {{ index . 1 }}
+{{- end }}
+{{- end }}
+
+{{/* Spread a component's pods across zones, then nodes. Call with (list $ "api"). */}}
+{{- define "bolttickets.topologySpread" -}}
+{{- $root := index . 0 }}
+{{- if $root.Values.topologySpread.enabled }}
+topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: topology.kubernetes.io/zone
+    whenUnsatisfiable: {{ $root.Values.topologySpread.zone }}
+    labelSelector:
+      matchLabels:
+        {{- include "bolttickets.componentSelectorLabels" . | nindent 8 }}
+    matchLabelKeys: [pod-template-hash]
+  - maxSkew: 1
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: {{ $root.Values.topologySpread.hostname }}
+    labelSelector:
+      matchLabels:
+        {{- include "bolttickets.componentSelectorLabels" . | nindent 8 }}
+    matchLabelKeys: [pod-template-hash]
+{{- end }}
+{{- end }}
+
+{{/* What every pod of the chart shares. Call with (list $ "api" uid). */}}
+{{- define "bolttickets.podSpecCommon" -}}
+{{- $root := index . 0 }}
+serviceAccountName: {{ include "bolttickets.serviceAccountName" $root }}
+automountServiceAccountToken: false
+securityContext:
+  {{- include "bolttickets.podSecurityContext" (index . 2) | nindent 2 }}
+{{- with $root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{- define "bolttickets.migrationsServiceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- include "bolttickets.migrationsName" . }}
+{{- else }}
+{{- include "bolttickets.serviceAccountName" . }}
+{{- end }}
+{{- end }}
+
+{{/* Probes on a port's real health endpoints: started once alive (up to two minutes for a
+     cold start), restarted when no longer alive, sent traffic only while ready.
+     Call with (list "http" "/health/live" "/health/ready"). */}}
+{{- define "bolttickets.probes" -}}
+{{- $port := index . 0 }}
+startupProbe:
+  httpGet: {path: {{ index . 1 }}, port: {{ $port }}}
+  periodSeconds: 2
+  timeoutSeconds: 2
+  failureThreshold: 60
+livenessProbe:
+  httpGet: {path: {{ index . 1 }}, port: {{ $port }}}
+  periodSeconds: 10
+  timeoutSeconds: 3
+  failureThreshold: 3
+readinessProbe:
+  httpGet: {path: {{ index . 2 }}, port: {{ $port }}}
+  periodSeconds: 5
+  timeoutSeconds: 3
+  failureThreshold: 2
+{{- end }}
+
+{{/* The replica count, left to the autoscaler when one owns it. Call with (list values owned). */}}
+{{- define "bolttickets.replicas" -}}
+{{- if not (index . 1) }}
+replicas: {{ (index . 0).replicas }}
+{{- end }}
+{{- end }}
+
+{{/* The web image's own nginx.conf (deploy/docker/nginx.conf, through files/nginx.conf), its
+     upstream `api:8000` (compose's name) replaced by this release's API Service. */}}
+{{- define "bolttickets.nginxConf" -}}
+{{- $conf := .Files.Get "files/nginx.conf" }}
+{{- $upstream := "server api:8000;" }}
+{{- if not (contains $upstream $conf) }}
+{{- fail (printf "files/nginx.conf (deploy/docker/nginx.conf) is missing or no longer has `%s`" $upstream) }}
+{{- end }}
+{{- $api := printf "server %s-api.%s.svc:%d;" (include "bolttickets.fullname" .) .Release.Namespace (int .Values.api.port) }}
+{{- replace $upstream $api $conf }}
+{{- end }}
