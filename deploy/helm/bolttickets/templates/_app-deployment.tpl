@@ -11,6 +11,8 @@ metadata:
   name: {{ include "bolttickets.fullname" $root }}-{{ $component }}
   labels:
     {{- include "bolttickets.componentLabels" (list $root $component) | nindent 4 }}
+  annotations:
+    {{- include "bolttickets.kubeScoreIgnores" $root | nindent 4 }}
 spec:
   {{- include "bolttickets.replicas" (list $values .autoscaled) | nindent 2 }}
   revisionHistoryLimit: 5
