@@ -1,0 +1,109 @@
+"""The Helm chart, offline: linted strictly, rendered with each values file, every rendered
+object validated against Kubernetes' own strict JSON schemas, checked against the rules of
+`manifest_rules.py`, and the production render scored by kube-score.
+
+The tools come from `scripts/tools install` (`make test` runs it and puts var/tools/bin on
+PATH); a missing tool fails the test with the command that installs it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.deploy import manifest_rules
+from tests.deploy.manifest_rules import Manifest
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "deploy" / "helm" / "bolttickets"
+VALUES_FILES = ("values-minikube.yaml", "values-staging.yaml", "values-production.yaml")
+# The schemas' version; the chart's kubeVersion allows it, and helm needs one (a helm built
+# from source assumes v1.20, older than the chart accepts).
+KUBE_VERSION = "1.33.0"
+# Custom resources have no schema among Kubernetes' own: the kube-apiserver test
+# (tests/deploy/test_kube_server_dry_run.py) validates them with their CRDs.
+CUSTOM_KINDS = frozenset(
+    {"ScaledObject", "ServiceMonitor", "PrometheusRule", "SecretProviderClass"}
+)
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(
+            f"{name} is not on PATH: run `scripts/tools install {name}` and put var/tools/bin "
+            "first on PATH (`make test` does both)."
+        )
+    return path
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, check=False, timeout=300)
+
+
+def helm(*args: str) -> str:
+    result = run(tool("helm"), *args, "--kube-version", KUBE_VERSION)
+    assert result.returncode == 0, f"helm {' '.join(args)}:\n{result.stdout}{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def renders() -> dict[str, list[Manifest]]:
+    """Each values file's rendered objects, as `helm install` would create them."""
+    return {
+        values: [
+            doc
+            for doc in yaml.safe_load_all(
+                helm("template", "bolttickets", str(CHART), "--values", str(CHART / values))
+            )
+            if doc
+        ]
+        for values in VALUES_FILES
+    }
+
+
+@pytest.mark.parametrize("values", VALUES_FILES)
+def test_the_chart_lints_strictly(values: str) -> None:
+    output = helm("lint", "--strict", str(CHART), "--values", str(CHART / values))
+    assert "1 chart(s) linted, 0 chart(s) failed" in output
+
+
+def test_every_rendered_object_meets_kubernetes_strict_schemas(
+    renders: dict[str, list[Manifest]], tmp_path: Path
+) -> None:
+    files = []
+    for values, manifests in renders.items():
+        core = [m for m in manifests if m["kind"] not in CUSTOM_KINDS]
+        files.append(tmp_path / values)
+        files[-1].write_text(yaml.safe_dump_all(core))
+    result = run(
+        tool("kubernetes-validate"), "--strict", "--quiet", "-k", KUBE_VERSION, *map(str, files)
+    )
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report
+    # An unknown kind (a typo, a CRD not listed above) is only a warning to the validator.
+    assert "Couldn't find schema" not in report
+
+
+@pytest.mark.parametrize("values", VALUES_FILES)
+@pytest.mark.parametrize("rule", manifest_rules.RULES, ids=lambda rule: rule.__name__)
+def test_the_render_follows_the_rule(
+    renders: dict[str, list[Manifest]], values: str, rule: manifest_rules.Rule
+) -> None:
+    assert rule(renders[values]) == []
+
+
+def test_production_has_no_critical_kube_score_finding(
+    renders: dict[str, list[Manifest]], tmp_path: Path
+) -> None:
+    """Each check the chart ignores is named in a `kube-score/ignore` annotation, with the
+    reason beside it in templates/_helpers.tpl."""
+    rendered = tmp_path / "production.yaml"
+    rendered.write_text(yaml.safe_dump_all(renders["values-production.yaml"]))
+    result = run(tool("kube-score"), "score", "--output-format", "ci", str(rendered))
+    critical = [line for line in result.stdout.splitlines() if line.startswith("[CRITICAL]")]
+    assert critical == []
+    assert result.returncode == 0, result.stdout + result.stderr
