@@ -1,7 +1,7 @@
 {{/* The non-secret BOLT_* settings, shared by the ConfigMap and the migrations' hook copy. */}}
 {{- define "bolttickets.configData" -}}
 {{- $app := .Values.app }}
-{{- $kafka := .Values.kafka }}
+{{- $kafka := .Values.kafka -}}
 BOLT_ENV: {{ $app.env | quote }}
 BOLT_LOG_LEVEL: {{ $app.logLevel | quote }}
 BOLT_LOG_JSON: {{ $app.logJson | quote }}

@@ -78,7 +78,7 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{/* Pod annotations: the configuration's checksum (a new setting rolls the pods) and the
      service mesh's injection. Call with (list $ "api"). */}}
 {{- define "bolttickets.podAnnotations" -}}
-{{- $root := index . 0 }}
+{{- $root := index . 0 -}}
 checksum/config: {{ include "bolttickets.configData" $root | sha256sum }}
 {{- if eq $root.Values.mesh "istio" }}
 sidecar.istio.io/inject: "true"
@@ -150,7 +150,7 @@ seccompProfile:
 {{/* Spread a component's pods across zones, then nodes. Call with (list $ "api"). */}}
 {{- define "bolttickets.topologySpread" -}}
 {{- $root := index . 0 }}
-{{- if $root.Values.topologySpread.enabled }}
+{{- if $root.Values.topologySpread.enabled -}}
 topologySpreadConstraints:
   - maxSkew: 1
     topologyKey: topology.kubernetes.io/zone
@@ -171,7 +171,7 @@ topologySpreadConstraints:
 
 {{/* What every pod of the chart shares. Call with (list $ "api" uid). */}}
 {{- define "bolttickets.podSpecCommon" -}}
-{{- $root := index . 0 }}
+{{- $root := index . 0 -}}
 serviceAccountName: {{ include "bolttickets.serviceAccountName" $root }}
 automountServiceAccountToken: false
 securityContext:
@@ -194,7 +194,7 @@ imagePullSecrets:
      cold start), restarted when no longer alive, sent traffic only while ready.
      Call with (list "http" "/health/live" "/health/ready"). */}}
 {{- define "bolttickets.probes" -}}
-{{- $port := index . 0 }}
+{{- $port := index . 0 -}}
 startupProbe:
   httpGet: {path: {{ index . 1 }}, port: {{ $port }}}
   periodSeconds: 2
@@ -214,7 +214,7 @@ readinessProbe:
 
 {{/* The replica count, left to the autoscaler when one owns it. Call with (list values owned). */}}
 {{- define "bolttickets.replicas" -}}
-{{- if not (index . 1) }}
+{{- if not (index . 1) -}}
 replicas: {{ (index . 0).replicas }}
 {{- end }}
 {{- end }}

@@ -5,7 +5,7 @@
 {{- $service := index (index . 0).Values.networkPolicy $name }}
 {{- if not $service.to }}
 {{- fail (printf "networkPolicy.%s.to must name where %s is (e.g. an ipBlock), or set networkPolicy.enabled=false" $name $name) }}
-{{- end }}
+{{- end -}}
 - to:
     {{- toYaml $service.to | nindent 4 }}
   ports:
@@ -27,7 +27,7 @@
 {{/* An ingress rule from configured peers; nothing when there are none, since an empty
      `from` would allow every source. Call with (list peers port). */}}
 {{- define "bolttickets.ingressFromPeers" -}}
-{{- with index . 0 }}
+{{- with index . 0 -}}
 - from:
     {{- toYaml . | nindent 4 }}
   ports:

@@ -24,7 +24,7 @@ BOLT_ADMIN_PASSWORD: {{ . | b64enc | quote }}
 {{- $store := $root.Values.secretsStore }}
 {{- if not $store.objects }}
 {{- fail "secretsStore.objects must name the vault's secret of each BOLT_* variable" }}
-{{- end }}
+{{- end -}}
 provider: {{ $store.provider }}
 secretObjects:
   - secretName: {{ index . 2 }}
