@@ -107,3 +107,22 @@ def test_production_has_no_critical_kube_score_finding(
     critical = [line for line in result.stdout.splitlines() if line.startswith("[CRITICAL]")]
     assert critical == []
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _value_paths(values: Manifest, prefix: str = "") -> list[str]:
+    """The dotted path of every value a user sets; resource requests and limits are one
+    value each, as are the maps and lists that are empty by default."""
+    paths = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value and key not in ("requests", "limits"):
+            paths += _value_paths(value, f"{path}.")
+        else:
+            paths.append(path)
+    return paths
+
+
+def test_the_readme_describes_every_value() -> None:
+    readme = (CHART / "README.md").read_text()
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert [path for path in _value_paths(values) if f"`{path}`" not in readme] == []
