@@ -30,7 +30,7 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
       annotations:
-        {{- include "bolttickets.podAnnotations" (list $root $component) | nindent 8 }}
+        {{- include "bolttickets.podAnnotations" (list $root (include "bolttickets.appChecksums" $root | fromJson)) | nindent 8 }}
     spec:
       {{- include "bolttickets.podSpecCommon" (list $root $component 10001) | nindent 6 }}
       containers:

@@ -75,16 +75,30 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- $ref }}
 {{- end }}
 
-{{/* Pod annotations: the configuration's checksum (a new setting rolls the pods) and the
-     service mesh's injection. Call with (list $ "api"). */}}
+{{/* Pod annotations: the service mesh's sidecar injection, and the checksum of each
+     file the pod reads, so a changed setting rolls the pods. Call with (list $ checksums),
+     checksums a dict of name → content. */}}
 {{- define "bolttickets.podAnnotations" -}}
-{{- $root := index . 0 -}}
-checksum/config: {{ include "bolttickets.configData" $root | sha256sum }}
-{{- if eq $root.Values.mesh "istio" }}
-sidecar.istio.io/inject: "true"
-{{- else if eq $root.Values.mesh "linkerd" }}
-linkerd.io/inject: enabled
+{{- $annotations := dict }}
+{{- range $name, $content := index . 1 }}
+{{- $_ := set $annotations (printf "checksum/%s" $name) ($content | sha256sum) }}
 {{- end }}
+{{- $mesh := (index . 0).Values.mesh }}
+{{- if eq $mesh "istio" }}
+{{- $_ := set $annotations "sidecar.istio.io/inject" "true" }}
+{{- else if eq $mesh "linkerd" }}
+{{- $_ := set $annotations "linkerd.io/inject" "enabled" }}
+{{- end }}
+{{- toYaml $annotations }}
+{{- end }}
+
+{{/* What the app's pods read: the settings, and the Secret when the chart makes it. */}}
+{{- define "bolttickets.appChecksums" -}}
+{{- $files := dict "config" (include "bolttickets.configData" .) }}
+{{- if not (or .Values.secretsStore.enabled .Values.secrets.existingSecret) }}
+{{- $_ := set $files "secret" (include "bolttickets.secretData" .) }}
+{{- end }}
+{{- toJson $files }}
 {{- end }}
 
 {{/* The pod's security context. The app image's user is 10001; nginx-unprivileged's own
