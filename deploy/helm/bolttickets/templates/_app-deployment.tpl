@@ -32,7 +32,7 @@ spec:
       annotations:
         {{- include "bolttickets.podAnnotations" (list $root (include "bolttickets.appChecksums" $root | fromJson)) | nindent 8 }}
     spec:
-      {{- include "bolttickets.podSpecCommon" (list $root $component 10001) | nindent 6 }}
+      {{- include "bolttickets.podSpecCommon" (list $root (include "bolttickets.serviceAccountName" $root) 10001) | nindent 6 }}
       containers:
         - name: {{ $component }}
           image: {{ include "bolttickets.image" (list $root $root.Values.image) }}

@@ -183,10 +183,10 @@ topologySpreadConstraints:
 {{- end }}
 {{- end }}
 
-{{/* What every pod of the chart shares. Call with (list $ "api" uid). */}}
+{{/* What every pod of the chart shares. Call with (list $ serviceAccountName uid). */}}
 {{- define "bolttickets.podSpecCommon" -}}
 {{- $root := index . 0 -}}
-serviceAccountName: {{ include "bolttickets.serviceAccountName" $root }}
+serviceAccountName: {{ index . 1 }}
 automountServiceAccountToken: false
 securityContext:
   {{- include "bolttickets.podSecurityContext" (index . 2) | nindent 2 }}
