@@ -25,10 +25,7 @@ spec:
   template:
     metadata:
       labels:
-        {{- include "bolttickets.componentLabels" (list $root $component) | nindent 8 }}
-        {{- with $root.Values.podLabels }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
+        {{- include "bolttickets.podLabels" (list $root $component true) | nindent 8 }}
       annotations:
         {{- include "bolttickets.podAnnotations" (list $root (include "bolttickets.appChecksums" $root | fromJson)) | nindent 8 }}
     spec:

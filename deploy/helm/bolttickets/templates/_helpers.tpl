@@ -75,21 +75,31 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- $ref }}
 {{- end }}
 
-{{/* Pod annotations: the service mesh's sidecar injection, and the checksum of each
-     file the pod reads, so a changed setting rolls the pods. Call with (list $ checksums),
-     checksums a dict of name → content. */}}
+{{/* Pod annotations: the checksum of each file the pod reads, so a changed setting rolls
+     the pods, and linkerd's sidecar injection. Call with (list $ checksums), checksums a
+     dict of name → content. */}}
 {{- define "bolttickets.podAnnotations" -}}
 {{- $annotations := dict }}
 {{- range $name, $content := index . 1 }}
 {{- $_ := set $annotations (printf "checksum/%s" $name) ($content | sha256sum) }}
 {{- end }}
-{{- $mesh := (index . 0).Values.mesh }}
-{{- if eq $mesh "istio" }}
-{{- $_ := set $annotations "sidecar.istio.io/inject" "true" }}
-{{- else if eq $mesh "linkerd" }}
+{{- if eq (index . 0).Values.mesh "linkerd" }}
 {{- $_ := set $annotations "linkerd.io/inject" "enabled" }}
 {{- end }}
 {{- toYaml $annotations }}
+{{- end }}
+
+{{/* A pod's labels: its component's, Istio's sidecar injection (a pod label; its annotation
+     form is deprecated) and podLabels. Call with (list $ component sidecar). */}}
+{{- define "bolttickets.podLabels" -}}
+{{- $root := index . 0 -}}
+{{ include "bolttickets.componentLabels" (list $root (index . 1)) }}
+{{- if eq $root.Values.mesh "istio" }}
+sidecar.istio.io/inject: {{ index . 2 | quote }}
+{{- end }}
+{{- with $root.Values.podLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* What the app's pods read: the settings, and the Secret when the chart makes it. */}}
