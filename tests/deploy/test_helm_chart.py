@@ -100,13 +100,26 @@ def test_production_has_no_critical_kube_score_finding(
     renders: dict[str, list[Manifest]], tmp_path: Path
 ) -> None:
     """Each check the chart ignores is named in a `kube-score/ignore` annotation, with the
-    reason beside it in templates/_helpers.tpl."""
+    reason beside it in templates/_helpers.tpl. Its warnings stand: it asks for host
+    anti-affinity where the pods spread over hosts with topologySpreadConstraints, and it
+    counts the workers' replicas without seeing that KEDA owns them."""
     rendered = tmp_path / "production.yaml"
     rendered.write_text(yaml.safe_dump_all(renders["values-production.yaml"]))
-    result = run(tool("kube-score"), "score", "--output-format", "ci", str(rendered))
-    critical = [line for line in result.stdout.splitlines() if line.startswith("[CRITICAL]")]
-    assert critical == []
+    kubernetes = "v" + KUBE_VERSION.rsplit(".", 1)[0]
+    result = run(
+        tool("kube-score"),
+        "score",
+        "--kubernetes-version",
+        kubernetes,
+        "--output-format",
+        "ci",
+        str(rendered),
+    )
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line.startswith("[CRITICAL]")] == []
     assert result.returncode == 0, result.stdout + result.stderr
+    # It scored the workloads, rather than finding nothing to score.
+    assert any(line.startswith("[OK] bolttickets-api apps/v1/Deployment") for line in lines)
 
 
 def _value_paths(values: Manifest, prefix: str = "") -> list[str]:
