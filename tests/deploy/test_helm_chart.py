@@ -71,6 +71,35 @@ def test_the_chart_lints_strictly(values: str) -> None:
     assert "1 chart(s) linted, 0 chart(s) failed" in output
 
 
+@pytest.mark.parametrize(
+    ("setting", "refusal"),
+    [
+        ('image.tag="latest"', "/image/tag"),
+        ('web.image.tag="latest"', "/web/image/tag"),
+        ("networkPolicy.postgres.to=[]", "networkPolicy.postgres.to must name where"),
+        ("api.replica=3", "additional properties 'replica' not allowed"),
+        ("api.resources.limits=null", "/api/resources"),
+    ],
+)
+def test_the_chart_refuses_unsafe_values(setting: str, refusal: str) -> None:
+    """What would deploy something unpinned, open or unbounded fails at render time."""
+    values = CHART / "values-staging.yaml"
+    result = run(
+        tool("helm"),
+        "template",
+        "bolttickets",
+        str(CHART),
+        "--values",
+        str(values),
+        "--set-json",
+        setting,
+        "--kube-version",
+        KUBE_VERSION,
+    )
+    assert result.returncode != 0
+    assert refusal in result.stderr
+
+
 def test_every_rendered_object_meets_kubernetes_strict_schemas(
     renders: dict[str, list[Manifest]], tmp_path: Path
 ) -> None:
