@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import REPO
 from tests.deploy import manifest_rules
 from tests.deploy.manifest_rules import Manifest
 
-REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "deploy" / "helm" / "bolttickets"
 VALUES_FILES = ("values-minikube.yaml", "values-staging.yaml", "values-production.yaml")
 # The schemas' version; the chart's kubeVersion allows it, and helm needs one (a helm built
