@@ -7,6 +7,7 @@ PATH); a missing tool fails the test with the command that installs it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -168,3 +169,21 @@ def test_the_readme_describes_every_value() -> None:
     readme = (CHART / "README.md").read_text()
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     assert [path for path in _value_paths(values) if f"`{path}`" not in readme] == []
+
+
+def _undescribed(schema: Manifest, path: str) -> list[str]:
+    undescribed = []
+    for key, value in schema.get("properties", {}).items():
+        here = f"{path}.{key}"
+        if "description" not in value:
+            undescribed.append(here)
+        undescribed += _undescribed(value, here)
+    return undescribed
+
+
+def test_the_schema_describes_every_value() -> None:
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    undescribed = _undescribed(schema, "")
+    for name, definition in schema["$defs"].items():
+        undescribed += _undescribed(definition, f"$defs.{name}")
+    assert undescribed == []
