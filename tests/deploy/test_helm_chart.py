@@ -187,3 +187,31 @@ def test_the_schema_describes_every_value() -> None:
     for name, definition in schema["$defs"].items():
         undescribed += _undescribed(definition, f"$defs.{name}")
     assert undescribed == []
+
+
+def test_the_rules_and_dashboards_are_deploy_observabilitys_own(
+    renders: dict[str, list[Manifest]],
+) -> None:
+    """Written once in deploy/observability, reached through the chart's symlinks."""
+    production = renders["values-production.yaml"]
+    observability = REPO / "deploy" / "observability"
+    [rule] = [m for m in production if m["kind"] == "PrometheusRule"]
+    alerts = yaml.safe_load((observability / "prometheus" / "alerts.yml").read_text())
+    assert rule["spec"]["groups"] == alerts["groups"]
+    dashboards = {
+        key: json.loads(content)
+        for m in production
+        if m["kind"] == "ConfigMap" and m["metadata"]["labels"].get("grafana_dashboard") == "1"
+        for key, content in m["data"].items()
+    }
+    files = (observability / "grafana" / "dashboards").glob("*.json")
+    assert dashboards == {file.name: json.loads(file.read_text()) for file in files}
+
+
+def test_the_web_page_proxies_to_its_own_releases_api(renders: dict[str, list[Manifest]]) -> None:
+    [nginx] = [
+        m for m in renders["values-production.yaml"] if m["metadata"]["name"].endswith("-nginx")
+    ]
+    conf = nginx["data"]["nginx.conf"]
+    assert "server bolttickets-api.default.svc:8000;" in conf
+    assert "server api:8000;" not in conf
