@@ -48,15 +48,20 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 {{- end }}
 
-{{/* The Secret the pods read BOLT_DATABASE_URL, BOLT_REDIS_URL and BOLT_JWT_SECRET from. */}}
-{{- define "bolttickets.secretName" -}}
-{{- if .Values.secretsStore.enabled }}
-{{- printf "%s-secrets" (include "bolttickets.fullname" .) }}
-{{- else if .Values.secrets.existingSecret }}
-{{- .Values.secrets.existingSecret }}
+{{/* The Secret the pods read BOLT_DATABASE_URL, BOLT_REDIS_URL and BOLT_JWT_SECRET from:
+     an existing one, or the one the chart or the Secrets Store CSI driver makes, named
+     after `prefix`. Call with (list $ prefix). */}}
+{{- define "bolttickets.secretNameFor" -}}
+{{- $values := (index . 0).Values }}
+{{- if and (not $values.secretsStore.enabled) $values.secrets.existingSecret }}
+{{- $values.secrets.existingSecret }}
 {{- else }}
-{{- printf "%s-secrets" (include "bolttickets.fullname" .) }}
+{{- printf "%s-secrets" (index . 1) }}
 {{- end }}
+{{- end }}
+
+{{- define "bolttickets.secretName" -}}
+{{- include "bolttickets.secretNameFor" (list . (include "bolttickets.fullname" .)) }}
 {{- end }}
 
 {{/* repository:tag or repository:tag@digest; the tag defaults to the appVersion, never latest.

@@ -1,10 +1,6 @@
 {{/* The Secret the migrations hook reads: its own copy when the chart makes the Secret. */}}
 {{- define "bolttickets.migrationsSecretName" -}}
-{{- if and (not .Values.secretsStore.enabled) .Values.secrets.existingSecret }}
-{{- .Values.secrets.existingSecret }}
-{{- else }}
-{{- printf "%s-secrets" (include "bolttickets.migrationsName" .) }}
-{{- end }}
+{{- include "bolttickets.secretNameFor" (list . (include "bolttickets.migrationsName" .)) }}
 {{- end }}
 
 {{- define "bolttickets.secretData" -}}
