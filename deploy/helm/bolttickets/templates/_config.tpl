@@ -35,14 +35,18 @@ BOLT_TRACE_SAMPLE_RATIO: {{ .Values.tracing.sampleRatio | quote }}
 {{- end }}
 
 {{/* Metadata of a copy made for the migrations hook: it runs before the release's own
-     resources exist on a first install, so it brings what it reads. */}}
+     resources exist on a first install, so it brings what it reads. Call with
+     (list $ annotations), the copy's own annotations besides the hook's. */}}
 {{- define "bolttickets.hookMetadata" -}}
 labels:
-  {{- include "bolttickets.componentLabels" (list . "migrations") | nindent 2 }}
+  {{- include "bolttickets.componentLabels" (list (index . 0) "migrations") | nindent 2 }}
 annotations:
   helm.sh/hook: pre-install,pre-upgrade
   helm.sh/hook-weight: "-10"
   helm.sh/hook-delete-policy: before-hook-creation
+  {{- with index . 1 }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 {{- end }}
 
 {{- define "bolttickets.migrationsName" -}}
