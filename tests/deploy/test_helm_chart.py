@@ -78,6 +78,7 @@ def test_the_chart_lints_strictly(values: str) -> None:
         ('image.tag="latest"', "/image/tag"),
         ('web.image.tag="latest"', "/web/image/tag"),
         ("networkPolicy.postgres.to=[]", "networkPolicy.postgres.to must name where"),
+        ("networkPolicy.dns.to=[]", "networkPolicy.dns.to must name the cluster DNS"),
         ("api.replica=3", "additional properties 'replica' not allowed"),
         ("api.resources.limits=null", "/api/resources"),
     ],
