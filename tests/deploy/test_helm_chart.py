@@ -216,3 +216,25 @@ def test_the_web_page_proxies_to_its_own_releases_api(renders: dict[str, list[Ma
     conf = nginx["data"]["nginx.conf"]
     assert "server bolttickets-api.default.svc:8000;" in conf
     assert "server api:8000;" not in conf
+
+
+def test_a_canary_leaves_the_rules_and_dashboards_to_the_main_release() -> None:
+    """Two PrometheusRules of the same recording rules would record every series twice."""
+    canary = helm(
+        "template",
+        "bolttickets-canary",
+        str(CHART),
+        "--values",
+        str(CHART / "values-production.yaml"),
+        "--set",
+        "ingress.canary.enabled=true",
+        "--set",
+        "ingress.canary.weight=10",
+    )
+    manifests = [m for m in yaml.safe_load_all(canary) if m]
+    [ingress] = [m for m in manifests if m["kind"] == "Ingress"]
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/canary"] == "true"
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/canary-weight"] == "10"
+    assert not [m for m in manifests if m["kind"] == "PrometheusRule"]
+    assert not [m for m in manifests if "grafana_dashboard" in m["metadata"].get("labels", {})]
+    assert [m for m in manifests if m["kind"] == "ServiceMonitor"]
