@@ -1,6 +1,7 @@
-{{/* A Deployment of the app image: the API (`serve`) or the workers (`worker`), which differ
-     only in their command, port and autoscaler. Call with a dict: root, component, values,
-     command, portName, autoscaled (an autoscaler owns the replica count). */}}
+{{/* A Deployment of the app image: the API (`serve`) or the workers (`worker`), which
+     differ only in their command, port, autoscaler and draining. Call with a dict: root,
+     component, values, command, portName, autoscaled (an autoscaler owns the replica
+     count), servesRequests (through a Service, so it drains before it stops). */}}
 {{- define "bolttickets.appDeployment" -}}
 {{- $root := .root }}
 {{- $component := .component }}
@@ -41,6 +42,9 @@ spec:
           envFrom:
             {{- include "bolttickets.envFrom" $root | nindent 12 }}
           {{- include "bolttickets.probes" (list .portName "/health/live" "/health/ready") | nindent 10 }}
+          {{- if .servesRequests }}
+          {{- include "bolttickets.drainBeforeStop" . | nindent 10 }}
+          {{- end }}
           resources:
             {{- toYaml $values.resources | nindent 12 }}
           securityContext:

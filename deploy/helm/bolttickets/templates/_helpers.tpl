@@ -266,3 +266,12 @@ replicas: {{ (index . 0).replicas }}
 {{- define "bolttickets.kubeScoreIgnores" -}}
 kube-score/ignore: container-image-pull-policy
 {{- end }}
+
+{{/* A pod serving requests through a Service keeps serving a few seconds after it is told
+     to stop: the endpoints and the ingress controller take that long to stop sending it new
+     requests, which would otherwise fail during every rolling update. */}}
+{{- define "bolttickets.drainBeforeStop" -}}
+lifecycle:
+  preStop:
+    sleep: {seconds: 5}
+{{- end }}
