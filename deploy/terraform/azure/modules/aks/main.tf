@@ -23,14 +23,14 @@ resource "azurerm_role_assignment" "control_plane_subnet" {
 resource "azurerm_kubernetes_cluster" "this" {
   #checkov:skip=CKV_AZURE_6:The API server has no public address at all (private cluster), so there is no public range to restrict.
   #checkov:skip=CKV_AZURE_117:Node disks are encrypted at rest and in the host (host_encryption_enabled); a customer-managed disk key is an option, not the baseline.
-  name                       = var.name
-  location                   = var.location
-  resource_group_name        = var.resource_group_name
-  dns_prefix_private_cluster = var.name
-  kubernetes_version         = var.kubernetes_version
-  sku_tier                   = "Standard"
-  automatic_upgrade_channel  = "patch"
-  node_os_upgrade_channel    = "NodeImage"
+  name                      = var.name
+  location                  = var.location
+  resource_group_name       = var.resource_group_name
+  dns_prefix                = var.name
+  kubernetes_version        = var.kubernetes_version
+  sku_tier                  = "Standard"
+  automatic_upgrade_channel = "patch"
+  node_os_upgrade_channel   = "NodeImage"
 
   private_cluster_enabled           = true
   local_account_disabled            = true
