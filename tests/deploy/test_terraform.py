@@ -18,7 +18,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = REPO / "deploy" / "terraform"
 AWS = TERRAFORM_DIR / "aws"
-AZURE = TERRAFORM_DIR / "azure"
 # Where the machine image keeps provider packages (unpacked layout), overridable for
 # machines that keep them elsewhere.
 PROVIDER_MIRROR = Path(os.environ.get("BOLT_TERRAFORM_PROVIDER_MIRROR", "/opt/tf-plugins"))
