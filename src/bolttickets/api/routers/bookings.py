@@ -5,21 +5,24 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
+from prometheus_client import Counter
 from pydantic import StringConstraints, TypeAdapter, ValidationError
-from starlette.routing import Route
 
 from bolttickets.api import problems
 from bolttickets.api.deps import BookingsDep, container
+from bolttickets.api.instrumentation import NamedRoute
 from bolttickets.api.schemas import BookingAccepted, BookingIn, BookingOut, BookingPage, Problem
-from bolttickets.api.security import CurrentActor, authenticate
+from bolttickets.api.security import CurrentActor, Unauthorized, authenticate
 from bolttickets.domain.errors import (
     DomainError,
     IdempotencyKeyReused,
     PerUserLimitReached,
     SaleNotOpen,
     SoldOut,
+    Unavailable,
 )
 from bolttickets.observability import metrics
+from bolttickets.services.bookings import Placed
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 
@@ -40,7 +43,13 @@ def _either(*kinds: type[DomainError] | str) -> str:
     return f"{', '.join(slugs[:-1])} or {slugs[-1]}"
 
 
-_ACCEPTED = metrics.BOOKING_REQUESTS.labels("accepted")
+_ACCEPTED = metrics.ADMISSIONS["accepted"]
+_REFUSED: dict[type[Exception], Counter] = {
+    SoldOut: metrics.ADMISSIONS["sold_out"],
+    PerUserLimitReached: metrics.ADMISSIONS["per_user_limit"],
+    SaleNotOpen: metrics.ADMISSIONS["sale_not_open"],
+    IdempotencyKeyReused: metrics.ADMISSIONS["key_reused"],
+}
 
 
 # The one route a flash sale hammers reads its inputs itself (the token, the body with
@@ -50,6 +59,22 @@ _ACCEPTED = metrics.BOOKING_REQUESTS.labels("accepted")
 # raise, so clients get the same answers.
 async def create_booking(request: Request) -> Response:
     """Admit a booking; it is pending until the worker confirms or rejects it."""
+    try:
+        placed = await _place(request)
+    except Exception as exc:
+        _count_refusal(exc)
+        raise
+    _ACCEPTED.inc()
+    accepted = BookingAccepted(booking_id=placed.booking_id, status=placed.status.value)
+    return Response(
+        accepted.__pydantic_serializer__.to_json(accepted),
+        status.HTTP_202_ACCEPTED,
+        {"Location": f"/api/bookings/{placed.booking_id}"},
+        "application/json",
+    )
+
+
+async def _place(request: Request) -> Placed:
     actor = authenticate(request)
     raw = await request.body()
     try:
@@ -62,21 +87,21 @@ async def create_booking(request: Request) -> Response:
             key = _key_adapter.validate_python(key)
         except ValidationError as exc:
             raise _invalid(("header", "Idempotency-Key"), exc, raw) from None
-    try:
-        placed = await container(request).bookings.place(
-            actor, body.ticket_type_id, body.quantity, key
-        )
-    except Exception as exc:
-        metrics.BOOKING_REQUESTS.labels(type(exc).__name__).inc()
-        raise
-    _ACCEPTED.inc()
-    accepted = BookingAccepted(booking_id=placed.booking_id, status=placed.status.value)
-    return Response(
-        accepted.__pydantic_serializer__.to_json(accepted),
-        status.HTTP_202_ACCEPTED,
-        {"Location": f"/api/bookings/{placed.booking_id}"},
-        "application/json",
-    )
+    return await container(request).bookings.place(actor, body.ticket_type_id, body.quantity, key)
+
+
+def _count_refusal(exc: Exception) -> None:
+    """Count a refused booking by its outcome; an unexpected error (a 500) is not a refusal,
+    and is counted only among the HTTP requests."""
+    counter = _REFUSED.get(type(exc))
+    if counter is None:
+        if isinstance(exc, Unavailable):
+            counter = metrics.ADMISSIONS["unavailable"]
+        elif isinstance(exc, DomainError | RequestValidationError | Unauthorized):
+            counter = metrics.ADMISSIONS["invalid"]
+        else:
+            return
+    counter.inc()
 
 
 def _invalid(where: tuple[str, ...], exc: ValidationError, raw: bytes) -> RequestValidationError:
@@ -90,7 +115,7 @@ def _invalid(where: tuple[str, ...], exc: ValidationError, raw: bytes) -> Reques
 # walk through the included routers cost this route as much again as its own work, so it
 # is served by a plain Starlette route at the head of the application's router
 # (``app.create_app``); this declaration documents the same handler.
-served_route = Route("/api/bookings", create_booking, methods=["POST"])
+served_route = NamedRoute("/api/bookings", create_booking, methods=["POST"])
 
 router.add_api_route(
     "",
