@@ -137,7 +137,7 @@ async def _on_database(settings: Settings, action: Callable[[Database], Awaitabl
 async def run_worker(settings: Settings, host: str, port: int) -> None:
     """The worker process: start, run until SIGTERM, finish the batch, leave the group;
     its health and metrics are served on ``host:port`` meanwhile."""
-    configure_logging(settings.log_level, json=settings.log_json)
+    configure_logging(settings.log_level, json=settings.json_logs)
     metrics.mark_build("worker")
     container = await start(settings, Role.WORKER)
     worker_task = container.worker_task

@@ -23,6 +23,7 @@ from bolttickets.api.static import MISSING_PAGE, PACKAGED_WEB, SinglePageApp, We
 from bolttickets.config import Settings
 from bolttickets.observability import metrics
 from bolttickets.observability.logging import configure as configure_logging
+from bolttickets.observability.throttled import ThrottledLog
 from bolttickets.services.demo import seed_demo
 
 log = structlog.get_logger("bolttickets")
@@ -35,7 +36,7 @@ def create_app(
 ) -> FastAPI:
     """The app; ``services`` builds what it serves with when the server starts and tears it
     down when it stops (``bootstrap.api_app`` passes the composition root's)."""
-    configure_logging(settings.log_level, json=settings.log_json)
+    configure_logging(settings.log_level, json=settings.json_logs)
     metrics.mark_build("api")
     static_dir = settings.static_dir or PACKAGED_WEB
     web_page_built = (static_dir / "index.html").is_file()
@@ -91,6 +92,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_middleware(RequestObserver)
+    app.state.refusal_log = ThrottledLog(structlog.get_logger("bolttickets.bookings"))
     problems.install(app)
     _document_problems_as_problem_json(app)
     app.add_exception_handler(Unauthorized, _unauthorized)

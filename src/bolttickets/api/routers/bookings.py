@@ -5,7 +5,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from prometheus_client import Counter
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from bolttickets.api import problems
@@ -22,6 +21,7 @@ from bolttickets.domain.errors import (
     Unavailable,
 )
 from bolttickets.observability import metrics
+from bolttickets.observability.throttled import ThrottledLog
 from bolttickets.services.bookings import Placed
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
@@ -44,11 +44,11 @@ def _either(*kinds: type[DomainError] | str) -> str:
 
 
 _ACCEPTED = metrics.ADMISSIONS["accepted"]
-_REFUSED: dict[type[Exception], Counter] = {
-    SoldOut: metrics.ADMISSIONS["sold_out"],
-    PerUserLimitReached: metrics.ADMISSIONS["per_user_limit"],
-    SaleNotOpen: metrics.ADMISSIONS["sale_not_open"],
-    IdempotencyKeyReused: metrics.ADMISSIONS["key_reused"],
+_REFUSED: dict[type[Exception], str] = {
+    SoldOut: "sold_out",
+    PerUserLimitReached: "per_user_limit",
+    SaleNotOpen: "sale_not_open",
+    IdempotencyKeyReused: "key_reused",
 }
 
 
@@ -62,7 +62,7 @@ async def create_booking(request: Request) -> Response:
     try:
         placed = await _place(request)
     except Exception as exc:
-        _count_refusal(exc)
+        _refused(request, exc)
         raise
     _ACCEPTED.inc()
     accepted = BookingAccepted(booking_id=placed.booking_id, status=placed.status.value)
@@ -90,18 +90,23 @@ async def _place(request: Request) -> Placed:
     return await container(request).bookings.place(actor, body.ticket_type_id, body.quantity, key)
 
 
-def _count_refusal(exc: Exception) -> None:
-    """Count a refused booking by its outcome; an unexpected error (a 500) is not a refusal,
-    and is counted only among the HTTP requests."""
-    counter = _REFUSED.get(type(exc))
-    if counter is None:
+def _refused(request: Request, exc: Exception) -> None:
+    """Count a refused booking by its outcome, and log it: one line per outcome and second
+    at most, however many a sell-out refuses. An unexpected error (a 500) is no refusal:
+    the HTTP metrics and the error log have it."""
+    outcome = _REFUSED.get(type(exc))
+    if outcome is None:
         if isinstance(exc, Unavailable):
-            counter = metrics.ADMISSIONS["unavailable"]
+            outcome = "unavailable"
         elif isinstance(exc, DomainError | RequestValidationError | Unauthorized):
-            counter = metrics.ADMISSIONS["invalid"]
+            outcome = "invalid"
         else:
             return
-    counter.inc()
+    metrics.ADMISSIONS[outcome].inc()
+    refusals: ThrottledLog = request.app.state.refusal_log
+    level = "warning" if outcome == "unavailable" else "info"
+    reason = getattr(exc, "slug", type(exc).__name__)
+    refusals.log(level, outcome, "booking_refused", outcome=outcome, reason=reason)
 
 
 def _invalid(where: tuple[str, ...], exc: ValidationError, raw: bytes) -> RequestValidationError:
