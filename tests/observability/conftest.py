@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,6 +52,8 @@ class ScrapedSale:
     sold_out: int
     confirmed: int
     rejected: int
+    logs: tuple[Path, ...]
+    """The processes' output: their log lines (JSON) and whatever else they printed."""
 
     @property
     def selector(self) -> str:
@@ -183,6 +186,7 @@ async def scraped_sale(
                 sold_out=statuses[409],
                 confirmed=sum(t.confirmed for t in types),
                 rejected=statuses[202] - sum(t.confirmed for t in types),
+                logs=tuple(s.log_path for s in [*stack.apis, *stack.workers]),
             )
             selector = sale.selector
             for promql, expected in (

@@ -113,11 +113,11 @@ async def running_stack(
         stack_env["BOLT_REDIS_PREFIX"],
     )
     try:
-        # The first API creates the topics; the rest start side by side.
+        # The first API creates the topics; the rest, workers too, start side by side.
         servers = [stack.api_server(i) for i in range(apis)]
         await servers[0].start()
-        await asyncio.gather(*(server.start() for server in servers[1:]))
-        await asyncio.gather(*(stack.worker(i).start() for i in range(workers)))
+        others = [*servers[1:], *(stack.worker(i) for i in range(workers))]
+        await asyncio.gather(*(server.start() for server in others))
         yield stack
     finally:
         stack.stop()
