@@ -15,14 +15,14 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
 
 from tests.conftest import REPO
 from tests.stack.conftest import Stack, running_stack
-from tests.support import Api, Server, Socket, eventually
+from tests.support import Api, Socket, eventually
 
 TARGETS_DIR = REPO / "var" / "services" / "prometheus" / "targets"
 SCRAPE_TIMEOUT = 60.0
@@ -81,13 +81,20 @@ async def prometheus_query(url: str, promql: str) -> list[dict[str, Any]]:
     return result
 
 
+class Listening(Protocol):
+    """A process serving /metrics on 127.0.0.1 (a Server, an exporter)."""
+
+    @property
+    def port(self) -> int: ...
+
+
 @contextlib.contextmanager
-def scraped(run: str, jobs: dict[str, Sequence[Server]]) -> Iterator[None]:
+def scraped(run: str, jobs: dict[str, Sequence[Listening]]) -> Iterator[None]:
     """Prometheus scrapes these processes (file_sd, by job) while the block runs."""
     TARGETS_DIR.mkdir(parents=True, exist_ok=True)
     files = []
-    for job, servers in jobs.items():
-        targets = [{"targets": [f"127.0.0.1:{s.port}" for s in servers], "labels": {"run": run}}]
+    for job, processes in jobs.items():
+        targets = [{"targets": [f"127.0.0.1:{p.port}" for p in processes], "labels": {"run": run}}]
         path = TARGETS_DIR / f"{job}-{run}.json"
         # Written whole then renamed: Prometheus never reads half a file.
         partial = path.with_suffix(".tmp")
