@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,11 @@ def variables(board: Mapping[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def query_variables(board: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The variables whose values come from Prometheus (all but the data source)."""
+    return [variable for variable in variables(board) if variable["type"] == "query"]
+
+
 def label_values_source(variable: Mapping[str, Any]) -> tuple[str, str]:
     """(metric, label) of a query variable defined as ``label_values(metric, label)``."""
     query = variable.get("query")
@@ -70,14 +75,11 @@ def regex_escaped(value: str) -> str:
     return _REGEX_SPECIAL.sub(lambda m: "\\\\" + m[0], value)
 
 
-def queries(path: Path, value_of: Callable[[dict[str, Any]], str]) -> Iterator[Query]:
-    """Every target's expression of the dashboard, each template variable replaced by
-    ``value_of(variable)`` and Grafana's own variables by BUILTINS."""
+def queries(path: Path, chosen: Mapping[str, str]) -> Iterator[Query]:
+    """Every target's expression of the dashboard, its query variables replaced by their
+    ``chosen`` values and Grafana's own variables by BUILTINS."""
     board = load(path)
-    values = dict(BUILTINS)
-    for variable in variables(board):
-        if variable["type"] != "datasource":
-            values[variable["name"]] = value_of(variable)
+    values = {**BUILTINS, **chosen}
 
     def substitute(match: re.Match[str]) -> str:
         name = match[1] or match[2] or match[3]

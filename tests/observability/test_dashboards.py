@@ -3,6 +3,7 @@ with data by a Prometheus that scraped a sale on the real stack and its stores' 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections import Counter
@@ -54,35 +55,23 @@ def test_every_panel_queries_the_datasource_variable(path: Path) -> None:
         for target in panel["targets"]:
             assert target.get("datasource", grafana.DATASOURCE) == grafana.DATASOURCE, where
             assert target.get("expr", "").strip(), f"{where} / {target.get('refId')}: empty"
-    for variable in grafana.variables(board):
-        if variable["type"] == "query":
-            assert variable["datasource"] == grafana.DATASOURCE, variable["name"]
+    for variable in grafana.query_variables(board):
+        assert variable["datasource"] == grafana.DATASOURCE, variable["name"]
 
 
 def test_every_query_parses(tmp_path: Path) -> None:
     """promtool parses each query, variables replaced, as the expression of a rule."""
+    placeholder = grafana.regex_escaped("a{b}.c")
     queries = [
         query
         for path in grafana.DASHBOARDS
-        for query in grafana.queries(path, lambda _: grafana.regex_escaped("a{b}.c"))
+        for query in grafana.queries(
+            path, {v["name"]: placeholder for v in grafana.query_variables(grafana.load(path))}
+        )
     ]
     rule_file = tmp_path / "dashboard-queries.yml"
     rule_file.write_text(yaml.safe_dump(recording_rules((q.where, q.expr) for q in queries)))
     check_rules(rule_file)
-
-
-def label_value(prometheus_url: str, variable: dict[str, Any], selector: str) -> str:
-    """A value the variable offers in Prometheus, among this run's series, as Grafana
-    writes it into the query."""
-    metric, label = grafana.label_values_source(variable)
-    response = httpx.get(
-        f"{prometheus_url}/api/v1/label/{label}/values",
-        params={"match[]": metric + selector},
-        timeout=10,
-    )
-    values = response.json()["data"]
-    assert values, f"variable {variable['name']}: no {label} of {metric}{selector}"
-    return grafana.regex_escaped(sorted(values)[0])
 
 
 @pytest.fixture(scope="module")
@@ -105,18 +94,42 @@ async def scraped_stores(
         ) as redis,
     ):
         with scraped(run, {"postgres": [pg], "redis": [redis]}):
-            await wait_for_value(prometheus_url, f'count(up{{run="{run}"}} == 1)', 2)
+            # Two good scrapes of each: a rate needs two samples.
+            await wait_for_value(
+                prometheus_url, f'count(sum_over_time(up{{run="{run}"}}[1m]) >= 2)', 2
+            )
             yield f'{{run="{run}"}}'
+
+
+async def label_value(client: httpx.AsyncClient, variable: dict[str, Any], selector: str) -> str:
+    """A value the variable offers among this run's series, as Grafana writes it into a
+    query."""
+    metric, label = grafana.label_values_source(variable)
+    response = await client.get(
+        f"/api/v1/label/{label}/values", params={"match[]": metric + selector}
+    )
+    values = response.json()["data"]
+    assert values, f"variable {variable['name']}: no {label} of {metric}{selector}"
+    return grafana.regex_escaped(sorted(values)[0])
+
+
+async def has_data(client: httpx.AsyncClient, query: grafana.Query) -> bool:
+    response = await client.get("/api/v1/query", params={"query": query.expr})
+    assert response.status_code == 200, f"{query.where}: {response.text}"
+    return bool(response.json()["data"]["result"])
 
 
 async def test_every_query_returns_data(scraped_sale: Any, scraped_stores: str) -> None:
     """No panel is empty after a sale: a misspelt metric, label or variable shows up here."""
-    empty = []
-    for path in grafana.DASHBOARDS:
-        run_of = scraped_stores if path.name == "postgres-redis.json" else scraped_sale.selector
-        for query in grafana.queries(
-            path, lambda v, s=run_of: label_value(scraped_sale.prometheus_url, v, s)
-        ):
-            if not await scraped_sale.query(query.expr):
-                empty.append(f"{query.where}: {query.expr}")
+    async with httpx.AsyncClient(base_url=scraped_sale.prometheus_url, timeout=30) as client:
+        queries = []
+        for path in grafana.DASHBOARDS:
+            run = scraped_stores if path.name == "postgres-redis.json" else scraped_sale.selector
+            chosen = {
+                variable["name"]: await label_value(client, variable, run)
+                for variable in grafana.query_variables(grafana.load(path))
+            }
+            queries += grafana.queries(path, chosen)
+        answered = await asyncio.gather(*(has_data(client, query) for query in queries))
+    empty = [f"{q.where}: {q.expr}" for q, ok in zip(queries, answered, strict=True) if not ok]
     assert not empty, "queries without data:\n" + "\n".join(empty)
