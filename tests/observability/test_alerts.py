@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from tests.conftest import REPO
@@ -88,3 +89,16 @@ async def test_every_rule_reads_metrics_the_processes_export(scraped_sale: Any) 
         for rule in group["rules"]:
             missing = metric_names(rule["expr"]) - present - EXTERNAL_METRICS
             assert not missing, f"{rule.get('alert') or rule['record']} reads {sorted(missing)}"
+
+
+async def test_the_test_prometheus_evaluates_every_rule(scraped_sale: Any) -> None:
+    """Loaded and evaluated without error on real series (a many-to-many match, say)."""
+    async with httpx.AsyncClient(base_url=scraped_sale.prometheus_url, timeout=10) as client:
+        loaded = (await client.get("/api/v1/rules")).json()["data"]["groups"]
+    health = {
+        rule["name"]: (rule["health"], rule.get("lastError")) for g in loaded for rule in g["rules"]
+    }
+    for group in rule_groups(RULES):
+        for rule in group["rules"]:
+            name = rule.get("alert") or rule["record"]
+            assert health.get(name, ("not loaded", None))[0] == "ok", f"{name}: {health.get(name)}"
