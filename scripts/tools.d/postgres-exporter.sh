@@ -9,7 +9,7 @@ MODULE=github.com/prometheus-community/postgres_exporter
 # inside the downloaded module instead, from its own go.mod and go.sum.
 install_tool() {
     local dir
-    dir=$(go mod download -json "$MODULE@$VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    dir=$(go mod download -json "$MODULE@$VERSION" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
     [ -d "$dir" ] || return 1
     (cd "$dir" && GOFLAGS=-buildvcs=false go build -o "$DEST/postgres_exporter" ./cmd/postgres_exporter)
 }
