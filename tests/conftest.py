@@ -1,7 +1,7 @@
 """Shared fixtures: where the real services are, and fresh databases on them.
 
-``make test`` starts PostgreSQL, Redis and Kafka with ``scripts/services up`` and exports
-their addresses; a test that needs one and does not find it fails, it never skips.
+``make test`` starts PostgreSQL, Redis, Kafka and Prometheus with ``scripts/services up``
+and exports their addresses; a test that needs one and does not find it fails, it never skips.
 """
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ def kafka_bootstrap() -> str:
 
 
 @pytest.fixture(scope="session")
+def prometheus_url() -> str:
+    return service_url("BOLT_PROMETHEUS_URL")
+
+
+@pytest.fixture(scope="session")
 async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
     client = await connect_redis(redis_url)
     yield client
@@ -86,7 +91,9 @@ def database(request: pytest.FixtureRequest) -> Database:
     return db
 
 
-_SERVICE_FIXTURES = frozenset({"postgres_admin_url", "redis_url", "kafka_bootstrap"})
+_SERVICE_FIXTURES = frozenset(
+    {"postgres_admin_url", "redis_url", "kafka_bootstrap", "prometheus_url"}
+)
 _SERVICE_PARAMS = frozenset({"postgres", "redis", "kafka"})
 
 

@@ -42,6 +42,7 @@ from bolttickets.adapters.sqlite_log import SqliteLog, SqliteLogConsumer
 from bolttickets.api.app import create_app
 from bolttickets.api.worker_app import worker_app
 from bolttickets.config import Settings
+from bolttickets.observability import metrics
 from bolttickets.observability.logging import configure as configure_logging
 from bolttickets.services.accounts import Accounts
 from bolttickets.services.bookings import Bookings
@@ -136,7 +137,8 @@ async def _on_database(settings: Settings, action: Callable[[Database], Awaitabl
 async def run_worker(settings: Settings, host: str, port: int) -> None:
     """The worker process: start, run until SIGTERM, finish the batch, leave the group;
     its health and metrics are served on ``host:port`` meanwhile."""
-    configure_logging(settings.log_level, json=settings.log_json)
+    configure_logging(settings.log_level, json=settings.json_logs)
+    metrics.mark_build("worker")
     container = await start(settings, Role.WORKER)
     worker_task = container.worker_task
     assert worker_task is not None
@@ -276,7 +278,7 @@ def _wire(
     resources: contextlib.AsyncExitStack,
 ) -> Container:
     clock, db, stock, queue, pubsub = adapters
-    sync = StockSync(db.unit_of_work, stock)
+    sync = StockSync(db.unit_of_work, stock, on_corrected=metrics.RECONCILE_MOVED.inc)
     catalog = Catalog(db.unit_of_work, stock, sync, clock)
     hasher = Argon2Hasher(cheapest=settings.password_hashing == "argon2id-cheapest")
     return Container(

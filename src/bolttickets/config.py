@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     """The cheapest parameters exist for test suites that register hundreds of users."""
 
     log_level: str = "INFO"
-    log_json: bool = False
+    log_json: bool | None = None
+    """One JSON object per log line. Unset: JSON with BOLT_ENV=production, else readable."""
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -113,6 +114,10 @@ class Settings(BaseSettings):
         if self.kafka_min_insync_replicas is not None:
             return self.kafka_min_insync_replicas
         return max(1, self.topic_replication_factor - 1)
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_json if self.log_json is not None else self.env == "production"
 
     @property
     def embedded(self) -> bool:

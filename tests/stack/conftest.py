@@ -7,6 +7,7 @@ see each other's bookings; a module sets APIS, WORKERS and STACK_ENV to shape it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -72,19 +73,24 @@ class Stack:
             process.stop()
 
 
-@pytest.fixture(scope="module")
-async def stack(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
+@contextlib.asynccontextmanager
+async def running_stack(
+    workdir: Path,
     postgres_admin_url: str,
     redis_url: str,
     kafka_bootstrap: str,
+    *,
+    apis: int = 2,
+    workers: int = 2,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[Stack]:
+    """API and worker processes on a database, Kafka topic, consumer group and Redis
+    namespace of their own, stopped on the way out."""
     database_url = await create_postgres_database(postgres_admin_url)
     await (await migrated(database_url)).dispose()
     suffix = uuid.uuid4().hex[:8]
     topic = f"ticket-bookings-{suffix}"
-    env = {
+    stack_env = {
         "BOLT_DATABASE_URL": database_url,
         "BOLT_REDIS_URL": redis_url,
         "BOLT_KAFKA_BOOTSTRAP": kafka_bootstrap,
@@ -95,27 +101,46 @@ async def stack(
         "BOLT_REDIS_PREFIX": f"bolt-test-{suffix}",
         "BOLT_SWEEP_AFTER_SECONDS": "2",
         "BOLT_RECONCILE_EVERY_SECONDS": "1",
-        **getattr(request.module, "STACK_ENV", {}),
+        **(env or {}),
     }
     stack = Stack(
-        tmp_path_factory.mktemp("stack"),
-        env,
+        workdir,
+        stack_env,
         database_url,
         redis_url,
         kafka_bootstrap,
         topic,
-        env["BOLT_REDIS_PREFIX"],
+        stack_env["BOLT_REDIS_PREFIX"],
     )
     try:
-        # The first API creates the topics; the rest start side by side.
-        apis = [stack.api_server(i) for i in range(getattr(request.module, "APIS", 2))]
-        await apis[0].start()
-        await asyncio.gather(*(api.start() for api in apis[1:]))
-        workers = [stack.worker(i) for i in range(getattr(request.module, "WORKERS", 2))]
-        await asyncio.gather(*(w.start() for w in workers))
+        # The first API creates the topics; the rest, workers too, start side by side.
+        servers = [stack.api_server(i) for i in range(apis)]
+        await servers[0].start()
+        others = [*servers[1:], *(stack.worker(i) for i in range(workers))]
+        await asyncio.gather(*(server.start() for server in others))
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_admin_url: str,
+    redis_url: str,
+    kafka_bootstrap: str,
+) -> AsyncIterator[Stack]:
+    async with running_stack(
+        tmp_path_factory.mktemp("stack"),
+        postgres_admin_url,
+        redis_url,
+        kafka_bootstrap,
+        apis=getattr(request.module, "APIS", 2),
+        workers=getattr(request.module, "WORKERS", 2),
+        env=getattr(request.module, "STACK_ENV", {}),
+    ) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

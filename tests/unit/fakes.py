@@ -352,6 +352,9 @@ class FakeConsumer:
     async def dead_letter(self, record: QueueRecord) -> None:
         self.dead.append(record)
 
+    def lag(self) -> dict[int, int]:
+        return {0: len(self.queue.sent)}
+
     def stalled(self) -> str | None:
         return self.stall
 

@@ -229,7 +229,7 @@ async def test_cancel_releases_once_and_refuses_pending(world: World) -> None:
     second = await world.bookings.cancel(me, placed.booking_id)
     assert first.status is second.status is BookingStatus.CANCELLED
     assert (world.sold(tt), await world.remaining(tt)) == (0, 4)
-    inventory, bookings = decode_update(world.pubsub.published[-1][1])
+    inventory, bookings, _ = decode_update(world.pubsub.published[-1][1])
     assert inventory[0].inventory.remaining == 4
     assert bookings[0].status == "cancelled"
 
@@ -273,6 +273,6 @@ async def test_one_update_per_batch_carries_statuses_and_stock(world: World) -> 
         await world.bookings.place(world.buyer(), tt, 1, None)
     await world.drain()
     assert len(world.pubsub.published) == 1
-    inventory, bookings = decode_update(world.pubsub.published[0][1])
+    inventory, bookings, _ = decode_update(world.pubsub.published[0][1])
     assert [i.inventory.remaining for i in inventory] == [5]
     assert {b.status for b in bookings} == {"confirmed"} and len(bookings) == 5

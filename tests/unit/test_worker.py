@@ -136,6 +136,8 @@ async def test_a_failing_loop_is_restarted_and_reported_until_it_recovers(world:
 async def test_a_stalled_consumer_is_the_workers_problem(world: World) -> None:
     consumer = FakeConsumer(world.queue)
     worker = worker_for(world, consumer, batch_size=10)
+    assert worker.problem() == "its consumer has not polled yet"
+    await worker.consume_once(timeout=0)
     assert worker.problem() is None
     consumer.stall = "partition 0 has records waiting and none was delivered for 31 s"
     assert worker.problem() == consumer.stall
@@ -154,6 +156,7 @@ async def test_a_stalled_worker_does_not_sweep(world: World) -> None:
     world.queue.sent.clear()  # the send was lost
     consumer = FakeConsumer(world.queue)
     worker = worker_for(world, consumer, batch_size=10)
+    await worker.consume_once(timeout=0)
     world.clock.advance(10)
     consumer.stall = "partition 0 has records waiting and none was delivered for 31 s"
     await worker.sweep()

@@ -34,6 +34,7 @@ from confluent_kafka.cimpl import NewTopic  # what .admin re-exports, typed only
 
 from bolttickets.domain.errors import QueueUnavailable
 from bolttickets.domain.requests import BookingRequest
+from bolttickets.observability import metrics
 from bolttickets.services.messages import encode_request
 from bolttickets.services.ports import QueueRecord, next_offsets
 
@@ -137,6 +138,7 @@ class KafkaBookingQueue:
             producer.purge()
             await asyncio.to_thread(self._flush, producer, 1.0)
 
+    @metrics.timed(metrics.PRODUCE_SECONDS)
     async def send(self, request: BookingRequest) -> None:
         await self.send_raw(str(request.ticket_type_id).encode(), encode_request(request))
 
@@ -244,6 +246,7 @@ class KafkaBookingConsumer:
         self._checked_at = self._progress_at
         self._rebuilt_at = self._progress_at
         self._stall: str | None = None
+        self._lag: dict[int, int] = {}
 
     def _join(self) -> Consumer:
         consumer = Consumer(
@@ -309,7 +312,23 @@ class KafkaBookingConsumer:
             self._stall = None
         else:
             self._watch()
+        self._lag = self._behind()
         return records
+
+    def _behind(self) -> dict[int, int]:
+        """Records past our position per assigned partition, from the high watermarks the
+        last fetches brought (no request to the broker); a partition neither fetched nor
+        delivered from yet is left out."""
+        behind = {}
+        for tp in self._consumer.assignment():
+            low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            position = self._next.get(tp.partition, low)
+            if high >= 0 and position >= 0:
+                behind[tp.partition] = max(0, high - position)
+        return behind
+
+    def lag(self) -> dict[int, int]:
+        return self._lag
 
     def stalled(self) -> str | None:
         return self._stall

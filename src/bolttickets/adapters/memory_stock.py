@@ -12,6 +12,7 @@ from datetime import datetime
 from uuid import UUID
 
 from bolttickets.domain.requests import BookingRequest
+from bolttickets.observability import metrics
 from bolttickets.services.ports import (
     Admission,
     Clock,
@@ -57,6 +58,7 @@ class MemoryStockStore:
         self._stock: dict[UUID, _TicketTypeStock] = {}
         self._hold_types: dict[UUID, UUID] = {}
 
+    @metrics.timed(metrics.RESERVATION_SECONDS)
     async def reserve(self, request: BookingRequest) -> Admission:
         s = self._stock.get(request.ticket_type_id)
         if s is None:
@@ -167,7 +169,12 @@ class MemoryStockStore:
         s = self._stock.get(ticket_type_id)
         if s is None:
             return None
-        return HoldSnapshot(s.version, {b: h.request.quantity for b, h in s.holds.items()})
+        return HoldSnapshot(
+            s.version,
+            {b: h.request.quantity for b, h in s.holds.items()},
+            s.remaining,
+            min((h.last_sent for h in s.holds.values()), default=None),
+        )
 
     async def compare_and_set(self, ticket_type_id: UUID, version: int, remaining: int) -> bool:
         s = self._stock.get(ticket_type_id)

@@ -41,6 +41,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bolttickets.adapters.redis_autopipeline import AutoPipeline
 from bolttickets.domain.errors import StockUnavailable
 from bolttickets.domain.requests import BookingRequest
+from bolttickets.observability import metrics
 from bolttickets.services.messages import decode_request, encode_request
 from bolttickets.services.ports import Admission, HoldSnapshot, Inventory, Settlement, StockLoad
 
@@ -173,6 +174,7 @@ class RedisStockStore:
     def _index(self, booking_id: UUID) -> str:
         return f"{self._ns}:hold:{booking_id}"
 
+    @metrics.timed(metrics.RESERVATION_SECONDS)
     @_unavailable_as_domain
     async def reserve(self, request: BookingRequest) -> Admission:
         if request.idempotency_key is not None:
@@ -345,12 +347,15 @@ class RedisStockStore:
     @_unavailable_as_domain
     async def hold_snapshot(self, ticket_type_id: UUID) -> HoldSnapshot | None:
         keys = self._keys(ticket_type_id)
-        reply: list[bytes] | None = await self._scripts["snapshot"](keys=[keys.stock, keys.holds])
+        reply: list[bytes] | None = await self._scripts["snapshot"](
+            keys=[keys.stock, keys.holds, keys.sent]
+        )
         if reply is None:
             return None
-        version, *pairs = reply
+        version, remaining, oldest_us, *pairs = reply
         holds = {UUID(b.decode()): int(q) for b, q in zip(pairs[::2], pairs[1::2], strict=True)}
-        return HoldSnapshot(int(version), holds)
+        oldest = _EPOCH + timedelta(microseconds=int(float(oldest_us))) if oldest_us else None
+        return HoldSnapshot(int(version), holds, int(remaining), oldest)
 
     @_unavailable_as_domain
     async def compare_and_set(self, ticket_type_id: UUID, version: int, remaining: int) -> bool:

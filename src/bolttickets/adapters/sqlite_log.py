@@ -19,6 +19,7 @@ from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlalchemy.repositories import SqlOffsets
 from bolttickets.domain.errors import QueueUnavailable
 from bolttickets.domain.requests import BookingRequest
+from bolttickets.observability import metrics
 from bolttickets.services.messages import encode_request
 from bolttickets.services.ports import QueueRecord, next_offsets
 
@@ -38,9 +39,14 @@ class SqliteLog:
         self._wakeup = asyncio.Event()
         self._appended = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._end = 0
 
     async def start(self) -> None:
         """Start the writer; the tables come from the migrations (``schema.upgrade``)."""
+        async with self._db.reader.connect() as conn:
+            last = await conn.scalar(sa.select(sa.func.max(log_table.c.offset)))
+        # One writer appends, so offsets follow each other from here.
+        self._end = (last or 0) + 1
         self._writer = asyncio.create_task(self._write_loop(), name="sqlite-log-writer")
 
     @property
@@ -56,6 +62,7 @@ class SqliteLog:
         self._writer = None
         await self._flush()  # whatever was accepted before the stop still gets stored
 
+    @metrics.timed(metrics.PRODUCE_SECONDS)
     async def send(self, request: BookingRequest) -> None:
         if self._writer is None:
             raise QueueUnavailable("The booking log is not running.")
@@ -70,6 +77,7 @@ class SqliteLog:
             await conn.execute(
                 log_table.insert().values(key=key, value=value, appended_at=time.time())
             )
+        self._end += 1
         await self._notify()
 
     async def _write_loop(self) -> None:
@@ -94,6 +102,7 @@ class SqliteLog:
                     if not done.done():
                         done.set_exception(QueueUnavailable(f"The booking log failed: {exc}"))
                 continue
+            self._end += len(group)
             for _, _, done in group:
                 if not done.done():
                     done.set_result(None)
@@ -101,6 +110,11 @@ class SqliteLog:
 
     async def _notify(self) -> None:
         self._appended.set()
+
+    @property
+    def end(self) -> int:
+        """The offset the next appended record will have."""
+        return self._end
 
     async def read_or_wait(self, from_offset: int, limit: int, timeout: float) -> list[QueueRecord]:
         """Read; when nothing is there, wait up to ``timeout`` for an append and read again."""
@@ -180,6 +194,9 @@ class SqliteLogConsumer:
         if records:
             self._position = records[-1].offset + 1
         return records
+
+    def lag(self) -> dict[int, int]:
+        return {} if self._position is None else {_PARTITION: self._log.end - self._position}
 
     def stalled(self) -> str | None:
         if self._failing is None:

@@ -15,12 +15,15 @@ from fastapi.responses import HTMLResponse, Response
 from bolttickets import __version__
 from bolttickets.api import problems
 from bolttickets.api.deps import Services
+from bolttickets.api.instrumentation import RequestObserver
 from bolttickets.api.realtime import RealtimeHub
 from bolttickets.api.routers import auth, bookings, events, health
 from bolttickets.api.security import Tokens, Unauthorized
 from bolttickets.api.static import MISSING_PAGE, PACKAGED_WEB, SinglePageApp, WebMount
 from bolttickets.config import Settings
+from bolttickets.observability import metrics
 from bolttickets.observability.logging import configure as configure_logging
+from bolttickets.observability.throttled import ThrottledLog
 from bolttickets.services.demo import seed_demo
 
 log = structlog.get_logger("bolttickets")
@@ -33,7 +36,8 @@ def create_app(
 ) -> FastAPI:
     """The app; ``services`` builds what it serves with when the server starts and tears it
     down when it stops (``bootstrap.api_app`` passes the composition root's)."""
-    configure_logging(settings.log_level, json=settings.log_json)
+    configure_logging(settings.log_level, json=settings.json_logs)
+    metrics.mark_build("api")
     static_dir = settings.static_dir or PACKAGED_WEB
     web_page_built = (static_dir / "index.html").is_file()
 
@@ -87,6 +91,8 @@ def create_app(
         summary="Flash-sale ticketing: never sell a ticket twice, never lose a booking.",
         lifespan=lifespan,
     )
+    app.add_middleware(RequestObserver)
+    app.state.refusal_log = ThrottledLog(structlog.get_logger("bolttickets.bookings"))
     problems.install(app)
     _document_problems_as_problem_json(app)
     app.add_exception_handler(Unauthorized, _unauthorized)

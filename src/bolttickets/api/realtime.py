@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import defaultdict, deque
 from typing import Any
 from uuid import UUID
@@ -23,6 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from bolttickets.api.security import COOKIE_NAME, Tokens, Unauthorized
 from bolttickets.domain.errors import DomainError
+from bolttickets.observability import metrics
 from bolttickets.services.accounts import Actor
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
@@ -32,6 +34,8 @@ from bolttickets.services.ports import PubSub, Subscription
 log = structlog.get_logger("bolttickets.realtime")
 
 _OUTBOX_LIMIT = 1000
+_DROPPED_SLOW = metrics.REALTIME_DROPPED["slow_reader"]
+_DROPPED_CLOSED = metrics.REALTIME_DROPPED["closed"]
 
 
 class _Client:
@@ -51,10 +55,12 @@ class _Client:
 
     def send(self, frame: str) -> None:
         if self.too_slow:
+            _DROPPED_SLOW.inc()
             return
         if len(self.outbox) >= _OUTBOX_LIMIT:
             self.too_slow = True
             self.close()
+            _DROPPED_SLOW.inc()
             return
         self.outbox.append(frame)
         if self.wakeup is not None and not self.wakeup.done():
@@ -107,7 +113,8 @@ class RealtimeHub:
         self._ping = ping_seconds
         self._by_event: defaultdict[UUID, set[_Client]] = defaultdict(set)
         self._by_user: defaultdict[UUID, set[_Client]] = defaultdict(set)
-        self._pending: dict[UUID, tuple[UUID, int, int]] = {}
+        self._pending: dict[UUID, tuple[UUID, int, int, float | None]] = {}
+        """ticket type -> (event, remaining, version, when published) of its latest update."""
         self._versions: dict[UUID, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -156,12 +163,18 @@ class RealtimeHub:
             await subscription.close()
 
     def _dispatch(self, message: bytes) -> None:
-        inventory, bookings = decode_update(message)
+        inventory, bookings, published_at = decode_update(message)
         for update in inventory:
             inv = update.inventory
             if inv.version > self._versions.get(inv.ticket_type_id, -1):
                 self._versions[inv.ticket_type_id] = inv.version
-                self._pending[inv.ticket_type_id] = (update.event_id, inv.remaining, inv.version)
+                self._pending[inv.ticket_type_id] = (
+                    update.event_id,
+                    inv.remaining,
+                    inv.version,
+                    published_at,
+                )
+        handed = False
         for booking in bookings:
             clients = self._by_user.get(booking.user_id)
             if not clients:
@@ -169,6 +182,9 @@ class RealtimeHub:
             frame = _booking_frame(booking)
             for client in clients:
                 client.send(frame)
+            handed = True
+        if handed:
+            _observe_fanout(published_at)
 
     async def _flush_every_window(self) -> None:
         while True:
@@ -177,7 +193,7 @@ class RealtimeHub:
 
     def flush(self) -> None:
         pending, self._pending = self._pending, {}
-        for tt_id, (event_id, remaining, version) in pending.items():
+        for tt_id, (event_id, remaining, version, published_at) in pending.items():
             clients = self._by_event.get(event_id)
             if not clients:
                 continue
@@ -192,9 +208,11 @@ class RealtimeHub:
             )
             for client in clients:
                 client.send(frame)
+            _observe_fanout(published_at)
 
     async def serve(self, ws: WebSocket) -> None:
         await ws.accept()
+        metrics.WEBSOCKET_CONNECTIONS.inc()
         loop = asyncio.get_running_loop()
         client = _Client(ws, None, loop.create_future())
         cookie = ws.cookies.get(COOKIE_NAME)
@@ -213,6 +231,8 @@ class RealtimeHub:
             writer.cancel()
             reader.cancel()
             self._forget(client)
+            metrics.WEBSOCKET_CONNECTIONS.dec()
+            _DROPPED_CLOSED.inc(len(client.outbox))
             if ws.application_state is WebSocketState.CONNECTED:
                 with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                     await ws.close(code=1013 if client.too_slow else 1000)
@@ -221,8 +241,11 @@ class RealtimeHub:
         outbox = client.outbox
         loop = asyncio.get_running_loop()
         while True:
+            written = 0
             while outbox:
                 await client.ws.send_text(outbox.popleft())
+                written += 1
+            metrics.REALTIME_SENT.inc(written)
             client.wakeup = loop.create_future()
             await client.wakeup
 
@@ -259,7 +282,9 @@ class RealtimeHub:
             await self._subscribe(client, UUID(str(message["event_id"])))
         elif kind == "unsubscribe":
             event_id = UUID(str(message["event_id"]))
-            client.events.discard(event_id)
+            if event_id in client.events:
+                client.events.discard(event_id)
+                metrics.WEBSOCKET_SUBSCRIPTIONS.dec()
             self._by_event[event_id].discard(client)
         elif kind == "watch":
             await self._watch(client, UUID(str(message["booking_id"])))
@@ -281,7 +306,9 @@ class RealtimeHub:
     async def _subscribe(self, client: _Client, event_id: UUID) -> None:
         # Registered before the snapshot is read, so no change can fall between the two;
         # the client drops inventory older than the snapshot by its version.
-        client.events.add(event_id)
+        if event_id not in client.events:
+            client.events.add(event_id)
+            metrics.WEBSOCKET_SUBSCRIPTIONS.inc()
         self._by_event[event_id].add(client)
         client.send(await self._snapshot(event_id))
 
@@ -307,6 +334,7 @@ class RealtimeHub:
         client.send(_booking_frame(BookingUpdate.of(booking)))
 
     def _forget(self, client: _Client) -> None:
+        metrics.WEBSOCKET_SUBSCRIPTIONS.dec(len(client.events))
         for event_id in client.events:
             self._by_event[event_id].discard(client)
             if not self._by_event[event_id]:
@@ -316,3 +344,10 @@ class RealtimeHub:
             users.discard(client)
             if not users:
                 del self._by_user[client.actor.user_id]
+
+
+def _observe_fanout(published_at: float | None) -> None:
+    """Once per message, when its frames are in every subscriber's outbox: the writers
+    send them at once, and stamping each frame would cost every connection memory."""
+    if published_at is not None:
+        metrics.FANOUT_DELAY_SECONDS.observe(max(0.0, time.time() - published_at))

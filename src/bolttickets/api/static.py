@@ -29,12 +29,16 @@ _API_PREFIXES = ("/api/", "/health/", "/metrics", "/docs", "/openapi.json")
 
 class WebMount(Mount):
     """Everything but the API: an unknown API path stays the router's 404, and a known one
-    called with the wrong method its 405, instead of falling through to the web page."""
+    called with the wrong method its 405, instead of falling through to the web page. It
+    names itself in the scope, as FastAPI's routes do, for the request metrics."""
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] == "http" and scope["path"].startswith(_API_PREFIXES):
             return Match.NONE, {}
-        return super().matches(scope)
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope
 
 
 class SinglePageApp(StaticFiles):

@@ -1,10 +1,12 @@
-"""Structured logs: readable in a terminal, JSON in production."""
+"""Structured logs: readable in a terminal, JSON in production, never a secret."""
 
 from __future__ import annotations
 
 import logging
 
 import structlog
+
+from bolttickets.observability.redaction import redact_secrets
 
 
 def configure(level: str = "INFO", *, json: bool = False) -> None:
@@ -17,6 +19,7 @@ def configure(level: str = "INFO", *, json: bool = False) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            redact_secrets,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

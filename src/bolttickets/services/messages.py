@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
@@ -84,9 +85,18 @@ class InventoryUpdate:
     inventory: Inventory
 
 
+class Update(NamedTuple):
+    inventory: list[InventoryUpdate]
+    bookings: list[BookingUpdate]
+    published_at: float | None
+    """Unix time it was encoded for publishing (None from a publisher older than the field),
+    for the realtime fan-out delay."""
+
+
 def encode_update(inventory: Sequence[InventoryUpdate], bookings: Sequence[BookingUpdate]) -> bytes:
     return orjson.dumps(
         {
+            "published_at": time.time(),
             "inventory": [
                 {
                     "event_id": str(u.event_id),
@@ -109,7 +119,7 @@ def encode_update(inventory: Sequence[InventoryUpdate], bookings: Sequence[Booki
     )
 
 
-def decode_update(data: bytes) -> tuple[list[InventoryUpdate], list[BookingUpdate]]:
+def decode_update(data: bytes) -> Update:
     raw: dict[str, Any] = orjson.loads(data)
     inventory = [
         InventoryUpdate(
@@ -122,4 +132,5 @@ def decode_update(data: bytes) -> tuple[list[InventoryUpdate], list[BookingUpdat
         BookingUpdate(UUID(b["booking_id"]), UUID(b["user_id"]), b["status"], b["reason"])
         for b in raw.get("bookings", ())
     ]
-    return inventory, bookings
+    published_at = raw.get("published_at")
+    return Update(inventory, bookings, None if published_at is None else float(published_at))

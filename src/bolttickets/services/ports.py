@@ -245,6 +245,9 @@ class HoldSnapshot:
     version: int
     holds: dict[UUID, int]
     """booking id -> quantity of every hold on the ticket type."""
+    remaining: int
+    oldest_sent_at: datetime | None
+    """When the hold sent longest ago was last sent (the sweeper sends stale ones again)."""
 
 
 class StockStore(Protocol):
@@ -323,6 +326,10 @@ class QueueConsumer(Protocol):
         """Commit the position past these records (after the database commit)."""
 
     async def dead_letter(self, record: QueueRecord) -> None: ...
+
+    def lag(self) -> Mapping[int, int]:
+        """partition -> records past this consumer's position, for each partition it owns
+        whose end it knew at its last poll."""
 
     def stalled(self) -> str | None:
         """Why this consumer is not making progress, or None while it is.

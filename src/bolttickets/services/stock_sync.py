@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from bolttickets.domain.model import Booking, BookingStatus
 from bolttickets.domain.requests import BookingRequest
-from bolttickets.services.ports import Clock, StockLoad, StockStore, UnitOfWorkFactory
+from bolttickets.services.ports import (
+    Clock,
+    HoldSnapshot,
+    StockLoad,
+    StockStore,
+    UnitOfWorkFactory,
+)
 
 # A hold on one of these is already counted in ``sold`` (or was given back by the cancel),
 # and settling it will not touch the stock again.
@@ -21,10 +29,32 @@ ROUND_ROBIN_PER_ROUND = 50
 RELEASES_PER_ROUND = 100
 
 
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    """One ticket type as the database and the stock store see it, read as reconcile does."""
+
+    event_id: UUID
+    ticket_type_id: UUID
+    capacity: int
+    sold: int
+    remaining: int | None
+    """What the stock store admits against; None while it has no stock loaded."""
+    drift: int | None
+    """remaining - (capacity - sold - unsettled holds): 0 when the two agree."""
+    oldest_hold_sent_at: datetime | None
+
+
 class StockSync:
-    def __init__(self, uow: UnitOfWorkFactory, stock: StockStore) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        stock: StockStore,
+        on_corrected: Callable[[int], None] = lambda tickets: None,
+    ) -> None:
+        """``on_corrected`` is told by how many tickets each reconcile moved the stock."""
         self._uow = uow
         self._stock = stock
+        self._on_corrected = on_corrected
         self._rebuilding: dict[UUID, asyncio.Future[bool]] = {}
         self._walked_past: UUID | None = None
 
@@ -152,14 +182,49 @@ class StockSync:
         if state is None:
             return False
         tt, statuses = state
-        unsettled = sum(
-            quantity
-            for booking_id, quantity in snapshot.holds.items()
-            if statuses.get(booking_id) not in _SETTLED_WITHOUT_STOCK_CHANGE
+        target = tt.capacity - tt.sold - _unsettled(snapshot, statuses)
+        if not await self._stock.compare_and_set(ticket_type_id, snapshot.version, target):
+            return False
+        if target != snapshot.remaining:
+            self._on_corrected(abs(target - snapshot.remaining))
+        return True
+
+    async def levels(self, now: datetime, limit: int) -> list[StockLevel]:
+        """The first ``limit`` ticket types whose sale has not closed (open or to come)."""
+        async with self._uow() as uow:
+            ids = await uow.events.open_ticket_types(now, None, limit)
+        return [level for tt_id in ids if (level := await self._level(tt_id)) is not None]
+
+    async def _level(self, ticket_type_id: UUID) -> StockLevel | None:
+        snapshot = await self._stock.hold_snapshot(ticket_type_id)
+        async with self._uow() as uow:
+            state = await uow.bookings.settled_state(
+                ticket_type_id, list(snapshot.holds) if snapshot is not None else []
+            )
+        if state is None:
+            return None
+        tt, statuses = state
+        if snapshot is None:
+            return StockLevel(tt.event_id, tt.id, tt.capacity, tt.sold, None, None, None)
+        expected = tt.capacity - tt.sold - _unsettled(snapshot, statuses)
+        return StockLevel(
+            tt.event_id,
+            tt.id,
+            tt.capacity,
+            tt.sold,
+            snapshot.remaining,
+            snapshot.remaining - expected,
+            snapshot.oldest_sent_at,
         )
-        return await self._stock.compare_and_set(
-            ticket_type_id, snapshot.version, tt.capacity - tt.sold - unsettled
-        )
+
+
+def _unsettled(snapshot: HoldSnapshot, statuses: dict[UUID, BookingStatus]) -> int:
+    """Tickets of the snapshot's holds that settling will still take off or give back."""
+    return sum(
+        quantity
+        for booking_id, quantity in snapshot.holds.items()
+        if statuses.get(booking_id) not in _SETTLED_WITHOUT_STOCK_CHANGE
+    )
 
 
 def _unique(requests: Iterable[BookingRequest]) -> list[BookingRequest]:

@@ -39,6 +39,9 @@ T = TypeVar("T")
 _STOP_CHECK_SECONDS = 0.2
 _RESTART_FIRST_SECONDS = 0.1
 _RESTART_MAX_SECONDS = 5.0
+# Ticket types exported as gauges: the first of the sales that have not closed, so the
+# series stay bounded however many sales there are.
+OBSERVED_TICKET_TYPES = 200
 
 
 class BookingWorker:
@@ -76,6 +79,9 @@ class BookingWorker:
         self._stopping = asyncio.Event()
         self._behind = False
         self._failing: str | None = None
+        self._polled = False
+        self._lag_gauges = metrics.LabelledGauges(metrics.CONSUMER_LAG)
+        self._sale_gauges = metrics.LabelledGauges(*metrics.TICKET_GAUGES)
 
     def stop(self) -> None:
         """Finish the batch in hand, commit it, then return from ``run``."""
@@ -85,6 +91,7 @@ class BookingWorker:
         helpers = [
             asyncio.create_task(self._every(self._sweep_after.total_seconds() / 2, self.sweep)),
             asyncio.create_task(self._every(self._reconcile_every, self.reconcile)),
+            asyncio.create_task(self._every(self._reconcile_every, self.observe)),
         ]
         try:
             await self._consume_until_stopped()
@@ -96,9 +103,13 @@ class BookingWorker:
                     await task
 
     def problem(self) -> str | None:
-        """Why this worker is not making progress (its loop failing, its consumer stalled),
-        or None while it is; readiness reports it."""
-        return self._failing or self._consumer.stalled()
+        """Why this worker is not making progress (its loop failing, its consumer stalled or
+        not polled yet), or None while it is; readiness reports it."""
+        if self._failing is not None:
+            return self._failing
+        if not self._polled:
+            return "its consumer has not polled yet"
+        return self._consumer.stalled()
 
     async def _consume_until_stopped(self) -> None:
         """The consume loop, restarted with backoff whatever fails in it (a poll, a commit,
@@ -119,10 +130,13 @@ class BookingWorker:
             if self._failing is not None:
                 log.info("worker_loop_recovered")
                 self._failing = None
+            if self._consumer.stalled() is None:
+                metrics.LAST_PROGRESS.set_to_current_time()
             delay = _RESTART_FIRST_SECONDS
 
     async def consume_once(self, timeout: float) -> int:
         records = await self._fill_batch(timeout)
+        self._polled = True
         self._behind = len(records) >= self._batch_size
         if not records:
             return 0
@@ -246,6 +260,27 @@ class BookingWorker:
         if swept.sent:
             log.info("holds_resent", count=swept.sent)
             metrics.HOLDS_RESENT.inc(swept.sent)
+
+    async def observe(self) -> None:
+        """The gauges of the consumer's lag and of the sales that have not closed."""
+        self._lag_gauges.export(
+            {(self._topic, str(p)): (behind,) for p, behind in self._consumer.lag().items()}
+        )
+        now = self._clock.now()
+        levels = await self._sync.levels(now, OBSERVED_TICKET_TYPES)
+        self._sale_gauges.export(
+            {
+                (str(level.event_id), str(level.ticket_type_id)): (
+                    level.capacity,
+                    level.sold,
+                    level.remaining,
+                    level.drift,
+                )
+                for level in levels
+            }
+        )
+        sent = [level.oldest_hold_sent_at for level in levels if level.oldest_hold_sent_at]
+        metrics.OLDEST_HOLD_AGE.set(max(0.0, (now - min(sent)).total_seconds()) if sent else 0)
 
     async def reconcile(self) -> None:
         touched, self._touched = self._touched, set()

@@ -6,20 +6,23 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import StringConstraints, TypeAdapter, ValidationError
-from starlette.routing import Route
 
 from bolttickets.api import problems
 from bolttickets.api.deps import BookingsDep, container
+from bolttickets.api.instrumentation import NamedRoute
 from bolttickets.api.schemas import BookingAccepted, BookingIn, BookingOut, BookingPage, Problem
-from bolttickets.api.security import CurrentActor, authenticate
+from bolttickets.api.security import CurrentActor, Unauthorized, authenticate
 from bolttickets.domain.errors import (
     DomainError,
     IdempotencyKeyReused,
     PerUserLimitReached,
     SaleNotOpen,
     SoldOut,
+    Unavailable,
 )
 from bolttickets.observability import metrics
+from bolttickets.observability.throttled import ThrottledLog
+from bolttickets.services.bookings import Placed
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 
@@ -40,7 +43,13 @@ def _either(*kinds: type[DomainError] | str) -> str:
     return f"{', '.join(slugs[:-1])} or {slugs[-1]}"
 
 
-_ACCEPTED = metrics.BOOKING_REQUESTS.labels("accepted")
+_ACCEPTED = metrics.ADMISSIONS["accepted"]
+_REFUSED: dict[type[Exception], str] = {
+    SoldOut: "sold_out",
+    PerUserLimitReached: "per_user_limit",
+    SaleNotOpen: "sale_not_open",
+    IdempotencyKeyReused: "key_reused",
+}
 
 
 # The one route a flash sale hammers reads its inputs itself (the token, the body with
@@ -50,6 +59,22 @@ _ACCEPTED = metrics.BOOKING_REQUESTS.labels("accepted")
 # raise, so clients get the same answers.
 async def create_booking(request: Request) -> Response:
     """Admit a booking; it is pending until the worker confirms or rejects it."""
+    try:
+        placed = await _place(request)
+    except Exception as exc:
+        _refused(request, exc)
+        raise
+    _ACCEPTED.inc()
+    accepted = BookingAccepted(booking_id=placed.booking_id, status=placed.status.value)
+    return Response(
+        accepted.__pydantic_serializer__.to_json(accepted),
+        status.HTTP_202_ACCEPTED,
+        {"Location": f"/api/bookings/{placed.booking_id}"},
+        "application/json",
+    )
+
+
+async def _place(request: Request) -> Placed:
     actor = authenticate(request)
     raw = await request.body()
     try:
@@ -62,21 +87,26 @@ async def create_booking(request: Request) -> Response:
             key = _key_adapter.validate_python(key)
         except ValidationError as exc:
             raise _invalid(("header", "Idempotency-Key"), exc, raw) from None
-    try:
-        placed = await container(request).bookings.place(
-            actor, body.ticket_type_id, body.quantity, key
-        )
-    except Exception as exc:
-        metrics.BOOKING_REQUESTS.labels(type(exc).__name__).inc()
-        raise
-    _ACCEPTED.inc()
-    accepted = BookingAccepted(booking_id=placed.booking_id, status=placed.status.value)
-    return Response(
-        accepted.__pydantic_serializer__.to_json(accepted),
-        status.HTTP_202_ACCEPTED,
-        {"Location": f"/api/bookings/{placed.booking_id}"},
-        "application/json",
-    )
+    return await container(request).bookings.place(actor, body.ticket_type_id, body.quantity, key)
+
+
+def _refused(request: Request, exc: Exception) -> None:
+    """Count a refused booking by its outcome, and log it: one line per outcome and second
+    at most, however many a sell-out refuses. An unexpected error (a 500) is no refusal:
+    the HTTP metrics and the error log have it."""
+    outcome = _REFUSED.get(type(exc))
+    if outcome is None:
+        if isinstance(exc, Unavailable):
+            outcome = "unavailable"
+        elif isinstance(exc, DomainError | RequestValidationError | Unauthorized):
+            outcome = "invalid"
+        else:
+            return
+    metrics.ADMISSIONS[outcome].inc()
+    refusals: ThrottledLog = request.app.state.refusal_log
+    level = "warning" if outcome == "unavailable" else "info"
+    reason = getattr(exc, "slug", type(exc).__name__)
+    refusals.log(level, outcome, "booking_refused", outcome=outcome, reason=reason)
 
 
 def _invalid(where: tuple[str, ...], exc: ValidationError, raw: bytes) -> RequestValidationError:
@@ -90,7 +120,7 @@ def _invalid(where: tuple[str, ...], exc: ValidationError, raw: bytes) -> Reques
 # walk through the included routers cost this route as much again as its own work, so it
 # is served by a plain Starlette route at the head of the application's router
 # (``app.create_app``); this declaration documents the same handler.
-served_route = Route("/api/bookings", create_booking, methods=["POST"])
+served_route = NamedRoute("/api/bookings", create_booking, methods=["POST"])
 
 router.add_api_route(
     "",
