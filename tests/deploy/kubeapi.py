@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -88,6 +89,7 @@ class Credentials:
     serving_cert: Path
     serving_key: Path
     service_account_key: Path
+    service_account_public_key: Path
     token_file: Path
     admin_token: str = field(repr=False)
 
@@ -97,6 +99,7 @@ class Credentials:
             serving_cert=directory / "serving.crt",
             serving_key=directory / "serving.key",
             service_account_key=directory / "service-account.key",
+            service_account_public_key=directory / "service-account.pub",
             token_file=directory / "tokens.csv",
             admin_token=secrets.token_hex(16),
         )
@@ -112,6 +115,10 @@ class Credentials:
         openssl(
             "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
             "-out", str(credentials.service_account_key),
+        )  # fmt: skip
+        openssl(
+            "pkey", "-in", str(credentials.service_account_key), "-pubout",
+            "-out", str(credentials.service_account_public_key),
         )  # fmt: skip
         # token,user,uid,"groups": system:masters may do anything, whatever RBAC says.
         credentials.token_file.write_text(
@@ -210,7 +217,7 @@ def start_apiserver(workdir: Path, etcd_url: str, credentials: Credentials) -> t
             f"--tls-cert-file={credentials.serving_cert}",
             f"--tls-private-key-file={credentials.serving_key}",
             f"--token-auth-file={credentials.token_file}",
-            f"--service-account-key-file={credentials.service_account_key}",
+            f"--service-account-key-file={credentials.service_account_public_key}",
             f"--service-account-signing-key-file={credentials.service_account_key}",
             "--service-account-issuer=https://kubernetes.default.svc",
             "--service-cluster-ip-range=10.96.0.0/16",
@@ -246,7 +253,7 @@ def wait_until_ready(url: str, credentials: Credentials, processes: list[Process
     deadline = time.monotonic() + READY_TIMEOUT
     last = "no answer yet"
     with httpx.Client(
-        verify=str(credentials.serving_cert),
+        verify=ssl.create_default_context(cafile=credentials.serving_cert),
         headers={"Authorization": f"Bearer {credentials.admin_token}"},
         timeout=10,
     ) as client:
