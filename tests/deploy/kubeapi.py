@@ -23,28 +23,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.deploy.tools import tool
 from tests.support import free_port
 
 # Generous: two cold Go servers on a busy two-core machine.
 READY_TIMEOUT = 240.0
 COMMAND_TIMEOUT = 180.0
 LOG_TAIL_LINES = 40
-
-
-def program(name: str, how_to_install: str) -> str:
-    """The path of a program on PATH; fails (never skips) when it is missing."""
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not on PATH: {how_to_install}")
-    return path
-
-
-def tool(name: str) -> str:
-    """The path of a program that scripts/tools installs."""
-    return program(
-        name,
-        "run `scripts/tools install` and put var/tools/bin first on PATH (`make test` does both)",
-    )
 
 
 def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
@@ -128,8 +113,11 @@ class Credentials:
 
 
 def openssl(*args: str) -> None:
+    path = shutil.which("openssl")
+    if path is None:
+        pytest.fail("openssl is not on PATH: install it with `apt-get install openssl`")
     done = subprocess.run(
-        [program("openssl", "install it with `apt-get install openssl`"), *args],
+        [path, *args],
         capture_output=True,
         text=True,
         timeout=COMMAND_TIMEOUT,
