@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import REPO
 from tests.deploy.kubeapi import KubeAPI, kube_api
 
+# The session's API server: a fixture imported here is one pytest finds for this module.
 __all__ = ["kube_api"]
 
 CHART = REPO / "deploy" / "helm" / "bolttickets"
