@@ -249,6 +249,22 @@ async def test_each_ticket_type_comes_back_in_send_order(harness: Harness) -> No
         assert received[key] == [r.booking_id for r in requests if r.ticket_type_id == key]
 
 
+async def test_lag_counts_the_records_past_what_was_polled(harness: Harness) -> None:
+    ticket_type = uuid.uuid4()  # one key: one partition
+    for _ in range(5):
+        await harness.producer.send(booking(ticket_type))
+    consumer = await harness.consumer(unique("group"))
+    polled: list[QueueRecord] = []
+    async with asyncio.timeout(PATIENCE):
+        while len(polled) < 2:
+            polled += await consumer.poll(2 - len(polled), 1.0)
+
+    partition = polled[0].partition
+    assert consumer.lag()[partition] == 3
+    await receive(consumer, 3)
+    assert consumer.lag()[partition] == 0
+
+
 async def first_member_polls(
     harness: Harness, requests: Sequence[BookingRequest]
 ) -> tuple[str, QueueConsumer, list[QueueRecord]]:

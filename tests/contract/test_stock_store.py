@@ -563,3 +563,23 @@ async def test_compare_and_set_reconcile_racing_reservations(stock: StockStore) 
     assert snapshot is not None
     assert len(snapshot.holds) == capacity
     assert (await inventory(stock, tt)).remaining == 0
+
+
+async def test_a_snapshot_tells_the_remaining_stock_and_the_oldest_send(
+    stock: StockStore,
+) -> None:
+    tt = await loaded(stock, 10)
+    empty = await stock.hold_snapshot(tt)
+    assert empty is not None and (empty.remaining, empty.oldest_sent_at) == (10, None)
+    await reserve_all(stock, [request(tt, quantity=2), request(tt)])
+
+    snapshot = await stock.hold_snapshot(tt)
+    assert snapshot is not None and snapshot.remaining == 7
+    now = datetime.now(UTC)
+    assert snapshot.oldest_sent_at is not None
+    assert now - MINUTE < snapshot.oldest_sent_at <= now
+    # Sent again (by the sweeper): each hold's age counts from its last send.
+    resent_at = now + HOUR
+    assert len(await stock.claim_stale_holds(resent_at, resent_at, 100, [tt])) == 2
+    resent = await stock.hold_snapshot(tt)
+    assert resent is not None and resent.oldest_sent_at == resent_at

@@ -27,7 +27,7 @@ async def test_a_stopped_database_is_a_503_and_loses_nothing(stack: Stack, api: 
     async with httpx.AsyncClient(base_url=worker.url) as client:
         assert (await client.get("/health/live")).status_code == 200
         decided = (await client.get("/metrics")).text
-    assert 'bolttickets_bookings_decided_total{status="confirmed"} 10.0' in decided
+    assert 'bolttickets_bookings_decided_total{reason="none",status="confirmed"} 10.0' in decided
 
     await services("stop", "postgres")
     try:

@@ -7,11 +7,16 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
+from prometheus_client import REGISTRY
+
 from bolttickets.services.messages import decode_request
 from bolttickets.services.ports import QueueRecord
+from bolttickets.services.stock_sync import StockSync
 from bolttickets.worker.runner import BookingWorker
 from tests.unit.conftest import World
 from tests.unit.fakes import FakeConsumer, FakeQueue
+
+LAG = "bolttickets_worker_consumer_lag"
 
 
 def worker_for(world: World, consumer: FakeConsumer, batch_size: int) -> BookingWorker:
@@ -164,3 +169,42 @@ async def test_a_stalled_worker_does_not_sweep(world: World) -> None:
     consumer.stall = None
     await worker.sweep()
     assert len(world.queue.sent) == 1
+
+
+async def test_the_sale_gauges_lag_and_corrections_follow_the_worker(world: World) -> None:
+    tt = await world.ticket_type(10)
+    for _ in range(3):
+        await world.bookings.place(world.buyer(), tt, 1, None)
+    worker = worker_for(world, FakeConsumer(world.queue), batch_size=2)
+    assert await worker.consume_once(timeout=0) == 2  # one request still queued, held
+    world.clock.advance(7)
+    labels = {"event_id": str(world.uow.data.ticket_types[tt].event_id), "ticket_type_id": str(tt)}
+
+    def gauges() -> dict[str, float | None]:
+        names = ("tickets_capacity", "tickets_sold", "tickets_remaining", "stock_drift_tickets")
+        return {n: REGISTRY.get_sample_value(f"bolttickets_{n}", labels) for n in names}
+
+    await worker.observe()
+    assert gauges() == {
+        "tickets_capacity": 10,
+        "tickets_sold": 2,
+        "tickets_remaining": 7,
+        "stock_drift_tickets": 0,
+    }
+    assert REGISTRY.get_sample_value(LAG, {"topic": "t", "partition": "0"}) == 1
+    assert REGISTRY.get_sample_value("bolttickets_worker_oldest_hold_age_seconds") == 7
+
+    snapshot = await world.stock.hold_snapshot(tt)
+    assert snapshot is not None
+    assert await world.stock.compare_and_set(tt, snapshot.version, 9)  # two too many
+    await worker.observe()
+    assert gauges()["stock_drift_tickets"] == 2
+    corrections: list[int] = []
+    assert await StockSync(world.uow, world.stock, corrections.append).reconcile(tt)
+    assert corrections == [2]
+    await worker.observe()
+    assert gauges()["stock_drift_tickets"] == 0
+
+    world.clock.advance(timedelta(days=11).total_seconds())  # the event is over
+    await worker.observe()
+    assert set(gauges().values()) == {None}

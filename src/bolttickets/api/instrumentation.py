@@ -15,8 +15,8 @@ from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from bolttickets.observability import metrics
 
-UNMATCHED = "<unmatched>"
-REQUEST_ID_HEADER = "x-request-id"
+_UNMATCHED = "<unmatched>"
+_REQUEST_ID = b"x-request-id"  # as ASGI spells header names
 # What a proxy or a client may send as its id: short, printable, no spaces or quotes, so a
 # hostile value can neither forge log fields nor grow them.
 _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
@@ -55,7 +55,7 @@ class RequestObserver:
             await self.app(scope, receive, send)
             return
         request_id = _request_id(scope)
-        echoed = (b"x-request-id", request_id.encode())
+        echoed = (_REQUEST_ID, request_id.encode())
         status = 500  # unless a response starts: an error the server answers outside us
 
         async def send_with_id(message: Message) -> None:
@@ -75,6 +75,8 @@ class RequestObserver:
             metrics.HTTP_IN_FLIGHT.dec()
             reset_contextvars(**tokens)
             route, method = scope.get("route"), scope["method"]
+            if method not in _KNOWN_METHODS:  # a client may send any word: one series
+                method = "other"
             key = (id(route), method, status)
             series = self._series.get(key)
             if series is None:
@@ -86,7 +88,7 @@ class RequestObserver:
 
 def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
-        if name == b"x-request-id":
+        if name == _REQUEST_ID:
             if _SANE_REQUEST_ID.fullmatch(value):
                 return str(value.decode())
             break
@@ -95,7 +97,6 @@ def _request_id(scope: Scope) -> str:
 
 def _bind(route: Any, method: str, status: int) -> _Series:
     template = _template(route)
-    method = method if method in _KNOWN_METHODS else "other"
     return (
         metrics.HTTP_REQUESTS.labels(template, method, str(status)),
         metrics.HTTP_REQUEST_SECONDS.labels(template, method),
@@ -106,4 +107,4 @@ def _template(route: Any) -> str:
     if isinstance(route, Mount):
         return f"{route.path}/{{path:path}}"
     path = getattr(route, "path", None)
-    return path if isinstance(route, BaseRoute) and isinstance(path, str) else UNMATCHED
+    return path if isinstance(route, BaseRoute) and isinstance(path, str) else _UNMATCHED

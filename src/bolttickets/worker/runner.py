@@ -41,7 +41,7 @@ _RESTART_FIRST_SECONDS = 0.1
 _RESTART_MAX_SECONDS = 5.0
 # Ticket types exported as gauges: the first of the sales that have not closed, so the
 # series stay bounded however many sales there are.
-OBSERVED_TICKET_TYPES = 200
+_OBSERVED_TICKET_TYPES = 200
 
 
 class BookingWorker:
@@ -267,7 +267,7 @@ class BookingWorker:
             {(self._topic, str(p)): (behind,) for p, behind in self._consumer.lag().items()}
         )
         now = self._clock.now()
-        levels = await self._sync.levels(now, OBSERVED_TICKET_TYPES)
+        levels = await self._sync.levels(now, _OBSERVED_TICKET_TYPES)
         self._sale_gauges.export(
             {
                 (str(level.event_id), str(level.ticket_type_id)): (
