@@ -6,6 +6,8 @@ import logging
 
 import structlog
 
+from bolttickets.observability.tracing import add_trace_ids
+
 
 def configure(level: str = "INFO", *, json: bool = False) -> None:
     renderer: structlog.types.Processor = (
@@ -14,6 +16,7 @@ def configure(level: str = "INFO", *, json: bool = False) -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            add_trace_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
