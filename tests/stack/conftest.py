@@ -73,8 +73,16 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
+def stack_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """What a module adds to its stack's environment: its STACK_ENV. A module whose
+    additions come from another fixture (a collector's port) overrides this fixture."""
+    return dict(getattr(request.module, "STACK_ENV", {}))
+
+
+@pytest.fixture(scope="module")
 async def stack(
     request: pytest.FixtureRequest,
+    stack_env: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
     postgres_admin_url: str,
     redis_url: str,
@@ -95,7 +103,7 @@ async def stack(
         "BOLT_REDIS_PREFIX": f"bolt-test-{suffix}",
         "BOLT_SWEEP_AFTER_SECONDS": "2",
         "BOLT_RECONCILE_EVERY_SECONDS": "1",
-        **getattr(request.module, "STACK_ENV", {}),
+        **stack_env,
     }
     stack = Stack(
         tmp_path_factory.mktemp("stack"),
