@@ -98,9 +98,12 @@ frontend-test: $(STAMP) $(FRONTEND_STAMP) $(WEB) chromium
 
 ## make bench: the flash sale on the full stack, its baselines, and the realtime fan-out;
 ## results in bench/results/ (JSON and PNG). A benchmark, never a test: it fails only when
-## an invariant breaks.
+## an invariant breaks. The sale runs twice, untraced then traced (default sampling, to a
+## Jaeger of its own): the two accepted rates price tracing.
 bench: $(STAMP) services-up
+	scripts/tools install jaeger
 	eval "$$(scripts/services env)" && $(BIN)/python -m bench sale --mode stack && \
+	  $(BIN)/python -m bench sale --mode stack --tracing && \
 	  $(BIN)/python -m bench fanout
 
 ## make chaos: ≥ 20 seeded faults (worker, API, Kafka, Redis, PostgreSQL) during a sale on the

@@ -25,6 +25,14 @@ def sale_command(
     ] = None,
     capacity: Annotated[int | None, typer.Option(help="Tickets in the realistic sale.")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (stack).")] = 1,
+    tracing: Annotated[
+        bool,
+        typer.Option(
+            "--tracing",
+            help="Export traces to a Jaeger the bench starts, at the default sampling ratio "
+            "(scripts/tools install jaeger).",
+        ),
+    ] = False,
     out_dir: options.OutDir = options.RESULTS,
     postgres_admin_url: options.PostgresAdminUrl = options.POSTGRES_ADMIN_URL,
     redis_url: options.RedisUrl = options.REDIS_URL,
@@ -37,7 +45,7 @@ def sale_command(
     code = main(
         Options(
             mode, smoke, seconds, connections, buyers, capacity, workers, out_dir,
-            postgres_admin_url, redis_url, kafka_bootstrap,
+            postgres_admin_url, redis_url, kafka_bootstrap, tracing,
         )
     )  # fmt: skip
     raise typer.Exit(code)

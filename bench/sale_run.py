@@ -26,7 +26,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bench import baselines, noop, report
+from bench import baselines, noop, report, tracing
 from bench.database import buyer_tokens, insert_buyers
 from bench.loadgen import Spec, percentile
 from bench.modes import Mode
@@ -72,6 +72,8 @@ class Plan:
     calibration_seconds: float
     drain_timeout: float
     out_dir: Path
+    tracing: bool = False
+    """Processes export their traces to a Jaeger of the run's own, sampled at the default."""
 
     @property
     def realistic_demand_exceeds(self) -> bool:
@@ -523,7 +525,8 @@ async def execute(plan: Plan, services: Services | None, console: Console) -> in
     workdir = Path(tempfile.mkdtemp(prefix="bolt-bench-"))
     base: dict[str, float | None] = {}
     async with (
-        started(plan.mode, services, cores, workdir, plan.workers) as system,
+        tracing.collected(plan.tracing, workdir) as traces,
+        started(plan.mode, services, cores, workdir, plan.workers, traces.env) as system,
         noop.served(cores.server, workdir) as noop_port,
     ):
         run = Run(plan, system, noop_port, cores, console)
@@ -538,6 +541,7 @@ async def execute(plan: Plan, services: Services | None, console: Console) -> in
                 base["copy_rows_per_s"] = await baselines.copy_rate(
                     system.database_url, WORKER_BATCH, plan.baseline_seconds
                 )
+            bookings_traced = await traces.bookings_traced()
             rss = {
                 "api": system.api.peak_rss(),
                 "worker": max((w.peak_rss() or 0 for w in system.workers), default=None) or None,
@@ -550,9 +554,15 @@ async def execute(plan: Plan, services: Services | None, console: Console) -> in
     calibration["end"] = await calibrate(plan, services)
     console.print(f"calibration at end:   {_calibration_text(calibration['end'])}")
     shown = figures(plan, run, sale, base, rss)
-    console.print(report.table(f"Flash sale — {plan.mode.value} mode", shown))
+    title = f"Flash sale — {plan.mode.value} mode" + (", traced" if plan.tracing else "")
+    console.print(report.table(title, shown))
     _print_load_generator(console, run)
-    stem = report.result_stem("sale", plan.mode.value)
+    if bookings_traced is not None:
+        console.print(
+            f"tracing: Jaeger holds {bookings_traced:,} traces of {tracing.TRACED_ROUTE}, "
+            f"of {_booking_requests(run):,} sent"
+        )
+    stem = report.result_stem("sale", plan.mode.value + ("-traced" if plan.tracing else ""))
     data = {
         "plan": plan.__dict__,
         "cores": cores.describe(),
@@ -561,6 +571,7 @@ async def execute(plan: Plan, services: Services | None, console: Console) -> in
         "phases": {name: phase.result for name, phase in run.phases.items()},
         "baselines": base,
         "confirmed_ms": sale.confirmed_ms,
+        "bookings_traced": bookings_traced,
     }
     path = report.write_json(plan.out_dir, stem, shown, data)
     chart = report.write_chart(
@@ -578,6 +589,14 @@ async def execute(plan: Plan, services: Services | None, console: Console) -> in
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def _booking_requests(run: Run) -> int:
+    return sum(
+        sum(phase.result["statuses"].values())
+        for name, phase in run.phases.items()
+        if not name.startswith("noop")
+    )
 
 
 def _print_load_generator(console: Console, run: Run) -> None:
@@ -640,6 +659,7 @@ class Options:
     postgres_admin_url: str
     redis_url: str
     kafka_bootstrap: str
+    tracing: bool
 
 
 def main(options: Options) -> int:
@@ -649,6 +669,7 @@ def main(options: Options) -> int:
         connections=options.connections,
         workers=options.workers,
         out_dir=options.out_dir,
+        tracing=options.tracing,
     )
     plan = replace(
         plan,

@@ -12,7 +12,7 @@ import secrets
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -211,9 +211,15 @@ class TicketType:
 
 @contextlib.asynccontextmanager
 async def started(
-    mode: Mode, services: Services | None, cores: Cores, workdir: Path, workers: int
+    mode: Mode,
+    services: Services | None,
+    cores: Cores,
+    workdir: Path,
+    workers: int,
+    settings: Mapping[str, str] | None = None,
 ) -> AsyncIterator[System]:
-    """Database (migrated, empty), API pinned to its core, workers; stopped on exit."""
+    """Database (migrated, empty), API pinned to its core, workers; stopped on exit.
+    ``settings`` are given to every process besides the run's own (tracing, say)."""
     secret = jwt_secret()
     suffix = uuid.uuid4().hex[:10]
     if mode is Mode.STACK:
@@ -239,6 +245,7 @@ async def started(
         BOLT_ADMIN_PASSWORD=secrets.token_urlsafe(16),
         BOLT_PASSWORD_HASHING="argon2id-cheapest",
         **backing,
+        **(settings or {}),
     )
     run_checked([BOLTTICKETS, "migrate"], env)
     port = free_port()

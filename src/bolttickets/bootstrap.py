@@ -17,7 +17,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import timedelta
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import redis.asyncio as aioredis
 import sqlalchemy as sa
@@ -53,6 +53,9 @@ from bolttickets.services.messages import UndecodableMessage, decode_request
 from bolttickets.services.ports import BookingQueue, Clock, PubSub, QueueConsumer, StockStore
 from bolttickets.services.stock_sync import StockSync
 from bolttickets.worker.runner import BookingWorker
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 log = structlog.get_logger("bolttickets")
 
@@ -102,17 +105,45 @@ async def start(settings: Settings, role: Role, clock: Clock | None = None) -> C
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, role: Role) -> AsyncIterator[Container]:
+async def running(
+    settings: Settings, role: Role, tracing: TracerProvider | None = None
+) -> AsyncIterator[Container]:
     container = await start(settings, role)
     try:
         yield container
     finally:
         await container.stop()
+        if tracing is not None:
+            await _stop_tracing(tracing)
 
 
 def api_app(settings: Settings) -> FastAPI:
-    """The API process's app: it builds the API role when the server starts."""
-    return create_app(settings, partial(running, settings, Role.API))
+    """The API process's app: it builds the API role when the server starts, and traces its
+    requests when ``BOLT_OTLP_ENDPOINT`` is set."""
+    tracing = _start_tracing(settings, Role.API)
+    app = create_app(settings, partial(running, settings, Role.API, tracing))
+    if tracing is not None:
+        from bolttickets.observability import tracing_setup
+
+        tracing_setup.instrument_app(app, tracing)
+    return app
+
+
+def _start_tracing(settings: Settings, role: Role) -> TracerProvider | None:
+    """The process's tracer provider, or None (and nothing of the SDK imported) when
+    tracing is off."""
+    if settings.otlp_endpoint is None:
+        return None
+    from bolttickets.observability import tracing_setup
+
+    return tracing_setup.install(
+        settings.otlp_endpoint, f"bolttickets-{role.value}", settings.trace_sample_ratio
+    )
+
+
+async def _stop_tracing(tracing: TracerProvider) -> None:
+    """Export the spans still buffered, then stop; blocks on the collector, so off the loop."""
+    await asyncio.to_thread(tracing.shutdown)
 
 
 async def migrate(settings: Settings) -> None:
@@ -139,6 +170,7 @@ async def run_worker(settings: Settings, host: str, port: int) -> None:
     its health and metrics are served on ``host:port`` meanwhile."""
     configure_logging(settings.log_level, json=settings.json_logs)
     metrics.mark_build("worker")
+    tracing = _start_tracing(settings, Role.WORKER)
     container = await start(settings, Role.WORKER)
     worker_task = container.worker_task
     assert worker_task is not None
@@ -165,6 +197,8 @@ async def run_worker(settings: Settings, host: str, port: int) -> None:
     log.info("worker_stopping", crashed=crashed)
     stop.cancel()
     await container.stop()
+    if tracing is not None:
+        await _stop_tracing(tracing)
     health.should_exit = True
     await serving
     if crashed:

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     log_json: bool | None = None
     """One JSON object per log line. Unset: JSON with BOLT_ENV=production, else readable."""
 
+    otlp_endpoint: str | None = Field(default=None, pattern=r"^https?://")
+    """Base URL of an OTLP/HTTP collector (Jaeger, an OpenTelemetry Collector) that receives
+    the traces; tracing is off, and costs nothing, while it is unset."""
+    trace_sample_ratio: float = Field(default=0.01, ge=0.0, le=1.0)
+    """The share of bookings traced (a request that arrives with a sampled trace context is
+    traced whatever the ratio)."""
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.env != "dev" and self.jwt_secret.get_secret_value() == DEFAULT_JWT_SECRET:

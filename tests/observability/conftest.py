@@ -15,14 +15,20 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import REPO
-from tests.stack.conftest import Stack, running_stack
-from tests.support import Api, Socket, eventually
+from tests.stack.conftest import (  # noqa: F401 - api, stack, stack_env: the stack's fixtures
+    Stack,
+    api,
+    running_stack,
+    stack,
+    stack_env,
+)
+from tests.support import Api, Server, Socket, eventually
 
 TARGETS_DIR = REPO / "var" / "services" / "prometheus" / "targets"
 SCRAPE_TIMEOUT = 60.0
@@ -81,20 +87,13 @@ async def prometheus_query(url: str, promql: str) -> list[dict[str, Any]]:
     return result
 
 
-class Listening(Protocol):
-    """A process serving /metrics on 127.0.0.1 (a Server, an exporter)."""
-
-    @property
-    def port(self) -> int: ...
-
-
 @contextlib.contextmanager
-def scraped(run: str, jobs: dict[str, Sequence[Listening]]) -> Iterator[None]:
+def scraped(run: str, jobs: dict[str, Sequence[Server]]) -> Iterator[None]:
     """Prometheus scrapes these processes (file_sd, by job) while the block runs."""
     TARGETS_DIR.mkdir(parents=True, exist_ok=True)
     files = []
-    for job, processes in jobs.items():
-        targets = [{"targets": [f"127.0.0.1:{p.port}" for p in processes], "labels": {"run": run}}]
+    for job, servers in jobs.items():
+        targets = [{"targets": [f"127.0.0.1:{s.port}" for s in servers], "labels": {"run": run}}]
         path = TARGETS_DIR / f"{job}-{run}.json"
         # Written whole then renamed: Prometheus never reads half a file.
         partial = path.with_suffix(".tmp")
@@ -119,14 +118,14 @@ async def wait_for_value(url: str, promql: str, expected: float) -> None:
     )
 
 
-async def run_sale(stack: Stack) -> tuple[str, list[TicketType], Counter[int]]:
+async def run_sale(running: Stack) -> tuple[str, list[TicketType], Counter[int]]:
     """Buyers book through both APIs at once; returns the event, its ticket types with
     their confirmed counts, and how many answers had each status."""
-    clients = [Api(server) for server in stack.apis]
+    clients = [Api(server) for server in running.apis]
     try:
         event = await clients[0].create_event(CAPACITIES)
         tiers = [t["id"] for t in event["ticket_types"]]
-        watcher = await Socket.open(stack.apis[0])
+        watcher = await Socket.open(running.apis[0])
         await watcher.send(type="subscribe", event_id=event["id"])
         await watcher.wait_for(lambda f: f["type"] == "snapshot")
         wanted = [tier for tier, n in zip(tiers, REQUESTS, strict=True) for _ in range(n)]
@@ -178,11 +177,11 @@ async def scraped_sale(
         apis=2,
         workers=1,
         env={"BOLT_LOG_JSON": "true"},
-    ) as stack:
-        with scraped(run, {"api": stack.apis, "worker": stack.workers}):
+    ) as running:
+        with scraped(run, {"api": running.apis, "worker": running.workers}):
             # Scraped before the sale: rates and increases then see it start from zero.
             await wait_for_value(prometheus_url, f'count(up{{run="{run}"}} == 1)', 3)
-            event_id, types, statuses = await run_sale(stack)
+            event_id, types, statuses = await run_sale(running)
             assert set(statuses) <= {202, 409}, statuses
             sale = ScrapedSale(
                 prometheus_url=prometheus_url,
@@ -193,7 +192,7 @@ async def scraped_sale(
                 sold_out=statuses[409],
                 confirmed=sum(t.confirmed for t in types),
                 rejected=statuses[202] - sum(t.confirmed for t in types),
-                logs=tuple(s.log_path for s in [*stack.apis, *stack.workers]),
+                logs=tuple(s.log_path for s in [*running.apis, *running.workers]),
             )
             selector = sale.selector
             for promql, expected in (

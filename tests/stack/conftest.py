@@ -124,8 +124,16 @@ async def running_stack(
 
 
 @pytest.fixture(scope="module")
+def stack_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """What a module adds to its stack's environment: its STACK_ENV. A module whose
+    additions come from another fixture (a collector's port) overrides this fixture."""
+    return dict(getattr(request.module, "STACK_ENV", {}))
+
+
+@pytest.fixture(scope="module")
 async def stack(
     request: pytest.FixtureRequest,
+    stack_env: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
     postgres_admin_url: str,
     redis_url: str,
@@ -138,7 +146,7 @@ async def stack(
         kafka_bootstrap,
         apis=getattr(request.module, "APIS", 2),
         workers=getattr(request.module, "WORKERS", 2),
-        env=getattr(request.module, "STACK_ENV", {}),
+        env=stack_env,
     ) as stack:
         yield stack
 

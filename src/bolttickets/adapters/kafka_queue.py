@@ -31,10 +31,12 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic  # what .admin re-exports, typed only here
+from opentelemetry.trace import SpanKind
 
 from bolttickets.domain.errors import QueueUnavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics
+from bolttickets.observability.tracing import Headers, current_context_headers, tracer
 from bolttickets.services.messages import encode_request
 from bolttickets.services.ports import QueueRecord, next_offsets
 
@@ -61,6 +63,14 @@ def _client_config(bootstrap: str) -> dict[str, Any]:
         "client.id": "bolttickets",
         "logger": logging.getLogger("bolttickets.kafka.librdkafka"),
     }
+
+
+def _headers(message: Message) -> list[tuple[str, bytes]]:
+    """The message's headers that have a value (a booking's are its trace context)."""
+    headers = message.headers()
+    if not isinstance(headers, list):  # none: librdkafka hands them over as a list
+        return []
+    return [(name, value) for name, value in headers if isinstance(value, bytes)]
 
 
 def _log_client_error(error: KafkaError) -> None:
@@ -104,6 +114,11 @@ class KafkaBookingQueue:
             "error_cb": _log_client_error,
         }
         self._flush_timeout = flush_timeout
+        self._send_span_attributes = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.destination.name": topic,
+        }
         self._producer: Producer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._polling = threading.Event()
@@ -140,9 +155,18 @@ class KafkaBookingQueue:
 
     @metrics.timed(metrics.PRODUCE_SECONDS)
     async def send(self, request: BookingRequest) -> None:
-        await self.send_raw(str(request.ticket_type_id).encode(), encode_request(request))
+        """Send the request in the current trace: the span of the send is in it, and the
+        message carries the send's trace context to the worker."""
+        with tracer.start_as_current_span(
+            f"send {self.topic}", kind=SpanKind.PRODUCER, attributes=self._send_span_attributes
+        ):
+            await self.send_raw(
+                str(request.ticket_type_id).encode(),
+                encode_request(request),
+                current_context_headers(),
+            )
 
-    async def send_raw(self, key: bytes | None, value: bytes) -> None:
+    async def send_raw(self, key: bytes | None, value: bytes, headers: Headers = ()) -> None:
         """Send bytes as they are; returns once Kafka acknowledged them."""
         producer, loop = self._producer, self._loop
         if producer is None or loop is None:
@@ -153,6 +177,7 @@ class KafkaBookingQueue:
                 self.topic,
                 value,
                 key,
+                headers=[(name, value) for name, value in headers] or None,
                 on_delivery=functools.partial(self._delivered, acked),
             )
         except BufferError as exc:
@@ -305,7 +330,8 @@ class KafkaBookingConsumer:
                     log.warning("kafka_consume_error", topic=self.topic, error=str(error))
                 continue
             # A null value is no booking request: it reaches the dead letters as b"".
-            records.append(QueueRecord(partition, offset, message.key(), message.value() or b""))
+            value = message.value() or b""
+            records.append(QueueRecord(partition, offset, message.key(), value, _headers(message)))
         if records:
             self._next.update(next_offsets(records))
             self._progress_at = time.monotonic()
@@ -456,7 +482,8 @@ class KafkaBookingConsumer:
                 delivery_timeout_ms=self._delivery_timeout_ms,
             )
             await self._dead_letters.start()
-        await self._dead_letters.send_raw(record.key, record.value)
+        # With the request's own trace context: its trace shows where it ended.
+        await self._dead_letters.send_raw(record.key, record.value, record.headers)
 
     async def close(self) -> None:
         """Leave the group now, so the partitions move at once instead of after the session

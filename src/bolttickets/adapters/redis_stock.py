@@ -31,6 +31,7 @@ from uuid import UUID, uuid4
 
 import redis.asyncio as aioredis
 import structlog
+from opentelemetry.trace import SpanKind
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
@@ -42,6 +43,7 @@ from bolttickets.adapters.redis_autopipeline import AutoPipeline
 from bolttickets.domain.errors import StockUnavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics
+from bolttickets.observability.tracing import tracer
 from bolttickets.services.messages import decode_request, encode_request
 from bolttickets.services.ports import Admission, HoldSnapshot, Inventory, Settlement, StockLoad
 
@@ -59,6 +61,7 @@ _ADMISSIONS = {a.value.encode(): a for a in Admission} | {b"duplicate-held": Adm
 # A duplicate whose hold is still there re-writes the index, in case the connection dropped
 # between the reservation and its index: the retry then finds its pending booking.
 _INDEXED = frozenset({b"reserved", b"duplicate-held"})
+_RESERVE_SPAN_ATTRIBUTES = {"db.system.name": "redis", "db.operation.name": "EVALSHA"}
 
 Entries = list[str | int | bytes]
 P = ParamSpec("P")
@@ -177,6 +180,14 @@ class RedisStockStore:
     @metrics.timed(metrics.RESERVATION_SECONDS)
     @_unavailable_as_domain
     async def reserve(self, request: BookingRequest) -> Admission:
+        with tracer.start_as_current_span(
+            "reserve stock", kind=SpanKind.CLIENT, attributes=_RESERVE_SPAN_ATTRIBUTES
+        ) as span:
+            admission = await self._reserve(request)
+            span.set_attribute("bolttickets.admission", admission.value)
+            return admission
+
+    async def _reserve(self, request: BookingRequest) -> Admission:
         if request.idempotency_key is not None:
             # A key belongs to its user, not to a ticket type: the same key's hold on another
             # ticket type is a reuse. The index is outside the ticket type's slot, so this

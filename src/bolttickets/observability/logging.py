@@ -7,6 +7,7 @@ import logging
 import structlog
 
 from bolttickets.observability.redaction import redact_secrets
+from bolttickets.observability.tracing import add_trace_ids
 
 
 def configure(level: str = "INFO", *, json: bool = False) -> None:
@@ -16,6 +17,7 @@ def configure(level: str = "INFO", *, json: bool = False) -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            add_trace_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,

@@ -98,6 +98,8 @@ class Bookings:
             if request.idempotency_key is not None and (decided := await self._decided(request)):
                 return decided
             await self._queue.send(request)
+            # Debug only: a line per booking costs more than the booking at a sale's rate.
+            log.debug("booking_queued", booking_id=str(request.booking_id))
             return Placed(request.booking_id, BookingStatus.PENDING)
         if admission is Admission.DUPLICATE:
             return await self._replay(request.booking_id)

@@ -302,6 +302,8 @@ class QueueRecord:
     offset: int
     key: bytes | None
     value: bytes
+    headers: Sequence[tuple[str, bytes]] = ()
+    """What the sender attached besides the request: the trace context it was sent in."""
 
 
 def next_offsets(records: Sequence[QueueRecord]) -> dict[int, int]:

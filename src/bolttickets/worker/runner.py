@@ -15,7 +15,7 @@ import structlog
 
 from bolttickets.domain.errors import DatabaseUnavailable
 from bolttickets.domain.requests import BookingRequest
-from bolttickets.observability import metrics
+from bolttickets.observability import metrics, tracing
 from bolttickets.services.batch import BatchOutcome, QueuePosition, apply_batch, publish_outcome
 from bolttickets.services.messages import UndecodableMessage, decode_request
 from bolttickets.services.ports import (
@@ -140,14 +140,16 @@ class BookingWorker:
         self._behind = len(records) >= self._batch_size
         if not records:
             return 0
-        started = time.perf_counter()
-        requests = await self._decode(records)
-        outcome = await self._apply(records, requests, 0, len(records))
-        await self._stock.settle(outcome.settlements)
-        await self._consumer.commit(records)
-        await publish_outcome(self._stock, self._pubsub, outcome)
-        self._touched.update(r.ticket_type_id for r in requests if r is not None)
-        metrics.observe_batch(outcome.decided, len(records), time.perf_counter() - started)
+        with tracing.consuming(self._topic, [record.headers for record in records]):
+            started = time.perf_counter()
+            requests = await self._decode(records)
+            outcome = await self._apply(records, requests, 0, len(records))
+            await self._stock.settle(outcome.settlements)
+            await self._consumer.commit(records)
+            with tracing.tracer.start_as_current_span("publish statuses"):
+                await publish_outcome(self._stock, self._pubsub, outcome)
+            self._touched.update(r.ticket_type_id for r in requests if r is not None)
+            metrics.observe_batch(outcome.decided, len(records), time.perf_counter() - started)
         return len(records)
 
     async def _fill_batch(self, timeout: float) -> list[QueueRecord]:
@@ -191,7 +193,10 @@ class BookingWorker:
         batch = [r for r in requests[start:end] if r is not None]
         position = QueuePosition(self._group, self._topic, next_offsets(records[:end]))
         try:
-            return await self._retrying(lambda: apply_batch(self._uow, batch, position))
+            with tracing.tracer.start_as_current_span(
+                "batch transaction", attributes={"bolttickets.requests": len(batch)}
+            ):
+                return await self._retrying(lambda: apply_batch(self._uow, batch, position))
         except RefusedByDatabase as exc:
             if end - start > 1:
                 middle = (start + end) // 2

@@ -1,0 +1,90 @@
+"""A real Jaeger v2, for the tracing tests and the bench's traced sale: started on free
+ports on 127.0.0.1 with ``jaeger.yaml``, queried through its HTTP API as its UI queries it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support import eventually, free_port
+
+CONFIG = Path(__file__).with_name("jaeger.yaml")
+
+
+@dataclass
+class Jaeger:
+    binary: str
+    workdir: Path
+    ports: dict[str, int] = field(
+        default_factory=lambda: {
+            name: free_port() for name in ("OTLP_HTTP", "QUERY", "QUERY_GRPC", "HEALTH", "METRICS")
+        }
+    )
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def otlp_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['OTLP_HTTP']}"
+
+    @property
+    def query_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['QUERY']}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "jaeger.log"
+
+    async def start(self) -> None:
+        env = os.environ | {f"JAEGER_{name}_PORT": str(port) for name, port in self.ports.items()}
+        self.process = subprocess.Popen(  # noqa: ASYNC220 - starting it does not block
+            [self.binary, "--config", str(CONFIG)],
+            env=env,
+            stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        health = f"http://127.0.0.1:{self.ports['HEALTH']}/status"
+        async with httpx.AsyncClient() as client:
+
+            async def status() -> int:
+                if self.process is not None and self.process.poll() is not None:
+                    raise AssertionError(f"jaeger exited: {self.log_path.read_text()[-3000:]}")
+                with contextlib.suppress(httpx.TransportError):
+                    return (await client.get(health)).status_code
+                return 0
+
+            await eventually(status, lambda code: code == 200, timeout=60)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+    async def traces(
+        self, service: str, operation: str, *, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """The traces holding a span of ``service`` named ``operation``, in Jaeger's JSON."""
+        async with httpx.AsyncClient(base_url=self.query_url, timeout=60) as client:
+            response = await client.get(
+                "/api/traces",
+                params={
+                    "service": service,
+                    "operation": operation,
+                    "lookback": "1h",
+                    "limit": limit,
+                },
+            )
+        if response.status_code == 404:  # the service sent nothing yet
+            return []
+        response.raise_for_status()
+        traces: list[dict[str, Any]] = response.json()["data"] or []
+        return traces
