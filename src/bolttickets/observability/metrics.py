@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -30,6 +32,18 @@ _REQUEST_SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 BUILD_INFO = Gauge(
     "bolttickets_build_info", "Always 1: the version and role of this process", ["version", "role"]
 )
+# Read by the process from its own cgroup, so the memory alert compares each process with
+# the limit it really runs under (a Helm value, a compose mem_limit) without a copy of it.
+MEMORY_LIMIT = Gauge(
+    "bolttickets_memory_limit_bytes",
+    "The memory limit of this process' container (its cgroup); +Inf when it has none",
+)
+# cgroup v2, then v1, which writes a page-rounded LONG_MAX for "no limit".
+CGROUP_MEMORY_LIMITS = (
+    Path("/sys/fs/cgroup/memory.max"),
+    Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+)
+_NO_V1_LIMIT = 1 << 62
 
 # --- The API -------------------------------------------------------------------------------
 
@@ -178,6 +192,20 @@ TICKET_GAUGES = (TICKETS_CAPACITY, TICKETS_SOLD, TICKETS_REMAINING, STOCK_DRIFT)
 
 def mark_build(role: str) -> None:
     BUILD_INFO.labels(__version__, role).set(1)
+    MEMORY_LIMIT.set(memory_limit())
+
+
+def memory_limit(files: Sequence[Path] = CGROUP_MEMORY_LIMITS) -> float:
+    """The container's memory limit in bytes, from the first cgroup file there is."""
+    for path in files:
+        try:
+            text = path.read_text().strip()
+        except OSError:
+            continue
+        if text == "max" or not text.isdigit() or int(text) >= _NO_V1_LIMIT:
+            return math.inf
+        return float(text)
+    return math.inf
 
 
 def observe_batch(decided: Sequence[Booking], records: int, seconds: float) -> None:
