@@ -515,7 +515,10 @@ def ensure_topics(
 ) -> None:
     """Create ``topic`` with ``partitions`` partitions and its one-partition dead-letter topic,
     unless they exist. Blocks until the broker confirmed. The only place topics are made:
-    the API and the worker call it at start-up, and ``scripts/services`` creates none."""
+    the API and the worker call it at start-up, and ``scripts/services`` creates none.
+
+    Only the missing ones are asked for: a login that may not create topics (Event Hubs'
+    Send+Listen rule, whose hubs Terraform makes) then starts as well as one that may."""
     # With acks=all a write is durable once min.insync.replicas have it.
     durability = {"min.insync.replicas": str(min_insync_replicas)}
     wanted = [
@@ -529,11 +532,16 @@ def ensure_topics(
         ),
     ]
     admin = AdminClient(_client_config(bootstrap, security))
-    created = admin.create_topics(wanted, operation_timeout=timeout, request_timeout=timeout)
+    existing = admin.list_topics(timeout=timeout).topics
+    missing = [new for new in wanted if new.topic not in existing]
+    if not missing:
+        return
+    created = admin.create_topics(missing, operation_timeout=timeout, request_timeout=timeout)
     for future in created.values():
         try:
             future.result()
         except KafkaException as exc:
+            # Another process started at the same moment may have made it first.
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise
 
