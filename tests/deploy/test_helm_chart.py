@@ -81,6 +81,8 @@ def test_the_chart_lints_strictly(values: str) -> None:
         ("networkPolicy.dns.to=[]", "networkPolicy.dns.to must name the cluster DNS"),
         ("api.replica=3", "additional properties 'replica' not allowed"),
         ("api.resources.limits=null", "/api/resources"),
+        ('kafka.securityProtocol="SCRAM"', "/kafka/securityProtocol"),
+        ('kafka.saslUsername=""', "kafka.saslUsername is required with a SASL_*"),
     ],
 )
 def test_the_chart_refuses_unsafe_values(setting: str, refusal: str) -> None:
