@@ -27,7 +27,13 @@ KUBE_VERSION = "1.33.0"
 # Custom resources have no schema among Kubernetes' own: the kube-apiserver test
 # (tests/deploy/test_kube_server_dry_run.py) validates them with their CRDs.
 CUSTOM_KINDS = frozenset(
-    {"ScaledObject", "ServiceMonitor", "PrometheusRule", "SecretProviderClass"}
+    {
+        "ScaledObject",
+        "TriggerAuthentication",
+        "ServiceMonitor",
+        "PrometheusRule",
+        "SecretProviderClass",
+    }
 )
 
 
