@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import redis.asyncio as aioredis
 
+from bolttickets.adapters.kafka_security import KafkaSecurity
 from bolttickets.adapters.redis_stock import connect_redis
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
@@ -44,6 +46,26 @@ def redis_url() -> str:
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
     return service_url("BOLT_TEST_KAFKA_BOOTSTRAP")
+
+
+class SecuredKafka(NamedTuple):
+    bootstrap: str
+    security: KafkaSecurity
+
+
+@pytest.fixture(scope="session")
+def kafka_sasl_ssl() -> SecuredKafka:
+    """The test broker's SASL_SSL listener (SCRAM-SHA-512, a certificate of a test CA)."""
+    return SecuredKafka(
+        service_url("BOLT_TEST_KAFKA_SASL_SSL_BOOTSTRAP"),
+        KafkaSecurity(
+            protocol="SASL_SSL",
+            sasl_mechanism="SCRAM-SHA-512",
+            sasl_username=service_url("BOLT_TEST_KAFKA_SASL_USERNAME"),
+            sasl_password=service_url("BOLT_TEST_KAFKA_SASL_PASSWORD"),
+            ssl_ca_location=service_url("BOLT_TEST_KAFKA_CA"),
+        ),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +114,7 @@ def database(request: pytest.FixtureRequest) -> Database:
 
 
 _SERVICE_FIXTURES = frozenset(
-    {"postgres_admin_url", "redis_url", "kafka_bootstrap", "prometheus_url"}
+    {"postgres_admin_url", "redis_url", "kafka_bootstrap", "kafka_sasl_ssl", "prometheus_url"}
 )
 _SERVICE_PARAMS = frozenset({"postgres", "redis", "kafka"})
 

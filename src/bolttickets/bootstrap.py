@@ -31,6 +31,7 @@ from bolttickets.adapters.kafka_queue import (
     ensure_topics,
     kafka_reachable,
 )
+from bolttickets.adapters.kafka_security import KafkaSecurity
 from bolttickets.adapters.memory_pubsub import MemoryPubSub
 from bolttickets.adapters.memory_stock import MemoryStockStore
 from bolttickets.adapters.passwords import Argon2Hasher
@@ -225,7 +226,7 @@ async def unavailable_to_worker(settings: Settings) -> dict[str, str]:
         # Not connect_redis: it pings on connecting, and the ping is the check itself.
         redis = aioredis.Redis.from_url(settings.redis_url)
         resources.push_async_callback(redis.aclose)
-        checks = _full_stack_checks(db, redis, settings.kafka_bootstrap)
+        checks = _full_stack_checks(db, redis, settings)
         report = await probe(checks, timeout=5.0)
     return {name: status for name, status in report.items() if status != "ok"}
 
@@ -264,6 +265,7 @@ async def _start_full(
     """PostgreSQL, Redis and Kafka; any number of processes of each role may run."""
     assert settings.redis_url is not None and settings.kafka_bootstrap is not None
     bootstrap, topic = settings.kafka_bootstrap, settings.kafka_topic
+    security = kafka_security(settings)
     db = Database(settings.database_url)
     resources.push_async_callback(db.dispose)
     redis = await connect_redis(settings.redis_url)
@@ -277,14 +279,18 @@ async def _start_full(
         settings.kafka_partitions,
         replication_factor=settings.topic_replication_factor,
         min_insync_replicas=settings.topic_min_insync_replicas,
+        security=security,
     )
     queue = KafkaBookingQueue(
-        bootstrap, topic, delivery_timeout_ms=settings.kafka_delivery_timeout_ms
+        bootstrap,
+        topic,
+        security=security,
+        delivery_timeout_ms=settings.kafka_delivery_timeout_ms,
     )
     await queue.start()
     resources.push_async_callback(queue.stop)
     adapters = _Adapters(clock, db, stock, queue, RedisPubSub(redis, settings.redis_prefix))
-    container = _wire(settings, adapters, _full_stack_checks(db, redis, bootstrap), resources)
+    container = _wire(settings, adapters, _full_stack_checks(db, redis, settings), resources)
     if role is not Role.WORKER:
         return container
 
@@ -296,6 +302,7 @@ async def _start_full(
         bootstrap,
         topic,
         stored_offsets=stored_offsets,
+        security=security,
         group=settings.consumer_group,
         delivery_timeout_ms=settings.kafka_delivery_timeout_ms,
         stall_after=settings.kafka_stall_after_seconds,
@@ -370,15 +377,31 @@ async def _stop_worker(worker: BookingWorker, task: asyncio.Task[None]) -> None:
         await task
 
 
-def _full_stack_checks(db: Database, redis: aioredis.Redis, kafka: str) -> dict[str, HealthCheck]:
+def kafka_security(settings: Settings) -> KafkaSecurity:
+    """The one security configuration every Kafka client of the process is built with."""
+    password = settings.kafka_sasl_password
+    ca = settings.kafka_ssl_ca_location
+    return KafkaSecurity(
+        protocol=settings.kafka_security_protocol,
+        sasl_mechanism=settings.kafka_sasl_mechanism,
+        sasl_username=settings.kafka_sasl_username,
+        sasl_password=None if password is None else password.get_secret_value(),
+        ssl_ca_location=None if ca is None else str(ca),
+    )
+
+
+def _full_stack_checks(
+    db: Database, redis: aioredis.Redis, settings: Settings
+) -> dict[str, HealthCheck]:
+    assert settings.kafka_bootstrap is not None
+
     async def redis_ping() -> None:
         await redis.ping()
 
-    return {
-        "database": _database_check(db),
-        "redis": redis_ping,
-        "kafka": partial(kafka_reachable, kafka, timeout=2.0),
-    }
+    kafka = partial(
+        kafka_reachable, settings.kafka_bootstrap, security=kafka_security(settings), timeout=2.0
+    )
+    return {"database": _database_check(db), "redis": redis_ping, "kafka": kafka}
 
 
 def _database_check(db: Database) -> HealthCheck:

@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     kafka_stall_after_seconds: float = Field(default=30.0, gt=0)
     """How long a worker's partitions may have records waiting with none consumed before it
     reports itself stalled and replaces its Kafka consumer."""
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    """How every Kafka client connects: SASL_SSL for MSK (SCRAM) and Event Hubs (PLAIN).
+    PLAINTEXT is allowed in production too, for a broker on a private network."""
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_location: Path | None = None
+    """PEM bundle of the CAs that signed the brokers' certificates; unset: the system's."""
 
     admin_email: str | None = None
     admin_password: SecretStr | None = None
@@ -98,6 +106,27 @@ class Settings(BaseSettings):
             raise ValueError("BOLT_KAFKA_BOOTSTRAP is set without BOLT_REDIS_URL: set both.")
         if self.database_url.startswith("sqlite"):
             raise ValueError("The full stack needs PostgreSQL: set BOLT_DATABASE_URL.")
+        return self
+
+    @model_validator(mode="after")
+    def _complete_kafka_login(self) -> Settings:
+        if not self.kafka_security_protocol.startswith("SASL_"):
+            return self
+        password = self.kafka_sasl_password
+        missing = [
+            f"BOLT_KAFKA_SASL_{name.upper()}"
+            for name, value in (
+                ("mechanism", self.kafka_sasl_mechanism),
+                ("username", self.kafka_sasl_username),
+                ("password", password and password.get_secret_value()),
+            )
+            if not value
+        ]
+        if missing:
+            raise ValueError(
+                f"BOLT_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                f"{', '.join(missing)}."
+            )
         return self
 
     @model_validator(mode="after")

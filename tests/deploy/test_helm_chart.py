@@ -27,7 +27,13 @@ KUBE_VERSION = "1.33.0"
 # Custom resources have no schema among Kubernetes' own: the kube-apiserver test
 # (tests/deploy/test_kube_server_dry_run.py) validates them with their CRDs.
 CUSTOM_KINDS = frozenset(
-    {"ScaledObject", "ServiceMonitor", "PrometheusRule", "SecretProviderClass"}
+    {
+        "ScaledObject",
+        "TriggerAuthentication",
+        "ServiceMonitor",
+        "PrometheusRule",
+        "SecretProviderClass",
+    }
 )
 
 
@@ -81,6 +87,8 @@ def test_the_chart_lints_strictly(values: str) -> None:
         ("networkPolicy.dns.to=[]", "networkPolicy.dns.to must name the cluster DNS"),
         ("api.replica=3", "additional properties 'replica' not allowed"),
         ("api.resources.limits=null", "/api/resources"),
+        ('kafka.securityProtocol="SCRAM"', "/kafka/securityProtocol"),
+        ('kafka.saslUsername=""', "kafka.saslUsername is required with a SASL_*"),
     ],
 )
 def test_the_chart_refuses_unsafe_values(setting: str, refusal: str) -> None:

@@ -12,7 +12,7 @@ locals {
     ecr      = { description = "BoltTickets ${var.environment}: container images", service_principals = [] }
     postgres = { description = "BoltTickets ${var.environment}: PostgreSQL storage, backups and master secret", service_principals = [] }
     redis    = { description = "BoltTickets ${var.environment}: Redis data and AUTH token", service_principals = [] }
-    kafka    = { description = "BoltTickets ${var.environment}: Kafka broker storage", service_principals = [] }
+    kafka    = { description = "BoltTickets ${var.environment}: Kafka broker storage and SCRAM login", service_principals = [] }
   }
 }
 
@@ -117,6 +117,6 @@ module "app_identity" {
   kafka_cluster_uuid    = module.kafka.cluster_uuid
   kafka_topic           = var.kafka_topic
   kafka_consumer_group  = var.kafka_consumer_group
-  readable_secret_arns  = [module.redis.auth_token_secret_arn]
-  secrets_kms_key_arn   = module.kms["redis"].arn
+  readable_secret_arns  = [module.redis.auth_token_secret_arn, module.kafka.scram_secret_arn]
+  secrets_kms_key_arns  = [module.kms["redis"].arn, module.kms["kafka"].arn]
 }

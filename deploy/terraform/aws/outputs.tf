@@ -1,5 +1,6 @@
 # Everything the Helm chart and the pipeline need, and no secret: the pods read the Redis
-# token from Secrets Manager, and sign in to PostgreSQL and Kafka with their IAM role.
+# token and the Kafka SCRAM login from Secrets Manager, and sign in to PostgreSQL with their
+# IAM role.
 
 output "cluster_name" {
   description = "The EKS cluster (aws eks update-kubeconfig --name ...)."
@@ -52,6 +53,21 @@ output "redis_auth_token_secret_arn" {
 }
 
 output "kafka_bootstrap_brokers" {
-  description = "Brokers for TLS with IAM authentication (BOLT_KAFKA_BOOTSTRAP)."
+  description = "Brokers for TLS with SASL/SCRAM (BOLT_KAFKA_BOOTSTRAP, BOLT_KAFKA_SECURITY_PROTOCOL=SASL_SSL, BOLT_KAFKA_SASL_MECHANISM=SCRAM-SHA-512)."
   value       = module.kafka.bootstrap_brokers
+}
+
+output "kafka_bootstrap_brokers_iam" {
+  description = "Brokers for TLS with IAM authentication (KEDA's Kafka scaler, operators' tools)."
+  value       = module.kafka.bootstrap_brokers_iam
+}
+
+output "kafka_scram_username" {
+  description = "The application's Kafka SCRAM user (BOLT_KAFKA_SASL_USERNAME)."
+  value       = module.kafka.scram_username
+}
+
+output "kafka_scram_secret_arn" {
+  description = "Secrets Manager secret of the Kafka SCRAM login; its password is BOLT_KAFKA_SASL_PASSWORD."
+  value       = module.kafka.scram_secret_arn
 }

@@ -118,6 +118,7 @@ module "event_hubs" {
   sku                 = var.event_hubs_sku
   topic               = var.kafka_topic
   partition_count     = var.kafka_partitions
+  key_vault_id        = module.key_vault.id
 }
 
 # Each data service at a private address of the endpoints subnet, under its usual name.

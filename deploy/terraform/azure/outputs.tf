@@ -1,5 +1,6 @@
 # Everything the Helm chart and the pipeline need, and no secret: the pods read the Redis
-# URL from Key Vault, and sign in to PostgreSQL and Event Hubs with their workload identity.
+# URL and the Event Hubs connection string from Key Vault, and sign in to PostgreSQL with
+# their workload identity.
 
 output "resource_group_name" {
   description = "The resource group of everything."
@@ -59,4 +60,9 @@ output "redis_url_secret" {
 output "kafka_bootstrap" {
   description = "Event Hubs' Kafka endpoint (BOLT_KAFKA_BOOTSTRAP)."
   value       = module.event_hubs.kafka_bootstrap
+}
+
+output "kafka_password_secret" {
+  description = "Key Vault secret holding BOLT_KAFKA_SASL_PASSWORD (the connection string of the application's Send+Listen rule; BOLT_KAFKA_SASL_USERNAME is $ConnectionString)."
+  value       = module.event_hubs.kafka_password_secret
 }

@@ -33,6 +33,7 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic  # what .admin re-exports, typed only here
 from opentelemetry.trace import SpanKind
 
+from bolttickets.adapters.kafka_security import PLAINTEXT, KafkaSecurity
 from bolttickets.domain.errors import QueueUnavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics
@@ -55,14 +56,15 @@ def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-def _client_config(bootstrap: str) -> dict[str, Any]:
+def _client_config(bootstrap: str, security: KafkaSecurity) -> dict[str, Any]:
+    """What every client of the application's has in common: where, and how to log in."""
     # librdkafka writes its own log lines to stderr unless it is given a logger: this one
     # sends them through the application's logging setup (JSON in production).
     return {
         "bootstrap.servers": bootstrap,
         "client.id": "bolttickets",
         "logger": logging.getLogger("bolttickets.kafka.librdkafka"),
-    }
+    } | security.client_config()
 
 
 def _headers(message: Message) -> list[tuple[str, bytes]]:
@@ -96,12 +98,13 @@ class KafkaBookingQueue:
         bootstrap: str,
         topic: str,
         *,
+        security: KafkaSecurity = PLAINTEXT,
         delivery_timeout_ms: int = DEFAULT_DELIVERY_TIMEOUT_MS,
         linger_ms: int = 2,
         flush_timeout: float = 10.0,
     ) -> None:
         self.topic = topic
-        self._config = _client_config(bootstrap) | {
+        self._config = _client_config(bootstrap, security) | {
             "enable.idempotence": True,
             "acks": "all",
             # A couple of milliseconds gather the sends of concurrent buyers into one
@@ -243,12 +246,14 @@ class KafkaBookingConsumer:
         topic: str,
         *,
         stored_offsets: StoredOffsets,
+        security: KafkaSecurity = PLAINTEXT,
         group: str = DEFAULT_GROUP,
         delivery_timeout_ms: int = DEFAULT_DELIVERY_TIMEOUT_MS,
         stored_offsets_timeout: float = 10.0,
         stall_after: float = DEFAULT_STALL_AFTER,
     ) -> None:
         self._bootstrap = bootstrap
+        self._security = security
         self.topic = topic
         self.group = group
         self._stored_offsets = stored_offsets
@@ -275,7 +280,7 @@ class KafkaBookingConsumer:
 
     def _join(self) -> Consumer:
         consumer = Consumer(
-            _client_config(self._bootstrap)
+            _client_config(self._bootstrap, self._security)
             | {
                 "group.id": self.group,
                 "enable.auto.commit": False,
@@ -479,6 +484,7 @@ class KafkaBookingConsumer:
             self._dead_letters = KafkaBookingQueue(
                 self._bootstrap,
                 dead_letter_topic(self.topic),
+                security=self._security,
                 delivery_timeout_ms=self._delivery_timeout_ms,
             )
             await self._dead_letters.start()
@@ -504,11 +510,15 @@ def ensure_topics(
     *,
     replication_factor: int,
     min_insync_replicas: int,
+    security: KafkaSecurity = PLAINTEXT,
     timeout: float = 30.0,
 ) -> None:
     """Create ``topic`` with ``partitions`` partitions and its one-partition dead-letter topic,
     unless they exist. Blocks until the broker confirmed. The only place topics are made:
-    the API and the worker call it at start-up, and ``scripts/services`` creates none."""
+    the API and the worker call it at start-up, and ``scripts/services`` creates none.
+
+    Only the missing ones are asked for: a login that may not create topics (Event Hubs'
+    Send+Listen rule, whose hubs Terraform makes) then starts as well as one that may."""
     # With acks=all a write is durable once min.insync.replicas have it.
     durability = {"min.insync.replicas": str(min_insync_replicas)}
     wanted = [
@@ -521,20 +531,36 @@ def ensure_topics(
             config=durability | {"retention.ms": "-1"},
         ),
     ]
-    admin = AdminClient(_client_config(bootstrap))
-    created = admin.create_topics(wanted, operation_timeout=timeout, request_timeout=timeout)
+    admin = AdminClient(_client_config(bootstrap, security))
+    existing = admin.list_topics(timeout=timeout).topics
+    missing = [new for new in wanted if new.topic not in existing]
+    if not missing:
+        return
+    created = admin.create_topics(missing, operation_timeout=timeout, request_timeout=timeout)
     for future in created.values():
         try:
             future.result()
         except KafkaException as exc:
+            # Another process started at the same moment may have made it first.
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise
 
 
-async def kafka_reachable(bootstrap: str, timeout: float) -> None:
-    """Raise ConnectionError unless a broker answers a metadata request within ``timeout``."""
-    admin = AdminClient(_client_config(bootstrap))
+async def kafka_reachable(
+    bootstrap: str, timeout: float, *, security: KafkaSecurity = PLAINTEXT
+) -> None:
+    """Raise ConnectionError unless a broker answers a metadata request within ``timeout``.
+
+    The error names the client's last error too: a timed-out request alone does not say
+    whether the broker is down, refused the login or presented a certificate that does not
+    verify, and the operator reading ``worker --check`` needs to know which.
+    """
+    errors: list[KafkaError] = []
+    admin = AdminClient(_client_config(bootstrap, security) | {"error_cb": errors.append})
     try:
         await asyncio.to_thread(admin.list_topics, timeout=timeout)
     except KafkaException as exc:
-        raise ConnectionError(f"Kafka at {bootstrap} did not answer: {exc}") from exc
+        admin.poll(0)  # serves the error callbacks queued meanwhile
+        # The first is the cause; "all brokers are down" and the retries' repeats follow.
+        cause = f"{errors[0].str()} ({exc.args[0].str()})" if errors else str(exc)
+        raise ConnectionError(f"Kafka at {bootstrap} did not answer: {cause}") from exc

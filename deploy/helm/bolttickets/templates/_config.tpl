@@ -22,6 +22,11 @@ BOLT_KAFKA_PARTITIONS: {{ $kafka.partitions | quote }}
 BOLT_CONSUMER_GROUP: {{ $kafka.consumerGroup | quote }}
 BOLT_KAFKA_DELIVERY_TIMEOUT_MS: {{ $kafka.deliveryTimeoutMs | quote }}
 BOLT_KAFKA_STALL_AFTER_SECONDS: {{ $kafka.stallAfterSeconds | quote }}
+BOLT_KAFKA_SECURITY_PROTOCOL: {{ $kafka.securityProtocol | quote }}
+{{- if hasPrefix "SASL_" $kafka.securityProtocol }}
+BOLT_KAFKA_SASL_MECHANISM: {{ required "kafka.saslMechanism is required with a SASL_* kafka.securityProtocol" $kafka.saslMechanism | quote }}
+BOLT_KAFKA_SASL_USERNAME: {{ required "kafka.saslUsername is required with a SASL_* kafka.securityProtocol" $kafka.saslUsername | quote }}
+{{- end }}
 {{- with $kafka.replicationFactor }}
 BOLT_KAFKA_REPLICATION_FACTOR: {{ . | quote }}
 {{- end }}

@@ -18,7 +18,7 @@ variables {
   kafka_topic           = "ticket-bookings"
   kafka_consumer_group  = "booking-workers"
   readable_secret_arns  = ["arn:aws:secretsmanager:eu-central-1:111122223333:secret:redis"]
-  secrets_kms_key_arn   = "arn:aws:kms:eu-central-1:111122223333:key/redis"
+  secrets_kms_key_arns  = ["arn:aws:kms:eu-central-1:111122223333:key/redis"]
 }
 
 run "only_the_chart_service_account_with_least_privilege" {

@@ -15,11 +15,20 @@ variables {
   log_retention_in_days    = 365
 }
 
-run "three_brokers_tls_iam_durable" {
+run "three_brokers_tls_scram_durable" {
   command = plan
 
   module {
     source = "./modules/kafka"
+  }
+
+  # Known at plan time, so that the association can be compared with it.
+  override_resource {
+    target          = aws_secretsmanager_secret.scram
+    override_during = plan
+    values = {
+      arn = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:AmazonMSK_bolt-test-bolttickets-AbCdEf"
+    }
   }
 
   assert {
@@ -38,8 +47,23 @@ run "three_brokers_tls_iam_durable" {
   }
 
   assert {
-    condition     = aws_msk_cluster.this.client_authentication[0].sasl[0].iam && !aws_msk_cluster.this.client_authentication[0].unauthenticated
-    error_message = "Clients must authenticate with IAM; anonymous clients are refused."
+    condition     = aws_msk_cluster.this.client_authentication[0].sasl[0].scram && aws_msk_cluster.this.client_authentication[0].sasl[0].iam && !aws_msk_cluster.this.client_authentication[0].unauthenticated
+    error_message = "Clients must authenticate with SCRAM (the application) or IAM (KEDA, tools); anonymous clients are refused."
+  }
+
+  assert {
+    condition     = startswith(aws_secretsmanager_secret.scram.name, "AmazonMSK_") && aws_secretsmanager_secret.scram.kms_key_id == var.kms_key_arn
+    error_message = "MSK reads only a SCRAM secret named AmazonMSK_* and encrypted with a customer managed key."
+  }
+
+  assert {
+    condition     = jsondecode(aws_secretsmanager_secret_version.scram.secret_string).username == var.scram_username && length(jsondecode(aws_secretsmanager_secret_version.scram.secret_string).password) > 0
+    error_message = "The SCRAM secret holds the application's username and a generated password."
+  }
+
+  assert {
+    condition     = aws_msk_scram_secret_association.this.secret_arn_list == toset([aws_secretsmanager_secret.scram.arn])
+    error_message = "The SCRAM secret must be associated with the cluster, and only it."
   }
 
   assert {
@@ -53,8 +77,13 @@ run "three_brokers_tls_iam_durable" {
   }
 
   assert {
-    condition     = aws_vpc_security_group_ingress_rule.clients.referenced_security_group_id == var.client_security_group_id && aws_vpc_security_group_ingress_rule.clients.from_port == 9098
-    error_message = "Only the cluster may reach the brokers, on the IAM port."
+    condition     = alltrue([for rule in aws_vpc_security_group_ingress_rule.clients : rule.referenced_security_group_id == var.client_security_group_id && rule.from_port == rule.to_port])
+    error_message = "Only the cluster may reach the brokers, each rule on one port."
+  }
+
+  assert {
+    condition     = toset([for rule in aws_vpc_security_group_ingress_rule.clients : rule.from_port]) == toset([9096, 9098])
+    error_message = "The brokers are reached on the SCRAM (9096) and IAM (9098) ports only."
   }
 }
 

@@ -1,6 +1,7 @@
 # The one IAM role the BoltTickets pods assume (IRSA), through their ServiceAccount and no
 # other: sign in to PostgreSQL as the application's user, produce and consume its own
-# topics in its own group, read the Redis token. Nothing else.
+# topics in its own group (IAM access, which KEDA's scaler uses), read the Redis token and
+# the Kafka SCRAM login. Nothing else.
 
 data "aws_caller_identity" "current" {}
 
@@ -72,7 +73,7 @@ data "aws_iam_policy_document" "access" {
   }
 
   statement {
-    sid       = "RedisToken"
+    sid       = "ReadSecrets"
     actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     resources = var.readable_secret_arns
   }
@@ -80,7 +81,7 @@ data "aws_iam_policy_document" "access" {
   statement {
     sid       = "DecryptSecrets"
     actions   = ["kms:Decrypt"]
-    resources = [var.secrets_kms_key_arn]
+    resources = var.secrets_kms_key_arns
   }
 }
 

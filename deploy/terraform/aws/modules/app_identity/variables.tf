@@ -63,7 +63,7 @@ variable "readable_secret_arns" {
   type        = list(string)
 }
 
-variable "secrets_kms_key_arn" {
-  description = "KMS key those secrets are encrypted with."
-  type        = string
+variable "secrets_kms_key_arns" {
+  description = "KMS keys those secrets are encrypted with."
+  type        = list(string)
 }

@@ -52,8 +52,19 @@ variable "default_partitions" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key of the brokers' storage."
+  description = "KMS key of the brokers' storage and of the SCRAM secret (MSK refuses the default key)."
   type        = string
+}
+
+variable "scram_username" {
+  description = "The application's SASL/SCRAM user (BOLT_KAFKA_SASL_USERNAME)."
+  type        = string
+  default     = "bolttickets"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.scram_username))
+    error_message = "scram_username is 1 to 64 letters, digits, _ or -."
+  }
 }
 
 variable "logs_kms_key_arn" {

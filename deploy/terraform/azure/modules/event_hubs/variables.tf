@@ -54,3 +54,8 @@ variable "message_retention_days" {
     error_message = "Standard keeps messages 1 to 7 days."
   }
 }
+
+variable "key_vault_id" {
+  description = "The vault the application's connection string is kept in."
+  type        = string
+}
