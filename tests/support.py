@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 
 import httpx
 import orjson
+import pytest
 import websockets
 
 T = TypeVar("T")
@@ -397,3 +399,13 @@ ODD_CURSORS = [
     f"2026-01-01T00:00:00+00:00|{uuid.uuid4()}|x",
     "2026-01-01T00:00:00+00:00|not-a-uuid",
 ]
+
+
+def tool(name: str, install: str | None = None) -> str:
+    """The path of a program the test needs, found on PATH (`make test` puts var/tools/bin
+    first on it); a missing one fails the test with how to install it, never skips it."""
+    path = shutil.which(name)
+    if path is None:
+        how = install or f"run `scripts/tools install` (it provides {name})"
+        pytest.fail(f"{name} is not on PATH: {how}; `make test` puts var/tools/bin first on PATH.")
+    return path

@@ -8,7 +8,6 @@ PATH); a missing tool fails the test with the command that installs it."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import yaml
 from tests.conftest import REPO
 from tests.deploy import manifest_rules
 from tests.deploy.manifest_rules import Manifest
+from tests.deploy.tools import tool
 
 CHART = REPO / "deploy" / "helm" / "bolttickets"
 VALUES_FILES = ("values-minikube.yaml", "values-staging.yaml", "values-production.yaml")
@@ -35,16 +35,6 @@ CUSTOM_KINDS = frozenset(
         "SecretProviderClass",
     }
 )
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(
-            f"{name} is not on PATH: run `scripts/tools install {name}` and put var/tools/bin "
-            "first on PATH (`make test` does both)."
-        )
-    return path
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

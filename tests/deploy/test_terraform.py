@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+
+from tests import support
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = REPO / "deploy" / "terraform"
@@ -26,16 +27,13 @@ TIMEOUT = 600
 INSTALL_HINTS = {
     "terraform": "install Terraform 1.11 or newer on PATH (the machine image has it in "
     "/usr/local/bin)",
-    "tflint": "run `scripts/tools install tflint` (make test puts var/tools/bin first on PATH)",
-    "checkov": "run `scripts/tools install checkov` (make test puts var/tools/bin first on PATH)",
+    "tflint": "run `scripts/tools install tflint`",
+    "checkov": "run `scripts/tools install checkov`",
 }
 
 
 def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not on PATH: {INSTALL_HINTS[name]}")
-    return path
+    return support.tool(name, INSTALL_HINTS[name])
 
 
 def run(

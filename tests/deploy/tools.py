@@ -3,23 +3,11 @@ var/tools/bin (scripts/tools); a missing one fails the test with how to install 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import REPO
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(
-            f"{name} is not on PATH: run `scripts/tools install` and put var/tools/bin first "
-            "on PATH (`make test` does both)."
-        )
-    return path
+from tests.support import tool
 
 
 def run_tool(

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import pytest
 
-from tests.support import eventually, free_port
+from tests.support import eventually, free_port, tool
 
 
 @dataclass(frozen=True)
@@ -31,13 +29,7 @@ def postgres_dsn(sqlalchemy_url: str) -> str:
 
 
 def executable(exporter: Exporter) -> str:
-    path = shutil.which(exporter.binary)
-    if path is None:
-        pytest.fail(
-            f"{exporter.binary} is not on PATH: run `scripts/tools install {exporter.tool}` "
-            "and put var/tools/bin on PATH (make test does both)"
-        )
-    return path
+    return tool(exporter.binary, f"run `scripts/tools install {exporter.tool}`")
 
 
 @contextlib.asynccontextmanager

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-import pytest
+from tests.support import tool
 
 # The functions, aggregations and keywords of PromQL that look like a metric name.
 _KEYWORDS = frozenset(
@@ -33,12 +32,7 @@ def metric_names(expr: str) -> set[str]:
 
 def promtool(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """Run promtool, which comes with Debian's prometheus package (scripts/services)."""
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.fail(
-            "promtool is not on PATH: install Debian's prometheus package with "
-            "`scripts/services up prometheus`"
-        )
+    path = tool("promtool", "install Debian's prometheus package with `scripts/services up`")
     return subprocess.run([path, *map(str, args)], capture_output=True, text=True, timeout=120)
 
 

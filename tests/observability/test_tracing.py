@@ -8,7 +8,6 @@ API, the Kafka message from the topic, and the API's log line from its log file.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from confluent_kafka import Consumer
 
 from tests.observability.jaeger import Jaeger
 from tests.stack.conftest import Stack
-from tests.support import Api, eventually
+from tests.support import Api, eventually, tool
 
 APIS = 1
 WORKERS = 1
@@ -28,13 +27,7 @@ BOOKING_ROUTE = "POST /api/bookings"
 
 @pytest.fixture(scope="module")
 async def jaeger(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Jaeger]:
-    binary = shutil.which("jaeger")
-    if binary is None:
-        pytest.fail(
-            "jaeger is not on PATH: run `scripts/tools install jaeger` (`make test` does) and "
-            "put var/tools/bin first on PATH."
-        )
-    jaeger = Jaeger(binary, tmp_path_factory.mktemp("jaeger"))
+    jaeger = Jaeger(tool("jaeger"), tmp_path_factory.mktemp("jaeger"))
     try:
         await jaeger.start()
         yield jaeger
