@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from bolttickets.domain.model import Booking, BookingStatus
+from bolttickets.domain.model import Booking, BookingStatus, TicketType
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.ports import (
     Clock,
@@ -177,12 +177,11 @@ class StockSync:
         snapshot = await self._stock.hold_snapshot(ticket_type_id)
         if snapshot is None:
             return await self.rebuild(ticket_type_id)
-        async with self._uow() as uow:
-            state = await uow.bookings.settled_state(ticket_type_id, list(snapshot.holds))
+        state = await self._expected(ticket_type_id, snapshot)
         if state is None:
             return False
-        tt, statuses = state
-        target = tt.capacity - tt.sold - _unsettled(snapshot, statuses)
+        _, target = state
+        assert target is not None
         if not await self._stock.compare_and_set(ticket_type_id, snapshot.version, target):
             return False
         if target != snapshot.remaining:
@@ -197,16 +196,12 @@ class StockSync:
 
     async def _level(self, ticket_type_id: UUID) -> StockLevel | None:
         snapshot = await self._stock.hold_snapshot(ticket_type_id)
-        async with self._uow() as uow:
-            state = await uow.bookings.settled_state(
-                ticket_type_id, list(snapshot.holds) if snapshot is not None else []
-            )
+        state = await self._expected(ticket_type_id, snapshot)
         if state is None:
             return None
-        tt, statuses = state
-        if snapshot is None:
+        tt, expected = state
+        if snapshot is None or expected is None:
             return StockLevel(tt.event_id, tt.id, tt.capacity, tt.sold, None, None, None)
-        expected = tt.capacity - tt.sold - _unsettled(snapshot, statuses)
         return StockLevel(
             tt.event_id,
             tt.id,
@@ -216,6 +211,22 @@ class StockSync:
             snapshot.remaining - expected,
             snapshot.oldest_sent_at,
         )
+
+    async def _expected(
+        self, ticket_type_id: UUID, snapshot: HoldSnapshot | None
+    ) -> tuple[TicketType, int | None] | None:
+        """The ticket type, and the stock it should have beside ``snapshot``'s holds:
+        capacity - confirmed - what settling the holds will still take (None without a
+        snapshot). Reconcile sets it; the sale gauges report how far the store is from it."""
+        holds = list(snapshot.holds) if snapshot is not None else []
+        async with self._uow() as uow:
+            state = await uow.bookings.settled_state(ticket_type_id, holds)
+        if state is None:
+            return None
+        tt, statuses = state
+        if snapshot is None:
+            return tt, None
+        return tt, tt.capacity - tt.sold - _unsettled(snapshot, statuses)
 
 
 def _unsettled(snapshot: HoldSnapshot, statuses: dict[UUID, BookingStatus]) -> int:
