@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from tests.support import stop_process
 
 BOLTTICKETS = str(Path(sys.executable).with_name("bolttickets"))
 
@@ -138,14 +138,8 @@ class Process:
         return None if self.process is None else peak_rss_bytes(self.process.pid)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
+        if self.process is not None:
+            stop_process(self.process)
 
     def log_tail(self, lines: int = 20) -> str:
         if not self.log_path.exists():

@@ -172,12 +172,7 @@ class Server:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGCONT)  # a paused process never sees SIGTERM
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+            stop_process(self.process)
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
@@ -409,3 +404,15 @@ def tool(name: str, install: str | None = None) -> str:
         how = install or f"run `scripts/tools install` (it provides {name})"
         pytest.fail(f"{name} is not on PATH: {how}; `make test` puts var/tools/bin first on PATH.")
     return path
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL if it has not exited 30 s later; returns once it is gone."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from tests.deploy.tools import tool
-from tests.support import free_port
+from tests.support import free_port, stop_process
 
 # Generous: two cold Go servers on a busy two-core machine.
 READY_TIMEOUT = 240.0
@@ -54,13 +54,7 @@ class Process:
         return cls(name, log, popen)
 
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+        stop_process(self.popen)
 
     def report(self) -> str:
         return f"--- {self.name} ({self.log}), last lines:\n{tail(self.log)}"

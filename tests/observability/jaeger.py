@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import eventually, free_port
+from tests.support import eventually, free_port, stop_process
 
 CONFIG = Path(__file__).with_name("jaeger.yaml")
 
@@ -61,13 +61,8 @@ class Jaeger:
             await eventually(status, lambda code: code == 200, timeout=60)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        if self.process is not None:
+            stop_process(self.process)
 
     async def traces(
         self, service: str, operation: str, *, limit: int = 100

@@ -180,7 +180,7 @@ class KafkaBookingQueue:
                 self.topic,
                 value,
                 key,
-                headers=[(name, value) for name, value in headers] or None,
+                headers=list(headers) or None,
                 on_delivery=functools.partial(self._delivered, acked),
             )
         except BufferError as exc:
