@@ -13,7 +13,6 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from confluent_kafka.admin import AdminClient
 
 from bolttickets.adapters.kafka_queue import (
     KafkaBookingConsumer,
@@ -25,13 +24,7 @@ from bolttickets.adapters.kafka_queue import (
 from bolttickets.domain.errors import QueueUnavailable
 from bolttickets.services.messages import encode_request
 from tests.conftest import SecuredKafka
-from tests.contract.test_queue import PATIENCE, booking, receive, unique
-
-
-def _delete_topics(kafka: SecuredKafka, topics: list[str]) -> None:
-    admin = AdminClient({"bootstrap.servers": kafka.bootstrap} | kafka.security.client_config())
-    for future in admin.delete_topics(topics).values():
-        future.result()
+from tests.contract.test_queue import PATIENCE, booking, delete_topics, receive, unique
 
 
 @pytest.fixture
@@ -48,7 +41,12 @@ async def topic(kafka_sasl_ssl: SecuredKafka) -> AsyncIterator[str]:
         security=kafka_sasl_ssl.security,
     )
     yield name
-    await asyncio.to_thread(_delete_topics, kafka_sasl_ssl, [name, dead_letter_topic(name)])
+    await asyncio.to_thread(
+        delete_topics,
+        kafka_sasl_ssl.bootstrap,
+        [name, dead_letter_topic(name)],
+        kafka_sasl_ssl.security,
+    )
 
 
 async def test_a_booking_travels_over_tls_with_a_scram_login(

@@ -25,6 +25,7 @@ from bolttickets.adapters.kafka_queue import (
     ensure_topics,
     kafka_reachable,
 )
+from bolttickets.adapters.kafka_security import PLAINTEXT, KafkaSecurity
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlite_log import SqliteLog, SqliteLogConsumer
 from bolttickets.domain.errors import QueueUnavailable
@@ -187,8 +188,9 @@ async def sqlite_harness(sqlite_database: Database) -> AsyncIterator[SqliteHarne
     await log.stop()
 
 
-def _delete_topics(bootstrap: str, topics: list[str]) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})  # alive until the futures resolve
+def delete_topics(bootstrap: str, topics: list[str], security: KafkaSecurity = PLAINTEXT) -> None:
+    # The client stays alive until the futures resolve.
+    admin = AdminClient({"bootstrap.servers": bootstrap} | security.client_config())
     for future in admin.delete_topics(topics).values():
         future.result()
 
@@ -210,7 +212,7 @@ async def kafka_harness(kafka_bootstrap: str) -> AsyncIterator[KafkaHarness]:
     yield harness
     await harness.close_all()
     await producer.stop()
-    await asyncio.to_thread(_delete_topics, kafka_bootstrap, [topic, dead_letter_topic(topic)])
+    await asyncio.to_thread(delete_topics, kafka_bootstrap, [topic, dead_letter_topic(topic)])
 
 
 @pytest.fixture(params=["sqlite", "kafka"])
@@ -511,7 +513,7 @@ async def test_topics_are_created_with_the_replication_asked_for(kafka_bootstrap
         dead = dead_letter_topic(topic)
         assert await asyncio.to_thread(_describe, kafka_bootstrap, dead) == (1, {1}, "2")
     finally:
-        await asyncio.to_thread(_delete_topics, kafka_bootstrap, [topic, dead_letter_topic(topic)])
+        await asyncio.to_thread(delete_topics, kafka_bootstrap, [topic, dead_letter_topic(topic)])
 
     # Three replicas on a one-broker cluster: the broker is really asked for them.
     with pytest.raises(KafkaException, match=r"INVALID_REPLICATION_FACTOR|[Rr]eplication factor"):
