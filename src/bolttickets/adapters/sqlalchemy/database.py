@@ -8,10 +8,12 @@ lock upgrade; reads use other connections and see WAL snapshots.
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -43,8 +45,15 @@ class Database:
             _tune_sqlite(self.reader, immediate=False)
             _tune_sqlite(self.writer, immediate=True)
         else:
+            # asyncpg reads the URL itself: SQLAlchemy would hand libpq's parameters
+            # (sslmode, sslrootcert, ...) to asyncpg.connect as arguments it does not take.
+            dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
             self.writer = create_async_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                self.url,
+                async_creator=partial(asyncpg.connect, dsn),
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
             )
             # Reads run in REPEATABLE READ so a multi-statement read is one snapshot.
             self.reader = self.writer.execution_options(isolation_level="REPEATABLE READ")
