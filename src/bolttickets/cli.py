@@ -60,8 +60,16 @@ def serve(
     settings = _settings()
     _refuse_unmigrated(settings)
     mode = "embedded (SQLite, in-process queue and worker)" if settings.embedded else "full stack"
-    err.print(f"BoltTickets on http://{host}:{port} — {mode}")
-    uvicorn.run(bootstrap.api_app(settings), host=host, port=port, **SERVER_OPTIONS)
+    scheme = "http" if settings.tls_cert_file is None else "https"
+    err.print(f"BoltTickets on {scheme}://{host}:{port} — {mode}")
+    uvicorn.run(
+        bootstrap.api_app(settings),
+        host=host,
+        port=port,
+        ssl_certfile=settings.tls_cert_file,
+        ssl_keyfile=settings.tls_key_file,
+        **SERVER_OPTIONS,
+    )
 
 
 def _refuse_unmigrated(settings: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "bolttickets-development-only-secret-change-me"
@@ -18,9 +18,19 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
     jwt_ttl_seconds: int = Field(default=3600, ge=60)
     cookie_secure: bool = False
+    tls_cert_file: FilePath | None = None
+    """PEM certificate (chain) the API serves HTTPS with; unset: plain HTTP, for a proxy or
+    an ingress that terminates TLS in front of it."""
+    tls_key_file: FilePath | None = None
+    """The private key of BOLT_TLS_CERT_FILE (PEM, unencrypted)."""
 
     database_url: str = "sqlite+aiosqlite:///./var/bolttickets.db"
+    """PostgreSQL's URL takes libpq's TLS parameters, as asyncpg reads them:
+    ``?sslmode=verify-full&sslrootcert=/path/ca.pem``."""
     redis_url: str | None = None
+    """``rediss://`` for TLS, with the CA in the URL as redis-py reads it:
+    ``?ssl_ca_certs=/path/ca.pem`` (unset: the system's); the certificate and its host name
+    are verified."""
     redis_prefix: str = Field(default="bolt", min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
     """Namespace of every Redis key and channel, so several deployments (or test runs) can
     share one Redis without seeing each other's stock and holds."""
@@ -106,6 +116,12 @@ class Settings(BaseSettings):
             raise ValueError("BOLT_KAFKA_BOOTSTRAP is set without BOLT_REDIS_URL: set both.")
         if self.database_url.startswith("sqlite"):
             raise ValueError("The full stack needs PostgreSQL: set BOLT_DATABASE_URL.")
+        return self
+
+    @model_validator(mode="after")
+    def _certificate_with_its_key(self) -> Settings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("BOLT_TLS_CERT_FILE and BOLT_TLS_KEY_FILE go together: set both.")
         return self
 
     @model_validator(mode="after")
