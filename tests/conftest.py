@@ -69,6 +69,15 @@ def kafka_sasl_ssl() -> SecuredKafka:
 
 
 @pytest.fixture(scope="session")
+def kafka_ssl() -> SecuredKafka:
+    """The test broker's SSL listener: TLS alone, the SASL_SSL listener's certificate."""
+    return SecuredKafka(
+        service_url("BOLT_TEST_KAFKA_SSL_BOOTSTRAP"),
+        KafkaSecurity(protocol="SSL", ssl_ca_location=service_url("BOLT_TEST_KAFKA_CA")),
+    )
+
+
+@pytest.fixture(scope="session")
 def prometheus_url() -> str:
     return service_url("BOLT_PROMETHEUS_URL")
 
@@ -114,7 +123,14 @@ def database(request: pytest.FixtureRequest) -> Database:
 
 
 _SERVICE_FIXTURES = frozenset(
-    {"postgres_admin_url", "redis_url", "kafka_bootstrap", "kafka_sasl_ssl", "prometheus_url"}
+    {
+        "postgres_admin_url",
+        "redis_url",
+        "kafka_bootstrap",
+        "kafka_sasl_ssl",
+        "kafka_ssl",
+        "prometheus_url",
+    }
 )
 _SERVICE_PARAMS = frozenset({"postgres", "redis", "kafka"})
 

@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
@@ -76,11 +77,19 @@ class Server:
     name: str = "server"
     executable: str = BOLTTICKETS
     cwd: Path | None = None
+    tls_ca: Path | None = None
+    """The CA that signed its BOLT_TLS_CERT_FILE: it serves HTTPS, verified against it."""
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "http" if self.tls_ca is None else "https"
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """What a client verifies the server's certificate with."""
+        return True if self.tls_ca is None else ssl.create_default_context(cafile=self.tls_ca)
 
     @property
     def ws_url(self) -> str:
@@ -130,7 +139,7 @@ class Server:
             await self._wait_until_ready()
 
     async def _wait_until_ready(self) -> None:
-        async with httpx.AsyncClient(base_url=self.url) as client:
+        async with httpx.AsyncClient(base_url=self.url, verify=self.verify) as client:
 
             async def ready() -> int:
                 self._fail_if_exited()
@@ -218,6 +227,7 @@ class Api:
         self.server = server
         self.http = httpx.AsyncClient(
             base_url=server.url,
+            verify=server.verify,
             timeout=60,
             limits=httpx.Limits(max_connections=256, max_keepalive_connections=256),
         )

@@ -32,11 +32,13 @@ class Stack:
     kafka_bootstrap: str
     topic: str
     redis_prefix: str
+    tls_ca: Path | None = None
+    """Set when the APIs serve HTTPS (BOLT_TLS_CERT_FILE): the CA of their certificate."""
     apis: list[Server] = field(default_factory=list)
     workers: list[Server] = field(default_factory=list)
 
     def api_server(self, index: int) -> Server:
-        server = Server(self.workdir, dict(self.env), name=f"api-{index}")
+        server = Server(self.workdir, dict(self.env), name=f"api-{index}", tls_ca=self.tls_ca)
         self.apis.append(server)
         return server
 
@@ -83,6 +85,7 @@ async def running_stack(
     apis: int = 2,
     workers: int = 2,
     env: dict[str, str] | None = None,
+    tls_ca: Path | None = None,
 ) -> AsyncIterator[Stack]:
     """API and worker processes on a database, Kafka topic, consumer group and Redis
     namespace of their own, stopped on the way out."""
@@ -111,6 +114,7 @@ async def running_stack(
         kafka_bootstrap,
         topic,
         stack_env["BOLT_REDIS_PREFIX"],
+        tls_ca,
     )
     try:
         # The first API creates the topics; the rest, workers too, start side by side.
