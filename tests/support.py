@@ -93,7 +93,8 @@ class Server:
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/api/realtime"
+        scheme = "ws" if self.tls_ca is None else "wss"
+        return f"{scheme}://127.0.0.1:{self.port}/api/realtime"
 
     @property
     def sqlite_path(self) -> Path:
@@ -350,7 +351,9 @@ class Socket:
 
     @classmethod
     async def open(cls, server: Server) -> Socket:
-        return cls(await websockets.connect(server.ws_url))
+        verify = server.verify
+        tls = verify if isinstance(verify, ssl.SSLContext) else None
+        return cls(await websockets.connect(server.ws_url, ssl=tls))
 
     async def _read(self) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):

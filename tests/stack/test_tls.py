@@ -31,7 +31,7 @@ from bolttickets.adapters.sqlalchemy.database import Database
 from tests.conftest import SecuredKafka
 from tests.postgres import pg_connect
 from tests.stack.conftest import running_stack
-from tests.support import Api, eventually, free_port
+from tests.support import Api, Socket, eventually, free_port
 
 # The file names the test's certificate gets in PostgreSQL's data directory.
 PG_CERT, PG_KEY = "bolt-test-tls.crt", "bolt-test-tls.key"
@@ -182,12 +182,20 @@ async def test_a_booking_travels_over_tls_everywhere(
             assert api.server.url.startswith("https://")
             event = await api.create_event([3])
             ticket_type = event["ticket_types"][0]["id"]
+            watcher = await Socket.open(api.server)  # wss://
+            await watcher.send(type="subscribe", event_id=event["id"])
+            await watcher.wait_for(lambda frame: frame["type"] == "snapshot")
             buyer = await api.new_buyer()
             accepted = await api.book(buyer, ticket_type)
             assert accepted.status_code == 202, accepted.text
             booking = accepted.json()["booking_id"]
             final = await api.final_statuses([(buyer, booking)], timeout=120)
             assert final == {booking: "confirmed"}
+            # The sale's news reaches the page through Redis's pub/sub and the API, both TLS.
+            await watcher.wait_for(
+                lambda frame: frame["type"] == "inventory" and frame["remaining"] == 2, timeout=60
+            )
+            await watcher.close()
 
             # Every connection the two processes hold to their database is encrypted.
             rows = await stack.sql(
