@@ -7,9 +7,12 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
 
 from tests.support import ODD_CURSORS, Api, Server, cursor_of
+
+SERVER_ENV = {"BOLT_LOG_JSON": "true"}
 
 
 async def audit(api: Api, token: str, **params: Any) -> list[dict[str, Any]]:
@@ -30,7 +33,15 @@ async def my_id(api: Api, token: str) -> str:
     return str((await api.http.get("/api/auth/me", headers=api.auth(token))).json()["id"])
 
 
-async def test_an_admin_action_appears_once_with_its_actor_and_time(api: Api) -> None:
+def log_lines(server: Server, event: str) -> list[dict[str, Any]]:
+    lines = server.log_path.read_text(errors="replace").splitlines()
+    parsed = [orjson.loads(line) for line in lines if line.startswith("{")]
+    return [line for line in parsed if line.get("event") == event]
+
+
+async def test_an_admin_action_appears_once_with_its_actor_and_time(
+    server: Server, api: Api
+) -> None:
     admin = await api.admin()
     before = datetime.now(UTC)
     event = await api.create_event([3])
@@ -40,6 +51,10 @@ async def test_an_admin_action_appears_once_with_its_actor_and_time(api: Api) ->
     assert created["actor"] == f"user:{await my_id(api, admin)}"
     assert created["actor_ip"] == "127.0.0.1"
     assert before <= datetime.fromisoformat(created["at"]) <= after
+    [logged] = [line for line in log_lines(server, "audit") if line["audit_id"] == created["id"]]
+    fields = ("action", "actor", "actor_ip", "target", "details")
+    assert [logged[f] for f in fields] == [created[f] for f in fields]
+    assert datetime.fromisoformat(logged["at"]) == datetime.fromisoformat(created["at"])
 
 
 async def test_a_cancellation_is_recorded_with_its_buyer(api: Api) -> None:
