@@ -1,3 +1,5 @@
+"""The audit log, for admins."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -30,7 +32,12 @@ Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 @router.get(
     "",
     operation_id="listAuditEntries",
-    responses={401: {"model": Problem}, 403: {"model": Problem}, 422: {"model": Problem}},
+    responses={
+        401: {"model": Problem},
+        403: {"model": Problem},
+        422: {"model": Problem},
+        503: {"model": Problem},
+    },
 )
 async def list_audit_entries(
     request: Request,
