@@ -45,13 +45,15 @@ from bolttickets.api.worker_app import worker_app
 from bolttickets.config import Settings
 from bolttickets.observability import metrics
 from bolttickets.observability.logging import configure as configure_logging
-from bolttickets.services.accounts import Accounts
+from bolttickets.services.accounts import Accounts, KnownUsers
+from bolttickets.services.audit import AuditLog
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.health import HealthCheck, probe
 from bolttickets.services.messages import UndecodableMessage, decode_request
 from bolttickets.services.ports import BookingQueue, Clock, PubSub, QueueConsumer, StockStore
+from bolttickets.services.privacy import Privacy
 from bolttickets.services.stock_sync import StockSync
 from bolttickets.worker.runner import BookingWorker
 
@@ -81,6 +83,8 @@ class Container:
     accounts: Accounts
     catalog: Catalog
     bookings: Bookings
+    audit: AuditLog
+    privacy: Privacy
     sync: StockSync
     health_checks: Mapping[str, HealthCheck]
     worker_task: asyncio.Task[None] | None
@@ -322,6 +326,8 @@ def _wire(
     sync = StockSync(db.unit_of_work, stock, on_corrected=metrics.RECONCILE_MOVED.inc)
     catalog = Catalog(db.unit_of_work, stock, sync, clock)
     hasher = Argon2Hasher(cheapest=settings.password_hashing == "argon2id-cheapest")
+    audit = AuditLog(db.unit_of_work, clock)
+    users = KnownUsers(db.unit_of_work)
     return Container(
         settings=settings,
         clock=clock,
@@ -329,9 +335,11 @@ def _wire(
         stock=stock,
         queue=queue,
         pubsub=pubsub,
-        accounts=Accounts(db.unit_of_work, hasher, clock),
+        accounts=Accounts(db.unit_of_work, hasher, clock, audit, users),
         catalog=catalog,
-        bookings=Bookings(db.unit_of_work, stock, queue, pubsub, catalog, sync, clock),
+        bookings=Bookings(db.unit_of_work, stock, queue, pubsub, catalog, sync, clock, users),
+        audit=audit,
+        privacy=Privacy(db.unit_of_work, audit, users, clock),
         sync=sync,
         health_checks=health_checks,
         worker_task=None,

@@ -9,10 +9,12 @@ from fastapi import Depends, Request
 
 from bolttickets.config import Settings
 from bolttickets.services.accounts import Accounts
+from bolttickets.services.audit import AuditLog
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.health import HealthCheck
 from bolttickets.services.ports import Clock, PubSub
+from bolttickets.services.privacy import Privacy
 
 
 class Services(Protocol):
@@ -31,6 +33,10 @@ class Services(Protocol):
     def catalog(self) -> Catalog: ...
     @property
     def bookings(self) -> Bookings: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def privacy(self) -> Privacy: ...
     @property
     def health_checks(self) -> Mapping[str, HealthCheck]: ...
 
@@ -52,6 +58,11 @@ def _bookings(request: Request) -> Bookings:
     return container(request).bookings
 
 
+def _privacy(request: Request) -> Privacy:
+    return container(request).privacy
+
+
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
 BookingsDep = Annotated[Bookings, Depends(_bookings)]
+PrivacyDep = Annotated[Privacy, Depends(_privacy)]

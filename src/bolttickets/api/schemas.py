@@ -10,6 +10,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, Stri
 
 from bolttickets.domain.model import Booking, TicketType, User
 from bolttickets.services.catalog import EventView
+from bolttickets.services.ports import AuditEntry
+from bolttickets.services.privacy import PersonalData
 
 # PostgreSQL text cannot hold NUL, and no name or address needs a control character:
 # refused here, they are a 422 instead of a driver error.
@@ -177,6 +179,51 @@ class Problem(BaseModel):
         default=None, description="On a 503 for a booking: the booking it was for"
     )
     location: str | None = Field(default=None, description="Where that booking is found")
+
+
+class AuditEntryOut(BaseModel):
+    id: UUID
+    at: datetime
+    actor: str = Field(description="`user:<id>`, `api-key:<id>` or `anonymous`")
+    actor_ip: str | None
+    action: str
+    target: str | None = Field(description="What was acted on: `user:<id>`, `event:<id>`, ...")
+    details: dict[str, object]
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditEntryOut:
+        return cls(
+            id=entry.id,
+            at=entry.at,
+            actor=entry.actor,
+            actor_ip=entry.actor_ip,
+            action=entry.action,
+            target=entry.target,
+            details=dict(entry.details),
+        )
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    next_cursor: str | None
+
+
+class PersonalDataOut(BaseModel):
+    """Everything BoltTickets holds about the asking user."""
+
+    account: UserOut
+    bookings: list[BookingOut]
+    audit: list[AuditEntryOut] = Field(description="What they did, and what was done to them")
+    exported_at: datetime
+
+    @classmethod
+    def of(cls, data: PersonalData) -> PersonalDataOut:
+        return cls(
+            account=UserOut.of(data.account),
+            bookings=[BookingOut.of(b) for b in data.bookings],
+            audit=[AuditEntryOut.of(e) for e in data.audit],
+            exported_at=data.exported_at,
+        )
 
 
 class HealthOut(BaseModel):

@@ -10,7 +10,8 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from bolttickets.domain.errors import Forbidden
+from bolttickets.api.deps import container
+from bolttickets.domain.errors import Forbidden, UnknownAccount
 from bolttickets.domain.model import Role
 from bolttickets.services.accounts import Actor
 
@@ -80,7 +81,12 @@ async def current_actor(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
-    return _actor(request, None if bearer is None else bearer.credentials)
+    """Refuses a token of an account that is gone or erased (the hot path's booking
+    checks it once the stock admitted the request)."""
+    actor = _actor(request, None if bearer is None else bearer.credentials)
+    if not await container(request).accounts.is_active(actor.user_id):
+        raise UnknownAccount()
+    return actor
 
 
 def authenticate(request: Request) -> Actor:

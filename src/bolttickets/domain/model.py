@@ -43,6 +43,9 @@ class User:
     password_hash: str
     role: Role
     created_at: datetime
+    erased_at: datetime | None = None
+    """When the account was erased at its owner's request: nobody can log in as it, and
+    its email is a pseudonym."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 from bolttickets.domain.errors import EmailTaken, InvalidCredentials
 from bolttickets.domain.model import Role, User
+from bolttickets.services.audit import ANONYMOUS, AuditAction, AuditActor, AuditLog, named
 from bolttickets.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
 
 
@@ -24,10 +25,12 @@ class Actor:
 
 
 class KnownUsers:
-    """Whether an account exists, remembered once seen (accounts are never deleted, and
-    the worker dead-letters a booking whose account went anyway): a validly signed token
-    can name an account the database lacks (restored from before it, a key shared with
-    another deployment), and no booking can be stored for it."""
+    """Whether an account exists and is not erased, remembered once seen: a validly signed
+    token can name an account the database lacks (restored from before it, a key shared
+    with another deployment), and no booking can be stored for it. Accounts are never
+    deleted, but may be erased: the process that erases one forgets it here at once; other
+    processes remember it until the session revocation of issue 9 reaches them (the worker
+    stores a booking they admit for it with the pseudonymous owner)."""
 
     def __init__(self, uow: UnitOfWorkFactory, size: int = 1_000_000) -> None:
         self._uow = uow
@@ -38,19 +41,32 @@ class KnownUsers:
         if user_id in self._seen:
             return True
         async with self._uow() as uow:
-            found = await uow.users.get(user_id) is not None
+            user = await uow.users.get(user_id)
+        found = user is not None and user.erased_at is None
         if found:
             if len(self._seen) >= self._size:
                 self._seen.clear()  # rare, and cheap to learn again: one read per buyer
             self._seen.add(user_id)
         return found
 
+    def forget(self, user_id: UUID) -> None:
+        self._seen.discard(user_id)
+
 
 class Accounts:
-    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        clock: Clock,
+        audit: AuditLog,
+        users: KnownUsers,
+    ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
+        self._audit = audit
+        self._users = users
 
     async def register(self, email: str, password: str, role: Role = Role.CUSTOMER) -> User:
         password_hash = await self._hasher.hash(password)
@@ -60,12 +76,34 @@ class Accounts:
             await uow.commit()
         return user
 
-    async def authenticate(self, email: str, password: str) -> User:
+    async def authenticate(self, email: str, password: str, ip: str | None) -> User:
+        """Audited either way. A failure names the account it was for by id (an email in
+        the audit log would outlive the account's erasure), and one for an unknown email
+        names nobody."""
         async with self._uow() as uow:
             user = await uow.users.by_email(email.lower())
-        if user is None or not await self._hasher.verify(user.password_hash, password):
-            raise InvalidCredentials()
-        return user
+        if user is None or user.erased_at is not None:
+            reason = "unknown-email" if user is None else "erased-account"
+        elif not await self._hasher.verify(user.password_hash, password):
+            reason = "wrong-password"
+        else:
+            await self._audit.record(
+                AuditAction.LOGIN_SUCCEEDED,
+                actor=AuditActor.user(user.id, ip),
+                target=named("user", user.id),
+            )
+            return user
+        await self._audit.record(
+            AuditAction.LOGIN_FAILED,
+            actor=AuditActor(ANONYMOUS, ip),
+            target=None if user is None else named("user", user.id),
+            details={"reason": reason},
+        )
+        raise InvalidCredentials()
+
+    async def is_active(self, user_id: UUID) -> bool:
+        """Whether the account exists and is not erased (remembered once seen)."""
+        return await self._users.exists(user_id)
 
     async def get(self, user_id: UUID) -> User | None:
         async with self._uow() as uow:

@@ -51,9 +51,11 @@ class Bookings:
         catalog: Catalog,
         sync: StockSync,
         clock: Clock,
+        users: KnownUsers | None = None,
     ) -> None:
         self._uow = uow
-        self._users = KnownUsers(uow)
+        # Shared with the accounts in a server, so an erasure is seen here at once.
+        self._users = users or KnownUsers(uow)
         self._stock = stock
         self._queue = queue
         self._pubsub = pubsub

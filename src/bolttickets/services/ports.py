@@ -70,6 +70,46 @@ class UserRepository(Protocol):
 
     async def by_email(self, email: str) -> User | None: ...
 
+    async def erase(self, user_id: UUID, pseudonym: str, at: datetime) -> bool:
+        """Replace the account's email by ``pseudonym``, clear its password hash and mark it
+        erased at ``at``; returns False when it does not exist or was erased already."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: UUID
+    at: datetime
+    actor: str
+    """``user:<id>``, ``api-key:<id>`` or ``anonymous``."""
+    actor_ip: str | None
+    action: str
+    target: str | None
+    """What was acted on, named like the actor (``event:<id>``, ``booking:<id>``, ...)."""
+    details: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """Entries matching every criterion given; ``since`` inclusive, ``until`` exclusive."""
+
+    action: str | None = None
+    actor: str | None = None
+    target: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class AuditRepository(Protocol):
+    """Append-only: the database refuses to change or delete an entry."""
+
+    async def add(self, entry: AuditEntry) -> None: ...
+
+    async def page(self, query: AuditQuery, cursor: str | None, limit: int) -> Page[AuditEntry]:
+        """Newest first. Raises InvalidCursor for a cursor this repository did not make."""
+
+    async def about(self, name: str) -> list[AuditEntry]:
+        """Every entry whose actor or target is ``name``, oldest first."""
+
 
 class EventRepository(Protocol):
     async def add(self, event: Event) -> None: ...
@@ -163,6 +203,7 @@ class UnitOfWork(Protocol):
     events: EventRepository
     bookings: BookingRepository
     offsets: OffsetRepository
+    audit: AuditRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -20,12 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bolttickets.adapters.sqlalchemy.errors import translated
 from bolttickets.adapters.sqlalchemy.repositories import (
+    SqlAudit,
     SqlBookings,
     SqlEvents,
     SqlOffsets,
     SqlUsers,
 )
 from bolttickets.services.ports import (
+    AuditRepository,
     BookingRepository,
     EventRepository,
     OffsetRepository,
@@ -88,6 +90,7 @@ class SqlUnitOfWork:
     events: EventRepository
     bookings: BookingRepository
     offsets: OffsetRepository
+    audit: AuditRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -108,6 +111,7 @@ class SqlUnitOfWork:
         self.events = SqlEvents(self._conn)
         self.bookings = SqlBookings(self._conn)
         self.offsets = SqlOffsets(self._conn)
+        self.audit = SqlAudit(self._conn)
         return self
 
     async def __aexit__(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bolttickets.adapters.sqlalchemy.cursors import keyset_page
 from bolttickets.adapters.sqlalchemy.tables import (
+    audit_log,
     bookings,
     consumer_offsets,
     events,
@@ -23,7 +24,7 @@ from bolttickets.adapters.sqlalchemy.tables import (
 from bolttickets.domain.allocation import TicketTypeState
 from bolttickets.domain.errors import EmailTaken
 from bolttickets.domain.model import Booking, BookingStatus, Event, Role, TicketType, User
-from bolttickets.services.ports import Page, StockBasis, StoredBooking
+from bolttickets.services.ports import AuditEntry, AuditQuery, Page, StockBasis, StoredBooking
 
 T = TypeVar("T")
 
@@ -132,11 +133,21 @@ class SqlUsers:
     async def by_email(self, email: str) -> User | None:
         return await self._one(users.c.email == email)
 
+    async def erase(self, user_id: UUID, pseudonym: str, at: datetime) -> bool:
+        erased = await self._conn.execute(
+            users.update()
+            .where(users.c.id == user_id, users.c.erased_at.is_(None))
+            .values(email=pseudonym, password_hash="", erased_at=at)
+        )
+        return bool(erased.rowcount)
+
     async def _one(self, where: sa.ColumnElement[bool]) -> User | None:
         row = (await self._conn.execute(sa.select(users).where(where))).first()
         if row is None:
             return None
-        return User(row.id, row.email, row.password_hash, Role(row.role), row.created_at)
+        return User(
+            row.id, row.email, row.password_hash, Role(row.role), row.created_at, row.erased_at
+        )
 
 
 class SqlEvents:
@@ -445,6 +456,61 @@ class SqlBookings:
             stored.id: stored.status for stored in (await self.existing(booking_ids)).values()
         }
         return _ticket_type(row), statuses
+
+
+class SqlAudit:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, entry: AuditEntry) -> None:
+        await self._conn.execute(
+            audit_log.insert().values(
+                id=entry.id,
+                at=entry.at,
+                actor=entry.actor,
+                actor_ip=entry.actor_ip,
+                action=entry.action,
+                target=entry.target,
+                details=dict(entry.details),
+            )
+        )
+
+    async def page(self, query: AuditQuery, cursor: str | None, limit: int) -> Page[AuditEntry]:
+        wanted = [
+            column == value
+            for column, value in (
+                (audit_log.c.action, query.action),
+                (audit_log.c.actor, query.actor),
+                (audit_log.c.target, query.target),
+            )
+            if value is not None
+        ]
+        if query.since is not None:
+            wanted.append(audit_log.c.at >= query.since)
+        if query.until is not None:
+            wanted.append(audit_log.c.at < query.until)
+        return await keyset_page(
+            sa.select(audit_log).where(*wanted),
+            (audit_log.c.at, audit_log.c.id),
+            cursor,
+            limit,
+            self._entries,
+            lambda e: (e.at, e.id),
+            newest_first=True,
+        )
+
+    async def about(self, name: str) -> list[AuditEntry]:
+        return await self._entries(
+            sa.select(audit_log)
+            .where(sa.or_(audit_log.c.actor == name, audit_log.c.target == name))
+            .order_by(audit_log.c.at, audit_log.c.id)
+        )
+
+    async def _entries(self, query: sa.Select[Any]) -> list[AuditEntry]:
+        return [
+            AuditEntry(r.id, r.at, r.actor, r.actor_ip, r.action, r.target, r.details)
+            for r in (await self._conn.execute(query)).all()
+        ]
 
 
 class SqlOffsets:

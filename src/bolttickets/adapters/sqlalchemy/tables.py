@@ -48,6 +48,9 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Set when the account was erased (GDPR): its email is then a pseudonym and its password
+    # hash empty; the row stays, so the bookings kept for accounting still have an owner.
+    sa.Column("erased_at", UTCDateTime, nullable=True),
 )
 
 events = sa.Table(
@@ -119,6 +122,23 @@ consumer_offsets = sa.Table(
     sa.Column("topic", sa.String(200), primary_key=True),
     sa.Column("partition", sa.Integer, primary_key=True),
     sa.Column("next_offset", sa.BigInteger, nullable=False),
+)
+
+# Append-only: triggers made by the migration (0004) refuse UPDATE, DELETE and TRUNCATE,
+# whoever asks, so not even the application that writes it can change what it wrote.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("actor_ip", sa.String(45), nullable=True),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(100), nullable=True),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Index("ix_audit_log_at", "at", "id"),
+    sa.Index("ix_audit_log_actor", "actor", "at", "id"),
+    sa.Index("ix_audit_log_target", "target", "at", "id"),
 )
 
 # The embedded mode's booking queue (adapters/sqlite_log.py). The full stack queues in Kafka

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
+from bolttickets.api.auditing import client_ip
 from bolttickets.api.deps import AccountsDep
 from bolttickets.api.schemas import Credentials, LoginIn, Problem, TokenOut, UserOut
 from bolttickets.api.security import COOKIE_NAME, CurrentActor, Tokens
@@ -24,7 +25,7 @@ async def register(body: Credentials, accounts: AccountsDep) -> UserOut:
 async def login(
     body: LoginIn, request: Request, response: Response, accounts: AccountsDep
 ) -> TokenOut:
-    user = await accounts.authenticate(body.email, body.password)
+    user = await accounts.authenticate(body.email, body.password, client_ip(request))
     tokens: Tokens = request.app.state.tokens
     token = tokens.issue(user.id, user.role)
     response.set_cookie(

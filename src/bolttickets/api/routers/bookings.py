@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from bolttickets.api import problems
+from bolttickets.api.auditing import Audit
 from bolttickets.api.deps import BookingsDep, container
 from bolttickets.api.instrumentation import NamedRoute
 from bolttickets.api.schemas import BookingAccepted, BookingIn, BookingOut, BookingPage, Problem
@@ -22,6 +23,7 @@ from bolttickets.domain.errors import (
 )
 from bolttickets.observability import metrics
 from bolttickets.observability.throttled import ThrottledLog
+from bolttickets.services.audit import AuditAction, named
 from bolttickets.services.bookings import Placed
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
@@ -193,6 +195,8 @@ async def get_booking(booking_id: UUID, actor: CurrentActor, bookings: BookingsD
     responses={401: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}},
 )
 async def cancel_booking(
-    booking_id: UUID, actor: CurrentActor, bookings: BookingsDep
+    booking_id: UUID, actor: CurrentActor, audit: Audit, bookings: BookingsDep
 ) -> BookingOut:
-    return BookingOut.of(await bookings.cancel(actor, booking_id))
+    cancelled = await bookings.cancel(actor, booking_id)
+    await audit.record(AuditAction.BOOKING_CANCELLED, target=named("booking", booking_id))
+    return BookingOut.of(cancelled)

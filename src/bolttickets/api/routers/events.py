@@ -5,9 +5,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
+from bolttickets.api.auditing import Audit
 from bolttickets.api.deps import CatalogDep
 from bolttickets.api.schemas import EventIn, EventOut, EventPage, Problem
 from bolttickets.api.security import CurrentAdmin
+from bolttickets.services.audit import AuditAction, named
 from bolttickets.services.catalog import NewTicketType
 
 router = APIRouter(prefix="/api/events", tags=["events"])
@@ -22,7 +24,9 @@ Cursor = Annotated[str | None, Query(max_length=200)]
     operation_id="createEvent",
     responses={401: {"model": Problem}, 403: {"model": Problem}, 422: {"model": Problem}},
 )
-async def create_event(body: EventIn, _: CurrentAdmin, catalog: CatalogDep) -> EventOut:
+async def create_event(
+    body: EventIn, _: CurrentAdmin, audit: Audit, catalog: CatalogDep
+) -> EventOut:
     view = await catalog.create_event(
         name=body.name,
         venue=body.venue,
@@ -33,6 +37,7 @@ async def create_event(body: EventIn, _: CurrentAdmin, catalog: CatalogDep) -> E
             for t in body.ticket_types
         ],
     )
+    await audit.record(AuditAction.EVENT_CREATED, target=named("event", view.event.id))
     return EventOut.of(view)
 
 

@@ -1,0 +1,39 @@
+"""A user's own data (GDPR): a copy of it, and the erasure of their account."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from bolttickets.api.auditing import Audit
+from bolttickets.api.deps import PrivacyDep
+from bolttickets.api.schemas import PersonalDataOut, Problem
+from bolttickets.api.security import COOKIE_NAME, CurrentActor
+
+router = APIRouter(prefix="/api/me", tags=["privacy"])
+
+
+@router.get(
+    "/export",
+    operation_id="exportMyData",
+    responses={401: {"model": Problem}, 503: {"model": Problem}},
+)
+async def export_my_data(actor: CurrentActor, audit: Audit, privacy: PrivacyDep) -> PersonalDataOut:
+    """Your account, every booking you made and the audit log's entries about you, as JSON.
+    The export is itself audited."""
+    return PersonalDataOut.of(await privacy.export(actor.user_id, audit.by))
+
+
+@router.delete(
+    "",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="eraseMyAccount",
+    responses={401: {"model": Problem}, 503: {"model": Problem}},
+)
+async def erase_my_account(
+    actor: CurrentActor, audit: Audit, privacy: PrivacyDep, response: Response
+) -> None:
+    """Erase your account: its email is replaced by a pseudonym and its password removed,
+    so nobody can log in as it; your bookings are kept for accounting, owned by the
+    pseudonymous account. The erasure is itself audited."""
+    await privacy.erase(actor.user_id, audit.by)
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
