@@ -1,7 +1,11 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { server } from "./server";
+
+// CI's machine may be busy: a test waits for what it needs with a generous bound, never for
+// the default second that an idle machine happens to meet.
+configure({ asyncUtilTimeout: 30_000 });
 
 /** Requests no handler answered: each one fails the test that made it. */
 const unhandled: string[] = [];

@@ -137,7 +137,7 @@ describe("EventPage", () => {
     const seen = bookingEndpoint(() => HttpResponse.error(), accepted());
     const { user } = renderApp(`/events/${event.id}`);
     await user.click(await screen.findByRole("button", { name: "Buy now" }));
-    expect(await screen.findByTestId("booking-status", {}, { timeout: 3000 })).toBeInTheDocument();
+    expect(await screen.findByTestId("booking-status")).toBeInTheDocument();
     expect(seen).toHaveLength(2);
     expect(seen[1]!.key).toBe(seen[0]!.key);
   });
@@ -176,7 +176,7 @@ describe("EventPage", () => {
     const button = await screen.findByRole("button", { name: "Buy now" });
     expect(button).toBeDisabled();
     expect(screen.getByTestId("sale-countdown")).toHaveTextContent(/Sale opens in 00:0[12]/);
-    await waitFor(() => expect(button).toBeEnabled(), { timeout: 3000 });
+    await waitFor(() => expect(button).toBeEnabled());
     expect(screen.queryByTestId("sale-countdown")).not.toBeInTheDocument();
   });
 
