@@ -13,6 +13,7 @@ from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.health import HealthCheck
 from bolttickets.services.ports import Clock, PubSub
+from bolttickets.services.sessions import Sessions
 
 
 class Services(Protocol):
@@ -31,6 +32,8 @@ class Services(Protocol):
     def catalog(self) -> Catalog: ...
     @property
     def bookings(self) -> Bookings: ...
+    @property
+    def sessions(self) -> Sessions: ...
     @property
     def health_checks(self) -> Mapping[str, HealthCheck]: ...
 
@@ -52,6 +55,11 @@ def _bookings(request: Request) -> Bookings:
     return container(request).bookings
 
 
+def _sessions(request: Request) -> Sessions:
+    return container(request).sessions
+
+
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
 BookingsDep = Annotated[Bookings, Depends(_bookings)]
+SessionsDep = Annotated[Sessions, Depends(_sessions)]
