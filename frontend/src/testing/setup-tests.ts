@@ -1,6 +1,7 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
 import { afterAll, afterEach, beforeAll } from "vitest";
+import { resetSession } from "../lib/session";
 import { server } from "./server";
 
 /** Requests no handler answered: each one fails the test that made it. */
@@ -17,6 +18,7 @@ beforeAll(() => {
 
 afterEach(() => {
   cleanup();
+  resetSession();
   server.resetHandlers();
   if (unhandled.length) {
     const list = unhandled.splice(0).join(", ");
