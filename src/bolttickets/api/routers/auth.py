@@ -26,7 +26,9 @@ _UNAVAILABLE: dict[int | str, dict[str, Any]] = {
         "headers": {"Retry-After": {"description": "Seconds", "schema": {"type": "integer"}}},
     }
 }
-_UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {401: {"model": Problem, "description": "No valid access token"}}
+_UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No valid access token"}
+}
 
 
 @router.post(
