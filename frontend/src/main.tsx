@@ -5,6 +5,7 @@ import { AppRoutes } from "./app/App";
 import { AppProviders, createQueryClient } from "./app/providers";
 import { connectRealtimeToQueryClient } from "./lib/realtime/cache-bridge";
 import { RealtimeClient, realtimeUrl } from "./lib/realtime/client";
+import { onSessionRefreshed } from "./lib/session";
 import "./styles.css";
 
 performance.mark("bolt:boot");
@@ -13,6 +14,8 @@ const queryClient = createQueryClient();
 const realtime = new RealtimeClient({ url: () => realtimeUrl() });
 connectRealtimeToQueryClient(realtime, queryClient);
 realtime.start();
+// The socket authenticated with the old access token: the server closes it when that expires.
+onSessionRefreshed(() => realtime.reconnect());
 
 const root = document.getElementById("root");
 if (!root) throw new Error("#root is missing from index.html");

@@ -33,9 +33,11 @@ from bolttickets.adapters.kafka_queue import (
 )
 from bolttickets.adapters.kafka_security import KafkaSecurity
 from bolttickets.adapters.memory_pubsub import MemoryPubSub
+from bolttickets.adapters.memory_sessions import MemorySessionStore
 from bolttickets.adapters.memory_stock import MemoryStockStore
 from bolttickets.adapters.passwords import Argon2Hasher
 from bolttickets.adapters.redis_pubsub import RedisPubSub
+from bolttickets.adapters.redis_sessions import RedisSessionStore
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
@@ -52,8 +54,16 @@ from bolttickets.services.catalog import Catalog
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.health import HealthCheck, probe
 from bolttickets.services.messages import UndecodableMessage, decode_request
-from bolttickets.services.ports import BookingQueue, Clock, PubSub, QueueConsumer, StockStore
+from bolttickets.services.ports import (
+    BookingQueue,
+    Clock,
+    PubSub,
+    QueueConsumer,
+    SessionStore,
+    StockStore,
+)
 from bolttickets.services.privacy import Privacy
+from bolttickets.services.sessions import Sessions
 from bolttickets.services.stock_sync import StockSync
 from bolttickets.worker.runner import BookingWorker
 
@@ -81,6 +91,7 @@ class Container:
     queue: BookingQueue
     pubsub: PubSub
     accounts: Accounts
+    sessions: Sessions
     catalog: Catalog
     bookings: Bookings
     audit: AuditLog
@@ -250,7 +261,9 @@ async def _start_embedded(
     await log_queue.start()
     resources.push_async_callback(log_queue.stop)
     consumer = SqliteLogConsumer(log_queue, db, settings.consumer_group, settings.kafka_topic)
-    adapters = _Adapters(clock, db, MemoryStockStore(clock), log_queue, MemoryPubSub())
+    adapters = _Adapters(
+        clock, db, MemoryStockStore(clock), log_queue, MemoryPubSub(), MemorySessionStore(clock)
+    )
     checks = {"database": _database_check(db), "queue": _log_check(log_queue)}
     container = _wire(settings, adapters, checks, resources)
 
@@ -293,7 +306,14 @@ async def _start_full(
     )
     await queue.start()
     resources.push_async_callback(queue.stop)
-    adapters = _Adapters(clock, db, stock, queue, RedisPubSub(redis, settings.redis_prefix))
+    adapters = _Adapters(
+        clock,
+        db,
+        stock,
+        queue,
+        RedisPubSub(redis, settings.redis_prefix),
+        RedisSessionStore(redis, settings.redis_prefix),
+    )
     container = _wire(settings, adapters, _full_stack_checks(db, redis, settings), resources)
     if role is not Role.WORKER:
         return container
@@ -322,7 +342,7 @@ def _wire(
     health_checks: Mapping[str, HealthCheck],
     resources: contextlib.AsyncExitStack,
 ) -> Container:
-    clock, db, stock, queue, pubsub = adapters
+    clock, db, stock, queue, pubsub, session_store = adapters
     sync = StockSync(db.unit_of_work, stock, on_corrected=metrics.RECONCILE_MOVED.inc)
     catalog = Catalog(db.unit_of_work, stock, sync, clock)
     hasher = Argon2Hasher(cheapest=settings.password_hashing == "argon2id-cheapest")
@@ -336,6 +356,13 @@ def _wire(
         queue=queue,
         pubsub=pubsub,
         accounts=Accounts(db.unit_of_work, hasher, clock, audit, users),
+        sessions=Sessions(
+            session_store,
+            pubsub,
+            db.unit_of_work,
+            refresh_ttl=timedelta(seconds=settings.refresh_ttl_seconds),
+            access_ttl=timedelta(seconds=settings.jwt_ttl_seconds),
+        ),
         catalog=catalog,
         bookings=Bookings(db.unit_of_work, stock, queue, pubsub, catalog, sync, clock, users),
         audit=audit,
@@ -377,6 +404,7 @@ class _Adapters(NamedTuple):
     stock: StockStore
     queue: BookingQueue
     pubsub: PubSub
+    sessions: SessionStore
 
 
 async def _stop_worker(worker: BookingWorker, task: asyncio.Task[None]) -> None:

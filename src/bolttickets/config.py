@@ -16,7 +16,10 @@ class Settings(BaseSettings):
 
     env: Literal["dev", "test", "production"] = "production"
     jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
-    jwt_ttl_seconds: int = Field(default=3600, ge=60)
+    jwt_ttl_seconds: int = Field(default=900, ge=60)
+    """Lifetime of an access token; also how long a revoked session's id is remembered."""
+    refresh_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)
+    """How long a session lives without a refresh; each refresh extends it by as much."""
     cookie_secure: bool = False
     tls_cert_file: FilePath | None = None
     """PEM certificate (chain) the API serves HTTPS with; unset: plain HTTP, for a proxy or

@@ -32,7 +32,7 @@ def token_for(
     user_id: object, *, expires_in: int, secret: str = JWT_SECRET, role: object = "customer"
 ) -> str:
     now = int(time.time())
-    claims = {"sub": user_id, "role": role, "iat": now, "exp": now + expires_in}
+    claims = {"sub": user_id, "role": role, "sid": "bad-input", "iat": now, "exp": now + expires_in}
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

@@ -41,6 +41,10 @@ class _Container:
         return self.world.bookings
 
 
+async def never_revoked(_: str) -> bool:
+    return False
+
+
 def _app(world: World) -> Any:
     @asynccontextmanager
     async def unused() -> Any:
@@ -49,7 +53,7 @@ def _app(world: World) -> Any:
 
     app = create_app(Settings(jwt_secret=SECRET), unused)  # type: ignore[arg-type]
     app.state.container = _Container(world)
-    app.state.tokens = Tokens(SECRET, 600)
+    app.state.tokens = Tokens(SECRET, 600, never_revoked)
     return app
 
 
@@ -90,8 +94,8 @@ async def test_no_refused_request_outlives_its_answer(world: World) -> None:
     limited = await world.ticket_type(100, per_user_limit=1)
     not_open = await world.ticket_type(100, opens_in=3600)
     plenty = await world.ticket_type(100)
-    buyer = {"Authorization": f"Bearer {tokens.issue(world.buyer().user_id, Role.CUSTOMER)}"}
-    stranger = f"Bearer {tokens.issue(uuid4(), Role.CUSTOMER)}"  # signed; no such account
+    buyer = {"Authorization": f"Bearer {tokens.issue(world.buyer().user_id, Role.CUSTOMER, 's1')}"}
+    stranger = f"Bearer {tokens.issue(uuid4(), Role.CUSTOMER, 's2')}"  # signed; no such account
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
 

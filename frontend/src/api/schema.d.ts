@@ -30,8 +30,32 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
+        /**
+         * Login
+         * @description Open a session: a short-lived access token and a refresh token (also as cookies).
+         */
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh
+         * @description A new access token and a new refresh token for the refresh token in the body (API
+         *     clients) or the HttpOnly cookie (the web page); the one presented is used up.
+         */
+        post: operations["refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -47,8 +71,32 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Logout */
+        /**
+         * Logout
+         * @description Revoke this session: its access and refresh tokens are refused from now on, by
+         *     every API process within a second.
+         */
         post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logout All
+         * @description Revoke every session of this user, on every device.
+         */
+        post: operations["logoutAll"];
         delete?: never;
         options?: never;
         head?: never;
@@ -498,6 +546,11 @@ export interface components {
              */
             location?: string | null;
         };
+        /** RefreshIn */
+        RefreshIn: {
+            /** Refresh Token */
+            refresh_token: string;
+        };
         /** TicketTypeIn */
         TicketTypeIn: {
             /** Name */
@@ -549,8 +602,21 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
-            /** Expires In */
+            /**
+             * Expires In
+             * @description Seconds the access token is valid for
+             */
             expires_in: number;
+            /**
+             * Refresh Token
+             * @description Single use: POST it to /api/auth/refresh for a new pair. Browsers get it as an HttpOnly cookie too, and need not keep it.
+             */
+            refresh_token: string;
+            /**
+             * Refresh Expires In
+             * @description Seconds the session lives without a refresh
+             */
+            refresh_expires_in: number;
         };
         /** UserOut */
         UserOut: {
@@ -589,7 +655,7 @@ export interface components {
          * @description The last path segment of a problem's `type`.
          * @enum {string}
          */
-        ProblemSlug: "booking-not-cancellable" | "database-unavailable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "internal-error" | "invalid-credentials" | "malformed-request" | "method-not-allowed" | "not-found" | "per-user-limit" | "queue-unavailable" | "sale-not-open" | "service-unavailable" | "sold-out" | "stock-unavailable" | "too-large" | "unauthorized" | "unsupported-media-type" | "validation-error";
+        ProblemSlug: "booking-not-cancellable" | "database-unavailable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "internal-error" | "invalid-credentials" | "invalid-refresh-token" | "malformed-request" | "method-not-allowed" | "not-found" | "per-user-limit" | "queue-unavailable" | "refresh-token-reused" | "sale-not-open" | "service-unavailable" | "sessions-unavailable" | "sold-out" | "stock-unavailable" | "too-large" | "unauthorized" | "unsupported-media-type" | "validation-error";
     };
     responses: never;
     parameters: never;
@@ -681,6 +747,70 @@ export interface operations {
                     "application/problem+json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description The session store did not answer (sessions-unavailable) */
+            503: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RefreshIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description invalid-refresh-token (missing, unknown or expired) or refresh-token-reused (used before: its whole session is revoked) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session store did not answer (sessions-unavailable) */
+            503: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     logout: {
@@ -698,6 +828,64 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session store did not answer (sessions-unavailable) */
+            503: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logoutAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session store did not answer (sessions-unavailable) */
+            503: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };

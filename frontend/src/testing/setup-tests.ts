@@ -1,6 +1,7 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup, configure } from "@testing-library/react";
 import { afterAll, afterEach, beforeAll } from "vitest";
+import { resetSession } from "../lib/session";
 import { server } from "./server";
 
 // CI's machine may be busy: a test waits for what it needs with a generous bound, never for
@@ -21,6 +22,7 @@ beforeAll(() => {
 
 afterEach(() => {
   cleanup();
+  resetSession();
   server.resetHandlers();
   if (unhandled.length) {
     const list = unhandled.splice(0).join(", ");

@@ -40,7 +40,7 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bolttickets.adapters.redis_autopipeline import AutoPipeline
-from bolttickets.domain.errors import StockUnavailable
+from bolttickets.domain.errors import StockUnavailable, Unavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics
 from bolttickets.observability.tracing import tracer
@@ -68,24 +68,32 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _unavailable_as_domain(
-    method: Callable[P, Coroutine[Any, Any, R]],
-) -> Callable[P, Coroutine[Any, Any, R]]:
+def unavailable_as(
+    error: type[Unavailable],
+) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]:
     """Redis not answering (down, a timeout, out of memory, no free connection) is the port's
-    StockUnavailable: the caller answers 503 and retries, whatever the client library."""
+    ``error``: the caller answers 503 and retries, whatever the client library."""
 
-    @functools.wraps(method)
-    async def translated(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await method(*args, **kwargs)
-        except RedisError as exc:
-            raise StockUnavailable(f"Redis did not answer: {exc}") from exc
-        except RuntimeError as exc:
-            if not _closed_under_us(exc):
-                raise
-            raise StockUnavailable(f"Redis closed the connection: {exc}") from exc
+    def decorate(
+        method: Callable[P, Coroutine[Any, Any, R]],
+    ) -> Callable[P, Coroutine[Any, Any, R]]:
+        @functools.wraps(method)
+        async def translated(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return await method(*args, **kwargs)
+            except RedisError as exc:
+                raise error(f"Redis did not answer: {exc}") from exc
+            except RuntimeError as exc:
+                if not _closed_under_us(exc):
+                    raise
+                raise error(f"Redis closed the connection: {exc}") from exc
 
-    return translated
+        return translated
+
+    return decorate
+
+
+_unavailable_as_domain = unavailable_as(StockUnavailable)
 
 
 def _closed_under_us(exc: RuntimeError) -> bool:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -51,7 +52,11 @@ def create_app(
                 "or set BOLT_STATIC_DIR to a build",
             )
         async with services() as container:
-            tokens = Tokens(settings.jwt_secret.get_secret_value(), settings.jwt_ttl_seconds)
+            tokens = Tokens(
+                settings.jwt_secret.get_secret_value(),
+                settings.jwt_ttl_seconds,
+                container.sessions.is_revoked,
+            )
             app.state.container = container
             app.state.tokens = tokens
             admin = None
@@ -74,6 +79,7 @@ def create_app(
             )
             await hub.start()
             app.state.hub = hub
+            revocations = await _follow_revocations(container, tokens, hub)
             # What start-up built lives as long as the process: keeping it out of the collector's
             # sweeps, and collecting less often, removes the full collections of tens of thousands
             # of connection objects that took 1.5-2.5 s in the fan-out benchmark.
@@ -83,6 +89,8 @@ def create_app(
             try:
                 yield
             finally:
+                revocations.cancel()
+                await asyncio.gather(revocations, return_exceptions=True)
                 await hub.stop()
 
     app = FastAPI(
@@ -123,6 +131,25 @@ def create_app(
             return HTMLResponse(MISSING_PAGE, status_code=404)
 
     return app
+
+
+async def _follow_revocations(
+    container: Services, tokens: Tokens, hub: RealtimeHub
+) -> asyncio.Task[None]:
+    """Sessions any process revokes are refused here at once, their sockets closed."""
+    rechecks: set[asyncio.Task[None]] = set()
+
+    def revoked(session_ids: Sequence[str]) -> None:
+        tokens.revoked(session_ids)
+        hub.sessions_revoked(session_ids)
+
+    def missed_some() -> None:
+        tokens.forget_verified()
+        recheck = asyncio.create_task(hub.recheck_sessions(), name="recheck-sessions")
+        rechecks.add(recheck)  # a task nothing refers to may be collected mid-way
+        recheck.add_done_callback(rechecks.discard)
+
+    return await container.sessions.follow_revocations(revoked, missed_some)
 
 
 def _document_problems_as_problem_json(app: FastAPI) -> None:

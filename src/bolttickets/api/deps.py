@@ -15,6 +15,7 @@ from bolttickets.services.catalog import Catalog
 from bolttickets.services.health import HealthCheck
 from bolttickets.services.ports import Clock, PubSub
 from bolttickets.services.privacy import Privacy
+from bolttickets.services.sessions import Sessions
 
 
 class Services(Protocol):
@@ -37,6 +38,8 @@ class Services(Protocol):
     def audit(self) -> AuditLog: ...
     @property
     def privacy(self) -> Privacy: ...
+
+    def sessions(self) -> Sessions: ...
     @property
     def health_checks(self) -> Mapping[str, HealthCheck]: ...
 
@@ -62,7 +65,13 @@ def _privacy(request: Request) -> Privacy:
     return container(request).privacy
 
 
+def _sessions(request: Request) -> Sessions:
+    return container(request).sessions
+
+
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
 BookingsDep = Annotated[Bookings, Depends(_bookings)]
 PrivacyDep = Annotated[Privacy, Depends(_privacy)]
+
+SessionsDep = Annotated[Sessions, Depends(_sessions)]

@@ -30,10 +30,13 @@ STATUS = {
     errors.InvalidCursor: 422,
     errors.InvalidCredentials: 401,
     errors.UnknownAccount: 401,
+    errors.InvalidRefreshToken: 401,
+    errors.RefreshTokenReused: 401,
     errors.Forbidden: 403,
     errors.QueueUnavailable: 503,
     errors.StockUnavailable: 503,
     errors.DatabaseUnavailable: 503,
+    errors.SessionsUnavailable: 503,
 }
 RETRY_AFTER_SECONDS = 1
 

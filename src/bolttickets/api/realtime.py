@@ -15,7 +15,8 @@ import asyncio
 import contextlib
 import time
 from collections import defaultdict, deque
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
@@ -32,14 +33,27 @@ from bolttickets.services.messages import UPDATES_CHANNEL, BookingUpdate, decode
 from bolttickets.services.ports import PubSub, Subscription
 
 log = structlog.get_logger("bolttickets.realtime")
+K = TypeVar("K")
 
 _OUTBOX_LIMIT = 1000
+_UNAUTHORIZED = 4401
 _DROPPED_SLOW = metrics.REALTIME_DROPPED["slow_reader"]
 _DROPPED_CLOSED = metrics.REALTIME_DROPPED["closed"]
 
 
 class _Client:
-    __slots__ = ("actor", "closed", "events", "outbox", "pinger", "too_slow", "wakeup", "ws")
+    __slots__ = (
+        "actor",
+        "closed",
+        "ending",
+        "events",
+        "expiry",
+        "outbox",
+        "pinger",
+        "too_slow",
+        "wakeup",
+        "ws",
+    )
 
     def __init__(self, ws: WebSocket, actor: Actor | None, closed: asyncio.Future[None]) -> None:
         self.ws = ws
@@ -52,6 +66,10 @@ class _Client:
         self.closed = closed
         """Done once the connection is over, whichever side ended it."""
         self.pinger: asyncio.TimerHandle | None = None
+        self.expiry: asyncio.TimerHandle | None = None
+        """Ends the connection when its access token expires."""
+        self.ending: tuple[int, str] | None = None
+        """The close code and reason, when the server ends the connection for a reason."""
 
     def send(self, frame: str) -> None:
         if self.too_slow:
@@ -69,6 +87,12 @@ class _Client:
     def close(self, _: object = None) -> None:
         if not self.closed.done():
             self.closed.set_result(None)
+
+    def end(self, reason: str) -> None:
+        """Close because its credentials no longer hold (4401, like HTTP's 401): the
+        client refreshes its token and connects again."""
+        self.ending = (_UNAUTHORIZED, reason)
+        self.close()
 
 
 def _frame(payload: dict[str, Any]) -> str:
@@ -113,6 +137,7 @@ class RealtimeHub:
         self._ping = ping_seconds
         self._by_event: defaultdict[UUID, set[_Client]] = defaultdict(set)
         self._by_user: defaultdict[UUID, set[_Client]] = defaultdict(set)
+        self._by_session: defaultdict[str, set[_Client]] = defaultdict(set)
         self._pending: dict[UUID, tuple[UUID, int, int, float | None]] = {}
         """ticket type -> (event, remaining, version, when published) of its latest update."""
         self._versions: dict[UUID, int] = {}
@@ -217,7 +242,7 @@ class RealtimeHub:
         client = _Client(ws, None, loop.create_future())
         cookie = ws.cookies.get(COOKIE_NAME)
         if cookie:
-            self._authenticate(client, cookie)
+            await self._authenticate(client, cookie)
         writer = asyncio.create_task(self._write(client))
         reader = asyncio.create_task(self._read(client))
         writer.add_done_callback(client.close)
@@ -235,7 +260,8 @@ class RealtimeHub:
             _DROPPED_CLOSED.inc(len(client.outbox))
             if ws.application_state is WebSocketState.CONNECTED:
                 with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                    await ws.close(code=1013 if client.too_slow else 1000)
+                    code, reason = client.ending or (1013 if client.too_slow else 1000, "")
+                    await ws.close(code=code, reason=reason)
 
     async def _write(self, client: _Client) -> None:
         outbox = client.outbox
@@ -277,7 +303,7 @@ class RealtimeHub:
         if kind == "pong":
             return
         if kind == "auth":
-            self._authenticate(client, str(message["token"]))
+            await self._authenticate(client, str(message["token"]))
         elif kind == "subscribe":
             await self._subscribe(client, UUID(str(message["event_id"])))
         elif kind == "unsubscribe":
@@ -291,16 +317,23 @@ class RealtimeHub:
         else:
             raise ValueError(f"unknown message type {kind!r}")
 
-    def _authenticate(self, client: _Client, token: str) -> None:
+    async def _authenticate(self, client: _Client, token: str) -> None:
         try:
-            actor = self._tokens.actor(token)
+            actor, expires_at = await self._tokens.verify(token)
         except Unauthorized as exc:
             client.send(_error_frame(exc.detail))
             return
-        if client.actor is not None:
-            self._by_user[client.actor.user_id].discard(client)
+        if client.closed.done():
+            return  # gone while the token was checked: _forget has run already
+        self._forget_actor(client)
         client.actor = actor
         self._by_user[actor.user_id].add(client)
+        if actor.session_id is not None:
+            self._by_session[actor.session_id].add(client)
+        # A later "auth" with a fresh token moves the deadline.
+        client.expiry = asyncio.get_running_loop().call_later(
+            max(0.0, expires_at - time.time()), client.end, "The access token has expired."
+        )
         client.send(_frame({"type": "authenticated", "user_id": str(actor.user_id)}))
 
     async def _subscribe(self, client: _Client, event_id: UUID) -> None:
@@ -339,11 +372,37 @@ class RealtimeHub:
             self._by_event[event_id].discard(client)
             if not self._by_event[event_id]:
                 del self._by_event[event_id]
-        if client.actor is not None:
-            users = self._by_user[client.actor.user_id]
-            users.discard(client)
-            if not users:
-                del self._by_user[client.actor.user_id]
+        self._forget_actor(client)
+
+    def _forget_actor(self, client: _Client) -> None:
+        if client.expiry is not None:
+            client.expiry.cancel()
+        actor = client.actor
+        if actor is None:
+            return
+        _discard(self._by_user, actor.user_id, client)
+        if actor.session_id is not None:
+            _discard(self._by_session, actor.session_id, client)
+
+    def sessions_revoked(self, session_ids: Sequence[str]) -> None:
+        """Close the connections authenticated by these sessions."""
+        for session_id in session_ids:
+            for client in list(self._by_session.get(session_id, ())):
+                client.end("The session has been logged out.")
+
+    async def recheck_sessions(self) -> None:
+        """Revocations may have been missed: ask the store about every session here."""
+        for session_id in list(self._by_session):
+            if await self._tokens.is_revoked(session_id):
+                self.sessions_revoked([session_id])
+
+
+def _discard(index: defaultdict[K, set[_Client]], key: K, client: _Client) -> None:
+    clients = index.get(key)
+    if clients is not None:
+        clients.discard(client)
+        if not clients:
+            del index[key]
 
 
 def _observe_fanout(published_at: float | None) -> None:

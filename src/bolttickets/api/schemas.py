@@ -53,7 +53,16 @@ class UserOut(BaseModel):
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
-    expires_in: int
+    expires_in: int = Field(description="Seconds the access token is valid for")
+    refresh_token: str = Field(
+        description="Single use: POST it to /api/auth/refresh for a new pair. Browsers get "
+        "it as an HttpOnly cookie too, and need not keep it."
+    )
+    refresh_expires_in: int = Field(description="Seconds the session lives without a refresh")
+
+
+class RefreshIn(Strict):
+    refresh_token: str = Field(min_length=1, max_length=512)
 
 
 class TicketTypeIn(Strict):

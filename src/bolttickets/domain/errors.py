@@ -68,6 +68,23 @@ class UnknownAccount(DomainError):
     explanation = "The account this token was issued for does not exist; log in again."
 
 
+class InvalidRefreshToken(DomainError):
+    slug = "invalid-refresh-token"
+    title = "Invalid refresh token"
+    explanation = (
+        "The refresh token is unknown, expired or its session was logged out; log in again."
+    )
+
+
+class RefreshTokenReused(DomainError):
+    """A refresh token presented twice: one of the two holders stole it, so the whole
+    session is revoked."""
+
+    slug = "refresh-token-reused"
+    title = "Refresh token reused"
+    explanation = "This refresh token was used already; its session is revoked: log in again."
+
+
 class Forbidden(DomainError):
     slug = "forbidden"
     title = "Forbidden"
@@ -121,3 +138,10 @@ class DatabaseUnavailable(Unavailable):
 
     slug = "database-unavailable"
     title = "Database unavailable"
+
+
+class SessionsUnavailable(Unavailable):
+    """The session store did not answer: nobody can log in, refresh or log out."""
+
+    slug = "sessions-unavailable"
+    title = "Session store unavailable"

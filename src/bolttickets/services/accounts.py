@@ -18,6 +18,7 @@ class Actor:
 
     user_id: UUID
     role: Role
+    session_id: str | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 from uuid import UUID
@@ -403,6 +403,43 @@ class PubSub(Protocol):
         Delivery is at most once: when messages may have been missed (a lost connection),
         ``on_gap`` is called once the subscription is back, so the reader can resync.
         """
+
+
+# --- Sessions -----------------------------------------------------------------------------
+
+
+class Rotation(enum.Enum):
+    ROTATED = "rotated"
+    """The presented refresh token was its session's current one; the new one replaces it."""
+    REUSED = "reused"
+    """The presented refresh token was its session's once, and was rotated already."""
+    UNKNOWN = "unknown"
+    """No live session has ever had this refresh token."""
+
+
+class SessionStore(Protocol):
+    """Sessions (refresh token families) and the ids of revoked ones. Refresh tokens are
+    kept only as hashes. Every change is one atomic step across processes."""
+
+    async def create(
+        self, session_id: str, user_id: UUID, token_hash: str, ttl: timedelta
+    ) -> None: ...
+
+    async def rotate(
+        self, session_id: str, presented_hash: str, new_hash: str, ttl: timedelta
+    ) -> tuple[Rotation, UUID | None]:
+        """Replace the session's current refresh token by ``new_hash`` when it is
+        ``presented_hash``, and extend the session by ``ttl``. Returns the outcome and the
+        session's user (None when UNKNOWN)."""
+
+    async def revoke(self, session_ids: Sequence[str], remember_for: timedelta) -> None:
+        """Forget the sessions and remember their ids as revoked for ``remember_for`` (the
+        lifetime of the access tokens issued for them)."""
+
+    async def sessions_of(self, user_id: UUID) -> list[str]:
+        """The ids of the user's live sessions."""
+
+    async def is_revoked(self, session_id: str) -> bool: ...
 
 
 class PasswordHasher(Protocol):

@@ -68,4 +68,3 @@ class Privacy:
             )
             await uow.commit()
         self._users.forget(user_id)
-        # Issue 9's session revocation ends the account's sessions on every process here.

@@ -7,6 +7,7 @@ BOLT_LOG_LEVEL: {{ $app.logLevel | quote }}
 BOLT_LOG_JSON: {{ $app.logJson | quote }}
 BOLT_COOKIE_SECURE: {{ $app.cookieSecure | quote }}
 BOLT_JWT_TTL_SECONDS: {{ $app.jwtTtlSeconds | quote }}
+BOLT_REFRESH_TTL_SECONDS: {{ $app.refreshTtlSeconds | quote }}
 BOLT_REDIS_PREFIX: {{ $app.redisPrefix | quote }}
 {{- with $app.adminEmail }}
 BOLT_ADMIN_EMAIL: {{ . | quote }}

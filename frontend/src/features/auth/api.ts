@@ -1,5 +1,5 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap } from "../../lib/api-client";
+import { api, resumeSession, sessionBegan, sessionOver, unwrap } from "../../lib/api-client";
 import type { LoginBody, RegisterBody, User } from "../../lib/api-types";
 import { isApiError } from "../../lib/problem";
 import { queryKeys } from "../../lib/query-keys";
@@ -7,7 +7,9 @@ import { useRealtimeClient } from "../../lib/realtime/react";
 
 async function fetchMe(): Promise<User | null> {
   try {
-    return await unwrap(api.GET("/api/auth/me"));
+    const user = await unwrap(api.GET("/api/auth/me"));
+    resumeSession();
+    return user;
   } catch (error) {
     if (isApiError(error) && error.status === 401) return null;
     throw error;
@@ -38,7 +40,8 @@ function useSessionChanged() {
 }
 
 async function login(body: LoginBody): Promise<User> {
-  await unwrap(api.POST("/api/auth/login", { body }));
+  const tokens = await unwrap(api.POST("/api/auth/login", { body }));
+  sessionBegan(tokens.expires_in);
   const user = await fetchMe();
   if (!user) throw new Error("Logged in, but the session cookie was not accepted.");
   return user;
@@ -63,7 +66,10 @@ export function useRegister() {
 export function useLogout() {
   const sessionChanged = useSessionChanged();
   return useMutation({
-    mutationFn: () => unwrap(api.POST("/api/auth/logout")),
+    mutationFn: async () => {
+      await unwrap(api.POST("/api/auth/logout"));
+      sessionOver();
+    },
     onSuccess: () => sessionChanged(null),
   });
 }

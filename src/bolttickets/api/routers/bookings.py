@@ -77,7 +77,7 @@ async def create_booking(request: Request) -> Response:
 
 
 async def _place(request: Request) -> Placed:
-    actor = authenticate(request)
+    actor = await authenticate(request)
     raw = await request.body()
     try:
         body = BookingIn.model_validate_json(raw)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from bolttickets.api.auditing import Audit
-from bolttickets.api.deps import PrivacyDep
+from bolttickets.api.deps import PrivacyDep, SessionsDep
 from bolttickets.api.schemas import PersonalDataOut, Problem
-from bolttickets.api.security import COOKIE_NAME, CurrentActor
+from bolttickets.api.security import CurrentActor, clear_session_cookies
 
 router = APIRouter(prefix="/api/me", tags=["privacy"])
 
@@ -30,10 +30,16 @@ async def export_my_data(actor: CurrentActor, audit: Audit, privacy: PrivacyDep)
     responses={401: {"model": Problem}, 503: {"model": Problem}},
 )
 async def erase_my_account(
-    actor: CurrentActor, audit: Audit, privacy: PrivacyDep, response: Response
+    actor: CurrentActor,
+    audit: Audit,
+    privacy: PrivacyDep,
+    sessions: SessionsDep,
+    response: Response,
 ) -> None:
     """Erase your account: its email is replaced by a pseudonym and its password removed,
     so nobody can log in as it; your bookings are kept for accounting, owned by the
     pseudonymous account. The erasure is itself audited."""
     await privacy.erase(actor.user_id, audit.by)
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
+    # Every process forgets the account's tokens within a second, as after logout-all.
+    await sessions.revoke_all(actor.user_id)
+    clear_session_cookies(response)
