@@ -18,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bolttickets.adapters.sqlalchemy.errors import translated
 from bolttickets.adapters.sqlalchemy.repositories import (
+    SqlApiKeys,
     SqlBookings,
     SqlEvents,
     SqlOffsets,
     SqlUsers,
 )
 from bolttickets.services.ports import (
+    ApiKeyRepository,
     BookingRepository,
     EventRepository,
     OffsetRepository,
@@ -79,6 +81,7 @@ class SqlUnitOfWork:
     events: EventRepository
     bookings: BookingRepository
     offsets: OffsetRepository
+    api_keys: ApiKeyRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -99,6 +102,7 @@ class SqlUnitOfWork:
         self.events = SqlEvents(self._conn)
         self.bookings = SqlBookings(self._conn)
         self.offsets = SqlOffsets(self._conn)
+        self.api_keys = SqlApiKeys(self._conn)
         return self
 
     async def __aexit__(
