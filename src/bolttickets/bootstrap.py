@@ -46,6 +46,7 @@ from bolttickets.config import Settings
 from bolttickets.observability import metrics
 from bolttickets.observability.logging import configure as configure_logging
 from bolttickets.services.accounts import Accounts
+from bolttickets.services.api_keys import ApiKeys
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.clock import SystemClock
@@ -79,6 +80,7 @@ class Container:
     queue: BookingQueue
     pubsub: PubSub
     accounts: Accounts
+    api_keys: ApiKeys
     catalog: Catalog
     bookings: Bookings
     sync: StockSync
@@ -330,6 +332,12 @@ def _wire(
         queue=queue,
         pubsub=pubsub,
         accounts=Accounts(db.unit_of_work, hasher, clock),
+        api_keys=ApiKeys(
+            db.unit_of_work,
+            clock,
+            settings.api_key_hash_secret,
+            cache_seconds=settings.api_key_cache_seconds,
+        ),
         catalog=catalog,
         bookings=Bookings(db.unit_of_work, stock, queue, pubsub, catalog, sync, clock),
         sync=sync,

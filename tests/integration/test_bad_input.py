@@ -194,6 +194,18 @@ async def test_bad_requests_are_problems_and_write_nothing(server: Server, api: 
             "invalid-credentials",
         ),
         ("GET", "/api/auth/me", {"headers": api.auth(expired)}, 401, "unauthorized"),
+        ("GET", "/api/bookings", {"headers": {"X-API-Key": "bt_not-a-key"}}, 401, "unauthorized"),
+        (
+            "POST",
+            "/api/bookings",
+            {
+                "json": {"ticket_type_id": tt, "quantity": 1},
+                "headers": api.auth("bt_0123456789ab_" + "A" * 43),  # well shaped, unknown
+            },
+            401,
+            "unauthorized",
+        ),
+        ("GET", "/api/events", {"headers": {"X-API-Key": "bt_"}}, 401, "unauthorized"),
         ("DELETE", "/api/bookings", {"headers": bearer}, 405, "method-not-allowed"),
         ("GET", "/api/nothing-here", {}, 404, "not-found"),
         ("POST", "/api/bench/noop", {"json": {}}, 404, "not-found"),  # only for benchmarks

@@ -17,7 +17,7 @@ from bolttickets.api import problems
 from bolttickets.api.deps import Services
 from bolttickets.api.instrumentation import RequestObserver
 from bolttickets.api.realtime import RealtimeHub
-from bolttickets.api.routers import auth, bookings, events, health
+from bolttickets.api.routers import admin, auth, bookings, events, health
 from bolttickets.api.security import Tokens, Unauthorized
 from bolttickets.api.static import MISSING_PAGE, PACKAGED_WEB, SinglePageApp, WebMount
 from bolttickets.config import Settings
@@ -96,7 +96,7 @@ def create_app(
     problems.install(app)
     _document_problems_as_problem_json(app)
     app.add_exception_handler(Unauthorized, _unauthorized)
-    for router in (auth.router, events.router, bookings.router, health.router):
+    for router in (auth.router, events.router, bookings.router, admin.router, health.router):
         app.include_router(router)
     app.router.routes.insert(0, bookings.served_route)  # the hot path: see its declaration
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from bolttickets.config import Settings
 from bolttickets.services.accounts import Accounts
+from bolttickets.services.api_keys import ApiKeys
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.health import HealthCheck
@@ -28,6 +29,8 @@ class Services(Protocol):
     @property
     def accounts(self) -> Accounts: ...
     @property
+    def api_keys(self) -> ApiKeys: ...
+    @property
     def catalog(self) -> Catalog: ...
     @property
     def bookings(self) -> Bookings: ...
@@ -44,6 +47,10 @@ def _accounts(request: Request) -> Accounts:
     return container(request).accounts
 
 
+def _api_keys(request: Request) -> ApiKeys:
+    return container(request).api_keys
+
+
 def _catalog(request: Request) -> Catalog:
     return container(request).catalog
 
@@ -53,5 +60,6 @@ def _bookings(request: Request) -> Bookings:
 
 
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
+ApiKeysDep = Annotated[ApiKeys, Depends(_api_keys)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
 BookingsDep = Annotated[Bookings, Depends(_bookings)]

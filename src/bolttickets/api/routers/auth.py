@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from bolttickets.api.deps import AccountsDep
 from bolttickets.api.schemas import Credentials, LoginIn, Problem, TokenOut, UserOut
-from bolttickets.api.security import COOKIE_NAME, CurrentActor, Tokens
+from bolttickets.api.security import COOKIE_NAME, Requires, Tokens
 from bolttickets.domain.errors import NotFound
+from bolttickets.services.accounts import Actor
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -45,7 +48,8 @@ async def logout(response: Response) -> None:
 
 
 @router.get("/me", operation_id="me", responses={401: {"model": Problem}})
-async def me(actor: CurrentActor, accounts: AccountsDep) -> UserOut:
+async def me(actor: Annotated[Actor, Depends(Requires())], accounts: AccountsDep) -> UserOut:
+    """The account of the session, or the owner of the API key."""
     user = await accounts.get(actor.user_id)
     if user is None:
         raise NotFound("The user of this token does not exist any more.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
@@ -11,7 +11,7 @@ from bolttickets.api import problems
 from bolttickets.api.deps import BookingsDep, container
 from bolttickets.api.instrumentation import NamedRoute
 from bolttickets.api.schemas import BookingAccepted, BookingIn, BookingOut, BookingPage, Problem
-from bolttickets.api.security import CurrentActor, Unauthorized, authenticate
+from bolttickets.api.security import Requires, Unauthorized, authenticate
 from bolttickets.domain.errors import (
     DomainError,
     IdempotencyKeyReused,
@@ -20,8 +20,11 @@ from bolttickets.domain.errors import (
     SoldOut,
     Unavailable,
 )
+from bolttickets.domain.model import Scope
 from bolttickets.observability import metrics
 from bolttickets.observability.throttled import ThrottledLog
+from bolttickets.services.access import permit
+from bolttickets.services.accounts import Actor
 from bolttickets.services.bookings import Placed
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
@@ -75,7 +78,8 @@ async def create_booking(request: Request) -> Response:
 
 
 async def _place(request: Request) -> Placed:
-    actor = authenticate(request)
+    actor = await authenticate(request)
+    permit(actor, Scope.BOOKINGS_WRITE)
     raw = await request.body()
     try:
         body = BookingIn.model_validate_json(raw)
@@ -130,7 +134,7 @@ router.add_api_route(
     response_model=BookingAccepted,
     operation_id="createBooking",
     openapi_extra={
-        "security": [{"HTTPBearer": []}],
+        "security": [{"HTTPBearer": []}, {"APIKeyHeader": []}],
         "parameters": [
             {
                 "name": "Idempotency-Key",
@@ -150,6 +154,7 @@ router.add_api_route(
             "headers": {"Location": {"description": "The booking", "schema": {"type": "string"}}}
         },
         401: {"model": Problem},
+        403: {"model": Problem, "description": "An API key without bookings:write"},
         409: {"model": Problem, "description": _either(SoldOut, PerUserLimitReached, SaleNotOpen)},
         422: {"model": Problem, "description": _either(problems.INVALID[0], IdempotencyKeyReused)},
         503: {
@@ -167,9 +172,18 @@ router.add_api_route(
 )
 
 
-@router.get("", operation_id="listBookings", responses={401: {"model": Problem}})
+Reader = Annotated[Actor, Depends(Requires(Scope.BOOKINGS_READ))]
+Writer = Annotated[Actor, Depends(Requires(Scope.BOOKINGS_WRITE))]
+_NO_SCOPE = {"model": Problem, "description": "An API key without the scope"}
+
+
+@router.get(
+    "",
+    operation_id="listBookings",
+    responses={401: {"model": Problem}, 403: _NO_SCOPE, 422: {"model": Problem}},
+)
 async def list_bookings(
-    actor: CurrentActor,
+    actor: Reader,
     bookings: BookingsDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -181,18 +195,21 @@ async def list_bookings(
 @router.get(
     "/{booking_id}",
     operation_id="getBooking",
-    responses={401: {"model": Problem}, 404: {"model": Problem}},
+    responses={401: {"model": Problem}, 403: _NO_SCOPE, 404: {"model": Problem}},
 )
-async def get_booking(booking_id: UUID, actor: CurrentActor, bookings: BookingsDep) -> BookingOut:
+async def get_booking(booking_id: UUID, actor: Reader, bookings: BookingsDep) -> BookingOut:
     return BookingOut.of(await bookings.get(actor, booking_id))
 
 
 @router.post(
     "/{booking_id}/cancel",
     operation_id="cancelBooking",
-    responses={401: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}},
+    responses={
+        401: {"model": Problem},
+        403: _NO_SCOPE,
+        404: {"model": Problem},
+        409: {"model": Problem},
+    },
 )
-async def cancel_booking(
-    booking_id: UUID, actor: CurrentActor, bookings: BookingsDep
-) -> BookingOut:
+async def cancel_booking(booking_id: UUID, actor: Writer, bookings: BookingsDep) -> BookingOut:
     return BookingOut.of(await bookings.cancel(actor, booking_id))
