@@ -264,6 +264,34 @@ async def test_admin_event_validation(server: Server, api: Api) -> None:
     assert (again.status_code, again.json()["type"]) == (409, "/problems/email-taken")
 
 
+async def test_admin_api_key_and_role_validation(server: Server, api: Api) -> None:
+    admin = api.auth(await api.admin())
+    good = {"name": "box office", "scopes": ["bookings:read"]}
+    bad = [
+        ("POST", "/api/admin/api-keys", {**good, "scopes": []}),
+        ("POST", "/api/admin/api-keys", {**good, "scopes": ["admin"]}),
+        ("POST", "/api/admin/api-keys", {**good, "owner_id": str(uuid.uuid4())}),
+        ("POST", "/api/admin/api-keys", {**good, "expires_at": "2001-01-01T00:00:00+00:00"}),
+        ("POST", "/api/admin/api-keys", {**good, "expires_at": "9999-12-31T23:59:59-14:00"}),
+        ("POST", "/api/admin/api-keys", {**good, "expires_at": "2031-01-01T00:00:00"}),
+        ("POST", "/api/admin/api-keys", {**good, "name": "box\u0000office"}),
+        ("PUT", f"/api/admin/users/{uuid.uuid4()}/role", {"role": "emperor"}),
+        ("DELETE", "/api/admin/api-keys/not-a-uuid", None),
+    ]
+    for method, path, body in bad:
+        response = await api.http.request(method, path, json=body, headers=admin)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["type"] == "/problems/validation-error"
+    for method, path, body in [
+        ("PUT", f"/api/admin/users/{uuid.uuid4()}/role", {"role": "organizer"}),
+        ("DELETE", f"/api/admin/api-keys/{uuid.uuid4()}", None),
+    ]:
+        response = await api.http.request(method, path, json=body, headers=admin)
+        assert (response.status_code, response.json()["type"]) == (404, "/problems/not-found")
+    listed = await api.http.get("/api/admin/api-keys", headers=admin)
+    assert listed.status_code == 200 and listed.json()["items"] == []  # none was made
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [

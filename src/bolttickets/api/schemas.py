@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
 from bolttickets.domain.model import ApiKey, Booking, TicketType, User
 from bolttickets.services.catalog import EventView
@@ -21,6 +29,16 @@ Name = Annotated[
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
 
 MAX_QUANTITY = 100
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # an offset that takes it past year 1 or 9999
+        raise ValueError("the time is out of range once in UTC") from exc
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class Strict(BaseModel):
@@ -69,7 +87,7 @@ class ApiKeyIn(Strict):
         description="The user the key acts for (whose bookings bookings:write makes); "
         "unset: the admin making it",
     )
-    expires_at: AwareDatetime | None = Field(default=None, description="Unset: never")
+    expires_at: UtcDatetime | None = Field(default=None, description="Unset: never")
 
 
 class ApiKeyOut(BaseModel):
