@@ -48,6 +48,7 @@ from bolttickets.config import Settings
 from bolttickets.observability import metrics
 from bolttickets.observability.logging import configure as configure_logging
 from bolttickets.services.accounts import Accounts, KnownUsers
+from bolttickets.services.api_keys import ApiKeys
 from bolttickets.services.audit import AuditLog
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
@@ -92,6 +93,7 @@ class Container:
     pubsub: PubSub
     accounts: Accounts
     sessions: Sessions
+    api_keys: ApiKeys
     catalog: Catalog
     bookings: Bookings
     audit: AuditLog
@@ -362,6 +364,12 @@ def _wire(
             db.unit_of_work,
             refresh_ttl=timedelta(seconds=settings.refresh_ttl_seconds),
             access_ttl=timedelta(seconds=settings.jwt_ttl_seconds),
+        ),
+        api_keys=ApiKeys(
+            db.unit_of_work,
+            clock,
+            settings.api_key_hash_secret,
+            cache_seconds=settings.api_key_cache_seconds,
         ),
         catalog=catalog,
         bookings=Bookings(db.unit_of_work, stock, queue, pubsub, catalog, sync, clock, users),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +28,13 @@ class Settings(BaseSettings):
     an ingress that terminates TLS in front of it."""
     tls_key_file: FilePath | None = None
     """The private key of BOLT_TLS_CERT_FILE (PEM, unencrypted)."""
+
+    api_key_secret: SecretStr | None = None
+    """The key of the HMAC under which API keys are stored. Unset: derived from
+    BOLT_JWT_SECRET, so changing that secret invalidates every API key too."""
+    api_key_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    """How long a process trusts an API key it verified: the longest a revoked key still
+    works on another process."""
 
     database_url: str = "sqlite+aiosqlite:///./var/bolttickets.db"
     """PostgreSQL's URL takes libpq's TLS parameters, as asyncpg reads them:
@@ -169,6 +178,13 @@ class Settings(BaseSettings):
         if self.kafka_min_insync_replicas is not None:
             return self.kafka_min_insync_replicas
         return max(1, self.topic_replication_factor - 1)
+
+    @property
+    def api_key_hash_secret(self) -> bytes:
+        if self.api_key_secret is not None:
+            return self.api_key_secret.get_secret_value().encode()
+        jwt_secret = self.jwt_secret.get_secret_value().encode()
+        return hmac.new(jwt_secret, b"bolttickets api keys", hashlib.sha256).digest()
 
     @property
     def json_logs(self) -> bool:

@@ -13,7 +13,16 @@ import pytest
 
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.domain.errors import DatabaseUnavailable, EmailTaken, InvalidCursor
-from bolttickets.domain.model import Booking, BookingStatus, Event, Role, TicketType, User
+from bolttickets.domain.model import (
+    ApiKey,
+    Booking,
+    BookingStatus,
+    Event,
+    Role,
+    Scope,
+    TicketType,
+    User,
+)
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.batch import QueuePosition, apply_batch
 from bolttickets.services.ports import RefusedByDatabase, Settlement
@@ -33,7 +42,11 @@ async def add_user(db: Database, email: str | None = None) -> User:
 
 
 async def add_event(
-    db: Database, capacity: int = 10, per_user_limit: int | None = None, starts_in_days: int = 30
+    db: Database,
+    capacity: int = 10,
+    per_user_limit: int | None = None,
+    starts_in_days: int = 30,
+    organizer: User | None = None,
 ) -> Event:
     event_id = uuid4()
     event = Event(
@@ -44,6 +57,7 @@ async def add_event(
         None,
         NOW,
         (TicketType(uuid4(), event_id, "GA", 2500, "EUR", capacity, per_user_limit),),
+        organizer_id=None if organizer is None else organizer.id,
     )
     async with db.unit_of_work(write=True) as uow:
         await uow.events.add(event)
@@ -260,6 +274,10 @@ async def test_a_cursor_not_made_here_is_refused_by_every_page(
             await uow.events.page(cursor, 2)
         with pytest.raises(InvalidCursor):
             await uow.bookings.page(None, cursor, 2)
+        with pytest.raises(InvalidCursor):
+            await uow.users.page(cursor, 2)
+        with pytest.raises(InvalidCursor):
+            await uow.api_keys.page(cursor, 2)
 
 
 async def test_offsets_never_move_backwards(database: Database) -> None:
@@ -325,3 +343,82 @@ async def test_a_reused_key_is_not_its_booking(database: Database) -> None:
         theirs = await uow.events.stock_basis(other.id)
     assert mine is not None and mine.ticket_type.sold == 1
     assert theirs is not None and theirs.ticket_type.sold == 0
+
+
+async def test_an_event_keeps_its_organizer_and_pages_its_own_bookings(database: Database) -> None:
+    organizer = await add_user(database)
+    mine = await add_event(database, organizer=organizer)
+    other = await add_event(database)
+    buyers = [await add_user(database) for _ in range(3)]
+    rows = [row(request_for(b, mine.ticket_types[0])) for b in buyers]
+    rows.append(row(request_for(buyers[0], other.ticket_types[0])))
+    async with database.unit_of_work(write=True) as uow:
+        await uow.bookings.insert_new(rows)
+        await uow.commit()
+    seen: list[UUID] = []
+    cursor = None
+    async with database.unit_of_work() as uow:
+        assert (await uow.events.get(mine.id)) == mine
+        assert (await uow.events.get(other.id)) == other and other.organizer_id is None
+        while True:
+            page = await uow.bookings.page(None, cursor, 2, event_id=mine.id)
+            seen += [b.id for b in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        of_one_buyer = await uow.bookings.page(buyers[0].id, None, 10, event_id=mine.id)
+    assert sorted(seen) == sorted(b.id for b, _, _ in rows[:3])
+    assert [b.id for b in of_one_buyer.items] == [rows[0][0].id]
+
+
+async def test_a_role_change_returns_the_user_as_it_was(database: Database) -> None:
+    user = await add_user(database)
+    async with database.unit_of_work(write=True) as uow:
+        before = await uow.users.set_role(user.id, Role.ORGANIZER)
+        assert await uow.users.set_role(uuid4(), Role.ADMIN) is None
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        after = await uow.users.get(user.id)
+        listed: list[User] = []
+        cursor = None
+        while True:
+            page = await uow.users.page(cursor, 1)
+            listed += page.items
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+    assert before == user
+    assert after == replace(user, role=Role.ORGANIZER)
+    assert after in listed and len({u.id for u in listed}) == len(listed)
+
+
+async def test_api_keys_are_found_by_prefix_revoked_once_and_touched(database: Database) -> None:
+    owner = await add_user(database)
+    key = ApiKey(
+        id=uuid4(),
+        prefix=uuid4().hex[:12],
+        secret_hash="0" * 64,
+        name="box office",
+        owner_id=owner.id,
+        scopes=frozenset({Scope.BOOKINGS_READ, Scope.EVENTS_WRITE}),
+        created_at=NOW,
+        expires_at=NOW + timedelta(days=90),
+    )
+    async with database.unit_of_work(write=True) as uow:
+        await uow.api_keys.add(key)
+        await uow.commit()
+    async with database.unit_of_work(write=True) as uow:
+        assert await uow.api_keys.by_prefix(key.prefix) == key
+        assert await uow.api_keys.by_prefix("000000000000") is None
+        await uow.api_keys.touch(key.id, NOW + timedelta(minutes=1))
+        revoked = await uow.api_keys.revoke(key.id, NOW + timedelta(hours=1))
+        again = await uow.api_keys.revoke(key.id, NOW + timedelta(hours=2))
+        assert await uow.api_keys.revoke(uuid4(), NOW) is None
+        await uow.commit()
+    expected = replace(
+        key, revoked_at=NOW + timedelta(hours=1), last_used_at=NOW + timedelta(minutes=1)
+    )
+    assert revoked == again == expected
+    async with database.unit_of_work() as uow:
+        assert await uow.api_keys.get(key.id) == expected
+        assert key.id in [k.id for k in (await uow.api_keys.page(None, 100)).items]

@@ -50,6 +50,7 @@ async def new_ticket_type(
         clock.now() + 24 * HOUR,
         None,
         [NewTicketType("GA", 100, "EUR", capacity, per_user_limit)],
+        organizer_id=None,
     )
     return view.event.ticket_types[0].id
 

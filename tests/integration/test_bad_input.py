@@ -194,6 +194,18 @@ async def test_bad_requests_are_problems_and_write_nothing(server: Server, api: 
             "invalid-credentials",
         ),
         ("GET", "/api/auth/me", {"headers": api.auth(expired)}, 401, "unauthorized"),
+        ("GET", "/api/bookings", {"headers": {"X-API-Key": "bt_not-a-key"}}, 401, "unauthorized"),
+        (
+            "POST",
+            "/api/bookings",
+            {
+                "json": {"ticket_type_id": tt, "quantity": 1},
+                "headers": api.auth("bt_0123456789ab_" + "A" * 43),  # well shaped, unknown
+            },
+            401,
+            "unauthorized",
+        ),
+        ("GET", "/api/events", {"headers": {"X-API-Key": "bt_"}}, 401, "unauthorized"),
         ("DELETE", "/api/bookings", {"headers": bearer}, 405, "method-not-allowed"),
         ("GET", "/api/nothing-here", {}, 404, "not-found"),
         ("POST", "/api/bench/noop", {"json": {}}, 404, "not-found"),  # only for benchmarks
@@ -250,6 +262,34 @@ async def test_admin_event_validation(server: Server, api: Api) -> None:
         "/api/auth/register", json={"email": "DUP@tests.bolttickets.dev", "password": "password2"}
     )
     assert (again.status_code, again.json()["type"]) == (409, "/problems/email-taken")
+
+
+async def test_admin_api_key_and_role_validation(server: Server, api: Api) -> None:
+    admin = api.auth(await api.admin())
+    good = {"name": "box office", "scopes": ["bookings:read"]}
+    bad = [
+        ("POST", "/api/admin/api-keys", {**good, "scopes": []}),
+        ("POST", "/api/admin/api-keys", {**good, "scopes": ["admin"]}),
+        ("POST", "/api/admin/api-keys", {**good, "owner_id": str(uuid.uuid4())}),
+        ("POST", "/api/admin/api-keys", {**good, "expires_at": "2001-01-01T00:00:00+00:00"}),
+        ("POST", "/api/admin/api-keys", {**good, "expires_at": "9999-12-31T23:59:59-14:00"}),
+        ("POST", "/api/admin/api-keys", {**good, "expires_at": "2031-01-01T00:00:00"}),
+        ("POST", "/api/admin/api-keys", {**good, "name": "box\u0000office"}),
+        ("PUT", f"/api/admin/users/{uuid.uuid4()}/role", {"role": "emperor"}),
+        ("DELETE", "/api/admin/api-keys/not-a-uuid", None),
+    ]
+    for method, path, body in bad:
+        response = await api.http.request(method, path, json=body, headers=admin)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["type"] == "/problems/validation-error"
+    for method, path, body in [
+        ("PUT", f"/api/admin/users/{uuid.uuid4()}/role", {"role": "organizer"}),
+        ("DELETE", f"/api/admin/api-keys/{uuid.uuid4()}", None),
+    ]:
+        response = await api.http.request(method, path, json=body, headers=admin)
+        assert (response.status_code, response.json()["type"]) == (404, "/problems/not-found")
+    listed = await api.http.get("/api/admin/api-keys", headers=admin)
+    assert listed.status_code == 200 and listed.json()["items"] == []  # none was made
 
 
 @pytest.mark.parametrize(

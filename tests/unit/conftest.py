@@ -40,6 +40,7 @@ class World:
             self.clock.now() + timedelta(days=10),
             opens,
             [NewTicketType("GA", 2500, "EUR", capacity, per_user_limit)],
+            organizer_id=None,
         )
         return view.event.ticket_types[0].id
 

@@ -40,7 +40,8 @@ def test_the_booking_route_documents_what_it_reads() -> None:
     assert [p["name"] for p in extra["parameters"]] == ["Idempotency-Key"]
     body = extra["requestBody"]["content"]["application/json"]["schema"]
     assert set(body["required"]) == {"ticket_type_id", "quantity"}
-    assert extra["security"] == [{"HTTPBearer": []}]
+    # Either an access token or an API key (as a bearer token, or in X-API-Key).
+    assert extra["security"] == [{"HTTPBearer": []}, {"APIKeyHeader": []}]
 
 
 def test_a_plain_starlette_route_serves_bookings_before_any_other() -> None:

@@ -45,7 +45,7 @@ export function Layout({ children }: { children: ReactNode }) {
                   <NavLink to="/bookings">My bookings</NavLink>
                 </li>
               )}
-              {user?.role === "admin" && (
+              {user && user.role !== "customer" && (
                 <li>
                   <NavLink to="/admin">Organiser</NavLink>
                 </li>

@@ -18,7 +18,7 @@ from bolttickets.api import problems
 from bolttickets.api.deps import Services
 from bolttickets.api.instrumentation import RequestObserver
 from bolttickets.api.realtime import RealtimeHub
-from bolttickets.api.routers import audit, auth, bookings, events, health, privacy
+from bolttickets.api.routers import admin, audit, auth, bookings, events, health, privacy
 from bolttickets.api.security import Tokens, Unauthorized
 from bolttickets.api.static import MISSING_PAGE, PACKAGED_WEB, SinglePageApp, WebMount
 from bolttickets.config import Settings
@@ -108,9 +108,10 @@ def create_app(
         auth.router,
         events.router,
         bookings.router,
-        health.router,
+        admin.router,
         audit.router,
         privacy.router,
+        health.router,
     ):
         app.include_router(router)
     app.router.routes.insert(0, bookings.served_route)  # the hot path: see its declaration

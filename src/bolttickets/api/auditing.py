@@ -9,8 +9,9 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from bolttickets.api.deps import container
-from bolttickets.api.security import CurrentActor
-from bolttickets.services.audit import AuditAction, AuditActor, AuditLog
+from bolttickets.api.security import Requires
+from bolttickets.services.accounts import Actor
+from bolttickets.services.audit import AuditAction, AuditActor, AuditLog, named
 
 
 def client_ip(connection: HTTPConnection) -> str | None:
@@ -36,10 +37,14 @@ class RequestAudit:
         await self._log.record(action, actor=self.by, target=target, details=details)
 
 
-def _request_audit(request: Request, actor: CurrentActor) -> RequestAudit:
-    return RequestAudit(
-        container(request).audit, AuditActor.user(actor.user_id, client_ip(request))
+def _request_audit(request: Request, actor: Annotated[Actor, Depends(Requires())]) -> RequestAudit:
+    """Who the route's own ``Requires`` let through; an API key is named as itself."""
+    name = (
+        named("user", actor.user_id)
+        if actor.api_key_id is None
+        else named("api-key", actor.api_key_id)
     )
+    return RequestAudit(container(request).audit, AuditActor(name, client_ip(request)))
 
 
 Audit = Annotated[RequestAudit, Depends(_request_audit)]

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from bolttickets.config import Settings
 from bolttickets.services.accounts import Accounts
+from bolttickets.services.api_keys import ApiKeys
 from bolttickets.services.audit import AuditLog
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
@@ -31,6 +32,8 @@ class Services(Protocol):
     @property
     def accounts(self) -> Accounts: ...
     @property
+    def api_keys(self) -> ApiKeys: ...
+    @property
     def catalog(self) -> Catalog: ...
     @property
     def bookings(self) -> Bookings: ...
@@ -38,7 +41,7 @@ class Services(Protocol):
     def audit(self) -> AuditLog: ...
     @property
     def privacy(self) -> Privacy: ...
-
+    @property
     def sessions(self) -> Sessions: ...
     @property
     def health_checks(self) -> Mapping[str, HealthCheck]: ...
@@ -51,6 +54,10 @@ def container(request: Request) -> Services:
 
 def _accounts(request: Request) -> Accounts:
     return container(request).accounts
+
+
+def _api_keys(request: Request) -> ApiKeys:
+    return container(request).api_keys
 
 
 def _catalog(request: Request) -> Catalog:
@@ -70,8 +77,8 @@ def _sessions(request: Request) -> Sessions:
 
 
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
+ApiKeysDep = Annotated[ApiKeys, Depends(_api_keys)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
 BookingsDep = Annotated[Bookings, Depends(_bookings)]
 PrivacyDep = Annotated[Privacy, Depends(_privacy)]
-
 SessionsDep = Annotated[Sessions, Depends(_sessions)]

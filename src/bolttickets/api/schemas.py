@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
-from bolttickets.domain.model import Booking, TicketType, User
+from bolttickets.domain.model import ApiKey, Booking, TicketType, User
 from bolttickets.services.catalog import EventView
 from bolttickets.services.ports import AuditEntry
 from bolttickets.services.privacy import PersonalData
@@ -25,6 +33,16 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
 MAX_QUANTITY = 100
 
 
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # an offset that takes it past year 1 or 9999
+        raise ValueError("the time is out of range once in UTC") from exc
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -39,15 +57,77 @@ class LoginIn(Strict):
     password: str = Field(min_length=1, max_length=256)
 
 
+RoleName = Literal["customer", "organizer", "admin"]
+ScopeName = Literal["events:read", "events:write", "bookings:read", "bookings:write"]
+
+
 class UserOut(BaseModel):
     id: UUID
     email: str
-    role: Literal["customer", "admin"]
+    role: RoleName
     created_at: datetime
 
     @classmethod
     def of(cls, user: User) -> UserOut:
         return cls(id=user.id, email=user.email, role=user.role.value, created_at=user.created_at)
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    next_cursor: str | None
+
+
+class RoleIn(Strict):
+    role: RoleName
+
+
+class ApiKeyIn(Strict):
+    name: Name
+    scopes: list[ScopeName] = Field(min_length=1, max_length=4)
+    owner_id: UUID | None = Field(
+        default=None,
+        description="The user the key acts for (whose bookings bookings:write makes); "
+        "unset: the admin making it",
+    )
+    expires_at: UtcDatetime | None = Field(default=None, description="Unset: never")
+
+
+class ApiKeyOut(BaseModel):
+    id: UUID
+    name: str
+    prefix: str
+    scopes: list[ScopeName]
+    owner_id: UUID
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None = Field(description="Updated at most once a minute")
+
+    @classmethod
+    def of(cls, key: ApiKey) -> ApiKeyOut:
+        return cls(
+            id=key.id,
+            name=key.name,
+            prefix=key.prefix,
+            scopes=sorted(key.scopes),
+            owner_id=key.owner_id,
+            created_at=key.created_at,
+            expires_at=key.expires_at,
+            revoked_at=key.revoked_at,
+            last_used_at=key.last_used_at,
+        )
+
+
+class ApiKeyCreated(ApiKeyOut):
+    secret: str = Field(
+        description="The key, bt_<prefix>_<secret>: shown this once, never again (only a "
+        "keyed hash of it is kept)"
+    )
+
+
+class ApiKeyPage(BaseModel):
+    items: list[ApiKeyOut]
+    next_cursor: str | None
 
 
 class TokenOut(BaseModel):

@@ -1,4 +1,5 @@
-"""Access tokens (JWT) and who is asking, from the Authorization header or the cookie."""
+"""Access tokens (JWT), API keys, and who is asking: from the Authorization header, the
+X-API-Key header or the cookie."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ from uuid import UUID
 
 import jwt
 from fastapi import Depends, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from bolttickets.api.deps import container
-from bolttickets.domain.errors import Forbidden, UnknownAccount
-from bolttickets.domain.model import Role
+from bolttickets.domain.errors import UnknownAccount
+from bolttickets.domain.model import Role, Scope
+from bolttickets.services.access import permit
 from bolttickets.services.accounts import Actor
+from bolttickets.services.api_keys import is_api_key
 
 COOKIE_NAME = "bolt_session"
 REFRESH_COOKIE_NAME = "bolt_refresh"
 REFRESH_COOKIE_PATH = "/api/auth"
+API_KEY_HEADER = "x-api-key"
 _ALGORITHM = "HS256"
 
 
@@ -127,45 +131,80 @@ def _actor_of(claims: dict[str, Any]) -> Actor:
     return Actor(UUID(sub), Role(role), sid)
 
 
-_bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An access token from /api/auth/login, or an API key (bt_…)",
+)
+_api_key = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key (bt_…) an admin made"
+)
 
 
-async def current_actor(
-    request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Actor:
-    """Refuses a token of an account that is gone or erased (the hot path's booking
-    checks it once the stock admitted the request)."""
-    actor = await _actor(request, None if bearer is None else bearer.credentials)
-    if not await container(request).accounts.is_active(actor.user_id):
-        raise UnknownAccount()
-    return actor
+def _presented(request: Request) -> str | None:
+    """The request's credential: a bearer token (an access token or an API key), then an
+    API key in X-API-Key, then the session cookie."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return credentials
+    return request.headers.get(API_KEY_HEADER) or request.cookies.get(COOKIE_NAME)
 
 
 async def authenticate(request: Request) -> Actor:
-    """``current_actor`` without FastAPI's dependency machinery, for the hot path."""
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    return await _actor(
-        request, credentials if scheme.lower() == "bearer" and credentials else None
-    )
-
-
-async def _actor(request: Request, bearer: str | None) -> Actor:
-    token = bearer or request.cookies.get(COOKIE_NAME)
-    if token is None:
-        raise Unauthorized("Log in first: send a bearer token or the session cookie.")
+    """Who is asking; without FastAPI's dependency machinery, so the hot path calls it too.
+    An access token costs a dictionary lookup once verified; an API key the same while
+    its verification is cached (``ApiKeys``)."""
+    credential = _presented(request)
+    if credential is None:
+        raise Unauthorized("Log in first: send a bearer token, the session cookie or an API key.")
+    if is_api_key(credential):
+        return await container(request).api_keys.actor(credential)
     tokens: Tokens = request.app.state.tokens
-    return await tokens.actor(token)
+    return await tokens.actor(credential)
 
 
-async def current_admin(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
-    if not actor.is_admin:
-        raise Forbidden("Only organisers (admins) may do this.")
-    return actor
+class Requires:
+    """The dependency each operation declares: the actor, once ``permit`` lets it through
+    with the API key ``scope``, one of ``roles``, and open to API keys at all (``keys``)."""
+
+    def __init__(self, scope: Scope | None = None, *roles: Role, keys: bool = True) -> None:
+        self.scope = scope
+        self.roles = frozenset(roles) or None
+        self.keys = keys
+
+    async def __call__(
+        self,
+        request: Request,
+        _bearer_scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        _key_scheme: Annotated[str | None, Depends(_api_key)],
+    ) -> Actor:
+        actor = await authenticate(request)
+        permit(actor, self.scope, self.roles, keys=self.keys)
+        # A token of an erased account is refused (the booking hot path, which skips this,
+        # checks it once the stock admitted the request).
+        if not await container(request).accounts.is_active(actor.user_id):
+            raise UnknownAccount()
+        return actor
 
 
-CurrentActor = Annotated[Actor, Depends(current_actor)]
-CurrentAdmin = Annotated[Actor, Depends(current_admin)]
+class Public:
+    """The dependency of an operation open to anyone: no credential is needed, but an API
+    key that is sent must hold ``scope``, so an integration set up with the wrong key fails
+    loudly instead of quietly acting as nobody. A person's credential is not even read."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    async def __call__(
+        self, request: Request, _key_scheme: Annotated[str | None, Depends(_api_key)]
+    ) -> None:
+        credential = _presented(request)
+        if credential is not None and is_api_key(credential):
+            permit(await container(request).api_keys.actor(credential), self.scope)
+
+
+Admin = Annotated[Actor, Depends(Requires(None, Role.ADMIN, keys=False))]
+Person = Annotated[Actor, Depends(Requires(keys=False))]
+"""A logged-in person acting on their own account or session: never an API key."""
 
 
 def clear_session_cookies(response: Response) -> None:

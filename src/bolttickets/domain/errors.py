@@ -90,6 +90,26 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
+class MissingScope(Forbidden):
+    """An API key asked for something its scopes do not cover."""
+
+    slug = "insufficient-scope"
+    title = "Insufficient scope"
+
+
+class InvalidApiKey(DomainError):
+    """A credential shaped like an API key that is unknown, wrong, revoked or expired."""
+
+    slug = "unauthorized"
+    title = "Authentication required"
+    explanation = "This API key is not valid: unknown, revoked or expired."
+
+
+class InvalidApiKeyRequest(DomainError):
+    slug = "validation-error"
+    title = "Invalid API key request"
+
+
 class InvalidEvent(DomainError):
     slug = "validation-error"
     title = "Invalid event"

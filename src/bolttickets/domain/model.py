@@ -17,7 +17,18 @@ from bolttickets.domain.errors import (
 
 class Role(enum.StrEnum):
     CUSTOMER = "customer"
+    ORGANIZER = "organizer"
+    """Creates events and manages only its own: changes them, sees their bookings."""
     ADMIN = "admin"
+
+
+class Scope(enum.StrEnum):
+    """What an API key may do. A person's session has no scopes: its role decides."""
+
+    EVENTS_READ = "events:read"
+    EVENTS_WRITE = "events:write"
+    BOOKINGS_READ = "bookings:read"
+    BOOKINGS_WRITE = "bookings:write"
 
 
 class BookingStatus(enum.StrEnum):
@@ -69,6 +80,11 @@ class Event:
     sale_starts_at: datetime | None
     created_at: datetime
     ticket_types: tuple[TicketType, ...] = field(default=())
+    organizer_id: UUID | None = None
+    """Who manages it; None for events made before events had owners (admins manage those)."""
+
+    def managed_by(self, user_id: UUID, role: Role) -> bool:
+        return role is Role.ADMIN or (role is Role.ORGANIZER and self.organizer_id == user_id)
 
     def validate(self) -> None:
         if not self.ticket_types:
@@ -78,6 +94,26 @@ class Event:
         names = [t.name for t in self.ticket_types]
         if len(set(names)) != len(names):
             raise InvalidEvent("Ticket type names must be unique within an event.")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A credential for service-to-service calls, acting for ``owner_id`` with only its
+    scopes. Only a keyed hash of its secret is kept; ``prefix`` finds it."""
+
+    id: UUID
+    prefix: str
+    secret_hash: str
+    name: str
+    owner_id: UUID
+    scopes: frozenset[Scope]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+    def usable_at(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,10 @@ import contextlib
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from bolttickets.domain.errors import EmailTaken, InvalidCredentials
+from bolttickets.domain.errors import EmailTaken, InvalidCredentials, NotFound
 from bolttickets.domain.model import Role, User
 from bolttickets.services.audit import ANONYMOUS, AuditAction, AuditActor, AuditLog, named
-from bolttickets.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from bolttickets.services.ports import Clock, Page, PasswordHasher, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,10 +19,21 @@ class Actor:
     user_id: UUID
     role: Role
     session_id: str | None = None
+    scopes: frozenset[str] | None = None  # an API key's; None: a person, whom the role governs
+    api_key_id: UUID | None = None  # the key acting for its owner, named in the audit log
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+
+@dataclass(frozen=True, slots=True)
+class RoleChanged:
+    """What a role change did, for whoever records it."""
+
+    user_id: UUID
+    before: Role
+    after: Role
 
 
 class KnownUsers:
@@ -30,8 +41,7 @@ class KnownUsers:
     token can name an account the database lacks (restored from before it, a key shared
     with another deployment), and no booking can be stored for it. Accounts are never
     deleted, but may be erased: the process that erases one forgets it here at once; other
-    processes remember it until the session revocation of issue 9 reaches them (the worker
-    stores a booking they admit for it with the pseudonymous owner)."""
+    processes stop accepting its tokens once the revocation of its sessions reaches them."""
 
     def __init__(self, uow: UnitOfWorkFactory, size: int = 1_000_000) -> None:
         self._uow = uow
@@ -109,6 +119,20 @@ class Accounts:
     async def get(self, user_id: UUID) -> User | None:
         async with self._uow() as uow:
             return await uow.users.get(user_id)
+
+    async def page(self, cursor: str | None, limit: int) -> Page[User]:
+        async with self._uow() as uow:
+            return await uow.users.page(cursor, limit)
+
+    async def change_role(self, user_id: UUID, role: Role) -> RoleChanged:
+        """Takes effect with the user's next access token: one already issued keeps the
+        role it was issued with until it expires."""
+        async with self._uow(write=True) as uow:
+            before = await uow.users.set_role(user_id, role)
+            await uow.commit()
+        if before is None:
+            raise NotFound(f"User {user_id} does not exist.")
+        return RoleChanged(user_id, before.role, role)
 
     async def ensure_admin(self, email: str, password: str) -> User:
         """Create the configured admin once; an existing account is left as it is."""

@@ -9,6 +9,7 @@ import structlog
 
 from bolttickets.domain.errors import (
     DatabaseUnavailable,
+    Forbidden,
     IdempotencyKeyReused,
     NotFound,
     SaleNotOpen,
@@ -179,6 +180,18 @@ class Bookings:
     async def list(self, actor: Actor, cursor: str | None, limit: int) -> Page[Booking]:
         async with self._uow() as uow:
             return await uow.bookings.page(None if actor.is_admin else actor.user_id, cursor, limit)
+
+    async def of_event(
+        self, actor: Actor, event_id: UUID, cursor: str | None, limit: int
+    ) -> Page[Booking]:
+        """The bookings of an event, for whoever manages it."""
+        async with self._uow() as uow:
+            event = await uow.events.get(event_id)
+            if event is None:
+                raise NotFound(f"Event {event_id} does not exist.")
+            if not event.managed_by(actor.user_id, actor.role):
+                raise Forbidden("Only the event's organizer or an admin sees its bookings.")
+            return await uow.bookings.page(None, cursor, limit, event_id=event_id)
 
     async def cancel(self, actor: Actor, booking_id: UUID) -> Booking:
         booking = await self.get(actor, booking_id)

@@ -46,7 +46,10 @@ class Catalog:
         starts_at: datetime,
         sale_starts_at: datetime | None,
         ticket_types: Sequence[NewTicketType],
+        *,
+        organizer_id: UUID | None,
     ) -> EventView:
+        """``organizer_id`` manages the event; None leaves it to admins."""
         event_id = uuid4()
         event = Event(
             id=event_id,
@@ -67,6 +70,7 @@ class Catalog:
                 )
                 for t in ticket_types
             ),
+            organizer_id=organizer_id,
         )
         event.validate()
         async with self._uow(write=True) as uow:

@@ -26,7 +26,7 @@ async def seed_demo(
     if (await catalog.list_events(None, 1)).items:
         return None
     admin = admin or DEMO_ADMIN
-    await accounts.ensure_admin(*admin)
+    organizer = await accounts.ensure_admin(*admin)
     await accounts.ensure_customer(*DEMO_BUYER)
     now = clock.now()
     await catalog.create_event(
@@ -38,6 +38,7 @@ async def seed_demo(
             NewTicketType("General admission", 4500, "EUR", 500, 4),
             NewTicketType("VIP", 12000, "EUR", 50, 2),
         ],
+        organizer_id=organizer.id,
     )
     await catalog.create_event(
         name="Flash Sale Friday",
@@ -45,5 +46,6 @@ async def seed_demo(
         starts_at=now + timedelta(days=60),
         sale_starts_at=now + timedelta(minutes=2),
         ticket_types=[NewTicketType("Standing", 3000, "EUR", 1000, 4)],
+        organizer_id=organizer.id,
     )
     return DemoAccounts(admin=admin, buyer=DEMO_BUYER)

@@ -22,7 +22,15 @@ from bolttickets.domain.errors import (
     SaleNotOpen,
     SoldOut,
 )
-from bolttickets.domain.model import Booking, BookingStatus, Event, TicketType, User
+from bolttickets.domain.model import (
+    ApiKey,
+    Booking,
+    BookingStatus,
+    Event,
+    Role,
+    TicketType,
+    User,
+)
 from bolttickets.domain.requests import BookingRequest
 
 T = TypeVar("T")
@@ -74,6 +82,12 @@ class UserRepository(Protocol):
         """Replace the account's email by ``pseudonym``, clear its password hash and mark it
         erased at ``at``; returns False when it does not exist or was erased already."""
 
+    async def set_role(self, user_id: UUID, role: Role) -> User | None:
+        """The user as it was before, or None when there is no such user."""
+
+    async def page(self, cursor: str | None, limit: int) -> Page[User]:
+        """Every user, oldest first. Raises InvalidCursor for a cursor not made here."""
+
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
@@ -111,6 +125,25 @@ class AuditRepository(Protocol):
         """Every entry whose actor or target is ``name``, oldest first."""
 
 
+class ApiKeyRepository(Protocol):
+    async def add(self, key: ApiKey) -> None: ...
+
+    async def get(self, key_id: UUID) -> ApiKey | None: ...
+
+    async def by_prefix(self, prefix: str) -> ApiKey | None: ...
+
+    async def page(self, cursor: str | None, limit: int) -> Page[ApiKey]:
+        """Every key, revoked ones too, oldest first. Raises InvalidCursor for a cursor not
+        made here."""
+
+    async def revoke(self, key_id: UUID, at: datetime) -> ApiKey | None:
+        """Revoke the key (a revoked key stays revoked at its first time); None when there
+        is no such key."""
+
+    async def touch(self, key_id: UUID, at: datetime) -> None:
+        """Record that the key was used at ``at``."""
+
+
 class EventRepository(Protocol):
     async def add(self, event: Event) -> None: ...
 
@@ -137,8 +170,11 @@ class EventRepository(Protocol):
 class BookingRepository(Protocol):
     async def get(self, booking_id: UUID) -> Booking | None: ...
 
-    async def page(self, user_id: UUID | None, cursor: str | None, limit: int) -> Page[Booking]:
-        """The bookings of one user (or of everyone when None), newest first.
+    async def page(
+        self, user_id: UUID | None, cursor: str | None, limit: int, *, event_id: UUID | None = None
+    ) -> Page[Booking]:
+        """The bookings of one user (or of everyone when None), of one event when
+        ``event_id`` is given, newest first.
 
         Raises InvalidCursor for a cursor this repository did not make."""
 
@@ -204,6 +240,8 @@ class UnitOfWork(Protocol):
     bookings: BookingRepository
     offsets: OffsetRepository
     audit: AuditRepository
+
+    api_keys: ApiKeyRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bolttickets.adapters.sqlalchemy.errors import translated
 from bolttickets.adapters.sqlalchemy.repositories import (
+    SqlApiKeys,
     SqlAudit,
     SqlBookings,
     SqlEvents,
@@ -27,6 +28,7 @@ from bolttickets.adapters.sqlalchemy.repositories import (
     SqlUsers,
 )
 from bolttickets.services.ports import (
+    ApiKeyRepository,
     AuditRepository,
     BookingRepository,
     EventRepository,
@@ -92,6 +94,8 @@ class SqlUnitOfWork:
     offsets: OffsetRepository
     audit: AuditRepository
 
+    api_keys: ApiKeyRepository
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._conn: AsyncConnection | None = None
@@ -112,6 +116,8 @@ class SqlUnitOfWork:
         self.bookings = SqlBookings(self._conn)
         self.offsets = SqlOffsets(self._conn)
         self.audit = SqlAudit(self._conn)
+
+        self.api_keys = SqlApiKeys(self._conn)
         return self
 
     async def __aexit__(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bolttickets.adapters.sqlalchemy.cursors import keyset_page
 from bolttickets.adapters.sqlalchemy.tables import (
+    api_keys,
     audit_log,
     bookings,
     consumer_offsets,
@@ -23,7 +24,16 @@ from bolttickets.adapters.sqlalchemy.tables import (
 )
 from bolttickets.domain.allocation import TicketTypeState
 from bolttickets.domain.errors import EmailTaken
-from bolttickets.domain.model import Booking, BookingStatus, Event, Role, TicketType, User
+from bolttickets.domain.model import (
+    ApiKey,
+    Booking,
+    BookingStatus,
+    Event,
+    Role,
+    Scope,
+    TicketType,
+    User,
+)
 from bolttickets.services.ports import AuditEntry, AuditQuery, Page, StockBasis, StoredBooking
 
 T = TypeVar("T")
@@ -141,13 +151,35 @@ class SqlUsers:
         )
         return bool(erased.rowcount)
 
-    async def _one(self, where: sa.ColumnElement[bool]) -> User | None:
-        row = (await self._conn.execute(sa.select(users).where(where))).first()
-        if row is None:
-            return None
-        return User(
-            row.id, row.email, row.password_hash, Role(row.role), row.created_at, row.erased_at
+    async def set_role(self, user_id: UUID, role: Role) -> User | None:
+        before = await self._one(users.c.id == user_id)
+        if before is not None:
+            await self._conn.execute(
+                users.update().where(users.c.id == user_id).values(role=role.value)
+            )
+        return before
+
+    async def page(self, cursor: str | None, limit: int) -> Page[User]:
+        return await keyset_page(
+            sa.select(users),
+            (users.c.created_at, users.c.id),
+            cursor,
+            limit,
+            self._users,
+            lambda u: (u.created_at, u.id),
         )
+
+    async def _one(self, where: sa.ColumnElement[bool]) -> User | None:
+        found = await self._users(sa.select(users).where(where))
+        return found[0] if found else None
+
+    async def _users(self, query: sa.Select[Any]) -> list[User]:
+        return [
+            User(
+                row.id, row.email, row.password_hash, Role(row.role), row.created_at, row.erased_at
+            )
+            for row in await self._conn.execute(query)
+        ]
 
 
 class SqlEvents:
@@ -163,6 +195,7 @@ class SqlEvents:
                 starts_at=event.starts_at,
                 sale_starts_at=event.sale_starts_at,
                 created_at=event.created_at,
+                organizer_id=event.organizer_id,
             )
         )
         await self._conn.execute(
@@ -220,6 +253,7 @@ class SqlEvents:
                 sale_starts_at=r.sale_starts_at,
                 created_at=r.created_at,
                 ticket_types=tuple(by_event.get(r.id, ())),
+                organizer_id=r.organizer_id,
             )
             for r in rows
         ]
@@ -293,10 +327,14 @@ class SqlBookings:
         ).first()
         return None if row is None else _booking(row)
 
-    async def page(self, user_id: UUID | None, cursor: str | None, limit: int) -> Page[Booking]:
+    async def page(
+        self, user_id: UUID | None, cursor: str | None, limit: int, *, event_id: UUID | None = None
+    ) -> Page[Booking]:
         query = sa.select(bookings)
         if user_id is not None:
             query = query.where(bookings.c.user_id == user_id)
+        if event_id is not None:
+            query = query.where(bookings.c.event_id == event_id)
         return await keyset_page(
             query,
             (bookings.c.created_at, bookings.c.id),
@@ -510,6 +548,77 @@ class SqlAudit:
         return [
             AuditEntry(r.id, r.at, r.actor, r.actor_ip, r.action, r.target, r.details)
             for r in (await self._conn.execute(query)).all()
+        ]
+
+
+class SqlApiKeys:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, key: ApiKey) -> None:
+        await self._conn.execute(
+            api_keys.insert().values(
+                id=key.id,
+                prefix=key.prefix,
+                secret_hash=key.secret_hash,
+                name=key.name,
+                owner_id=key.owner_id,
+                scopes=" ".join(sorted(key.scopes)),
+                created_at=key.created_at,
+                expires_at=key.expires_at,
+                revoked_at=key.revoked_at,
+                last_used_at=key.last_used_at,
+            )
+        )
+
+    async def get(self, key_id: UUID) -> ApiKey | None:
+        return await self._one(api_keys.c.id == key_id)
+
+    async def by_prefix(self, prefix: str) -> ApiKey | None:
+        return await self._one(api_keys.c.prefix == prefix)
+
+    async def page(self, cursor: str | None, limit: int) -> Page[ApiKey]:
+        return await keyset_page(
+            sa.select(api_keys),
+            (api_keys.c.created_at, api_keys.c.id),
+            cursor,
+            limit,
+            self._keys,
+            lambda k: (k.created_at, k.id),
+        )
+
+    async def revoke(self, key_id: UUID, at: datetime) -> ApiKey | None:
+        await self._conn.execute(
+            api_keys.update()
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return await self.get(key_id)
+
+    async def touch(self, key_id: UUID, at: datetime) -> None:
+        await self._conn.execute(
+            api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=at)
+        )
+
+    async def _one(self, where: sa.ColumnElement[bool]) -> ApiKey | None:
+        found = await self._keys(sa.select(api_keys).where(where))
+        return found[0] if found else None
+
+    async def _keys(self, query: sa.Select[Any]) -> list[ApiKey]:
+        return [
+            ApiKey(
+                id=row.id,
+                prefix=row.prefix,
+                secret_hash=row.secret_hash,
+                name=row.name,
+                owner_id=row.owner_id,
+                scopes=frozenset(Scope(s) for s in row.scopes.split()),
+                created_at=row.created_at,
+                expires_at=row.expires_at,
+                revoked_at=row.revoked_at,
+                last_used_at=row.last_used_at,
+            )
+            for row in await self._conn.execute(query)
         ]
 
 

@@ -62,6 +62,8 @@ events = sa.Table(
     sa.Column("starts_at", UTCDateTime, nullable=False),
     sa.Column("sale_starts_at", UTCDateTime, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # NULL for events made before events had owners: only admins manage those.
+    sa.Column("organizer_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=True, index=True),
     sa.Index("ix_events_starts_at_id", "starts_at", "id"),
 )
 
@@ -106,6 +108,7 @@ bookings = sa.Table(
     sa.CheckConstraint("quantity > 0", name="quantity_positive"),
     sa.Index("ix_bookings_user_created", "user_id", "created_at", "id"),
     sa.Index("ix_bookings_created", "created_at", "id"),
+    sa.Index("ix_bookings_event_created", "event_id", "created_at", "id"),
     sa.Index("ix_bookings_type_status_user", "ticket_type_id", "status", "user_id"),
     sa.Index(
         "ix_bookings_release_pending",
@@ -113,6 +116,23 @@ bookings = sa.Table(
         postgresql_where=sa.text("release_pending"),
         sqlite_where=sa.text("release_pending"),
     ),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("prefix", sa.String(32), nullable=False, unique=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("owner_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+    # Space-separated, as OAuth 2.0 spells a scope list.
+    sa.Column("scopes", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
+    sa.Index("ix_api_keys_created", "created_at", "id"),
 )
 
 consumer_offsets = sa.Table(

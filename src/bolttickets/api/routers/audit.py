@@ -10,7 +10,7 @@ from pydantic import AfterValidator, AwareDatetime
 
 from bolttickets.api.deps import container
 from bolttickets.api.schemas import AuditEntryOut, AuditPage, Problem
-from bolttickets.api.security import CurrentAdmin
+from bolttickets.api.security import Admin
 from bolttickets.services.audit import ANONYMOUS, AuditAction
 from bolttickets.services.ports import AuditQuery
 
@@ -41,7 +41,7 @@ Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 )
 async def list_audit_entries(
     request: Request,
-    _: CurrentAdmin,
+    _: Admin,
     action: AuditAction | None = None,
     actor: Annotated[
         str | None,

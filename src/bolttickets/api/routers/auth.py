@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Cookie, Request, Response, status
+from fastapi import APIRouter, Body, Cookie, Depends, Request, Response, status
 
 from bolttickets.api.auditing import client_ip
 from bolttickets.api.deps import AccountsDep, SessionsDep
@@ -11,12 +11,14 @@ from bolttickets.api.security import (
     COOKIE_NAME,
     REFRESH_COOKIE_NAME,
     REFRESH_COOKIE_PATH,
-    CurrentActor,
+    Person,
+    Requires,
     Tokens,
     clear_session_cookies,
 )
 from bolttickets.domain.errors import InvalidRefreshToken, NotFound, RefreshTokenReused
 from bolttickets.domain.model import User
+from bolttickets.services.accounts import Actor
 from bolttickets.services.sessions import Issued
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -99,7 +101,7 @@ async def refresh(
     operation_id="logout",
     responses={**_UNAUTHENTICATED, **_UNAVAILABLE},
 )
-async def logout(actor: CurrentActor, response: Response, sessions: SessionsDep) -> None:
+async def logout(actor: Person, response: Response, sessions: SessionsDep) -> None:
     """Revoke this session: its access and refresh tokens are refused from now on, by
     every API process within a second."""
     if actor.session_id is not None:
@@ -113,14 +115,15 @@ async def logout(actor: CurrentActor, response: Response, sessions: SessionsDep)
     operation_id="logoutAll",
     responses={**_UNAUTHENTICATED, **_UNAVAILABLE},
 )
-async def logout_all(actor: CurrentActor, response: Response, sessions: SessionsDep) -> None:
+async def logout_all(actor: Person, response: Response, sessions: SessionsDep) -> None:
     """Revoke every session of this user, on every device."""
     await sessions.revoke_all(actor.user_id)
     clear_session_cookies(response)
 
 
 @router.get("/me", operation_id="me", responses={401: {"model": Problem}})
-async def me(actor: CurrentActor, accounts: AccountsDep) -> UserOut:
+async def me(actor: Annotated[Actor, Depends(Requires())], accounts: AccountsDep) -> UserOut:
+    """The account of the session, or the owner of the API key."""
     user = await accounts.get(actor.user_id)
     if user is None:
         raise NotFound("The user of this token does not exist any more.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
@@ -12,7 +12,7 @@ from bolttickets.api.auditing import Audit
 from bolttickets.api.deps import BookingsDep, container
 from bolttickets.api.instrumentation import NamedRoute
 from bolttickets.api.schemas import BookingAccepted, BookingIn, BookingOut, BookingPage, Problem
-from bolttickets.api.security import CurrentActor, Unauthorized, authenticate
+from bolttickets.api.security import Requires, Unauthorized, authenticate
 from bolttickets.domain.errors import (
     DomainError,
     IdempotencyKeyReused,
@@ -21,8 +21,11 @@ from bolttickets.domain.errors import (
     SoldOut,
     Unavailable,
 )
+from bolttickets.domain.model import Scope
 from bolttickets.observability import metrics
 from bolttickets.observability.throttled import ThrottledLog
+from bolttickets.services.access import permit
+from bolttickets.services.accounts import Actor
 from bolttickets.services.audit import AuditAction, named
 from bolttickets.services.bookings import Placed
 
@@ -45,6 +48,7 @@ def _either(*kinds: type[DomainError] | str) -> str:
     return f"{', '.join(slugs[:-1])} or {slugs[-1]}"
 
 
+_NEEDS = Scope.BOOKINGS_WRITE  # looked up once: an enum member costs a descriptor call
 _ACCEPTED = metrics.ADMISSIONS["accepted"]
 _REFUSED: dict[type[Exception], str] = {
     SoldOut: "sold_out",
@@ -78,6 +82,8 @@ async def create_booking(request: Request) -> Response:
 
 async def _place(request: Request) -> Placed:
     actor = await authenticate(request)
+    if actor.scopes is not None:  # only an API key has scopes to check: none for a person
+        permit(actor, _NEEDS)
     raw = await request.body()
     try:
         body = BookingIn.model_validate_json(raw)
@@ -132,7 +138,7 @@ router.add_api_route(
     response_model=BookingAccepted,
     operation_id="createBooking",
     openapi_extra={
-        "security": [{"HTTPBearer": []}],
+        "security": [{"HTTPBearer": []}, {"APIKeyHeader": []}],
         "parameters": [
             {
                 "name": "Idempotency-Key",
@@ -152,6 +158,7 @@ router.add_api_route(
             "headers": {"Location": {"description": "The booking", "schema": {"type": "string"}}}
         },
         401: {"model": Problem},
+        403: {"model": Problem, "description": "An API key without bookings:write"},
         409: {"model": Problem, "description": _either(SoldOut, PerUserLimitReached, SaleNotOpen)},
         422: {"model": Problem, "description": _either(problems.INVALID[0], IdempotencyKeyReused)},
         503: {
@@ -169,9 +176,18 @@ router.add_api_route(
 )
 
 
-@router.get("", operation_id="listBookings", responses={401: {"model": Problem}})
+Reader = Annotated[Actor, Depends(Requires(Scope.BOOKINGS_READ))]
+Writer = Annotated[Actor, Depends(Requires(Scope.BOOKINGS_WRITE))]
+_NO_SCOPE = {"model": Problem, "description": "An API key without the scope"}
+
+
+@router.get(
+    "",
+    operation_id="listBookings",
+    responses={401: {"model": Problem}, 403: _NO_SCOPE, 422: {"model": Problem}},
+)
 async def list_bookings(
-    actor: CurrentActor,
+    actor: Reader,
     bookings: BookingsDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -183,19 +199,24 @@ async def list_bookings(
 @router.get(
     "/{booking_id}",
     operation_id="getBooking",
-    responses={401: {"model": Problem}, 404: {"model": Problem}},
+    responses={401: {"model": Problem}, 403: _NO_SCOPE, 404: {"model": Problem}},
 )
-async def get_booking(booking_id: UUID, actor: CurrentActor, bookings: BookingsDep) -> BookingOut:
+async def get_booking(booking_id: UUID, actor: Reader, bookings: BookingsDep) -> BookingOut:
     return BookingOut.of(await bookings.get(actor, booking_id))
 
 
 @router.post(
     "/{booking_id}/cancel",
     operation_id="cancelBooking",
-    responses={401: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}},
+    responses={
+        401: {"model": Problem},
+        403: _NO_SCOPE,
+        404: {"model": Problem},
+        409: {"model": Problem},
+    },
 )
 async def cancel_booking(
-    booking_id: UUID, actor: CurrentActor, audit: Audit, bookings: BookingsDep
+    booking_id: UUID, actor: Writer, audit: Audit, bookings: BookingsDep
 ) -> BookingOut:
     cancelled = await bookings.cancel(actor, booking_id)
     await audit.record(AuditAction.BOOKING_CANCELLED, target=named("booking", booking_id))

@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from bolttickets.api.auditing import Audit
-from bolttickets.api.deps import CatalogDep
-from bolttickets.api.schemas import EventIn, EventOut, EventPage, Problem
-from bolttickets.api.security import CurrentAdmin
+from bolttickets.api.deps import BookingsDep, CatalogDep
+from bolttickets.api.schemas import BookingOut, BookingPage, EventIn, EventOut, EventPage, Problem
+from bolttickets.api.security import Public, Requires
+from bolttickets.domain.model import Role, Scope
+from bolttickets.services.accounts import Actor
 from bolttickets.services.audit import AuditAction, named
 from bolttickets.services.catalog import NewTicketType
 
@@ -16,6 +18,13 @@ router = APIRouter(prefix="/api/events", tags=["events"])
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=200)]
+
+_PUBLIC = [Depends(Public(Scope.EVENTS_READ))]
+# An API key may be refused even where no credential is needed (see Public).
+_PUBLIC_REFUSALS: dict[int | str, dict[str, object]] = {
+    401: {"model": Problem, "description": "An API key that is not valid"},
+    403: {"model": Problem, "description": "An API key without events:read"},
+}
 
 
 @router.post(
@@ -25,9 +34,14 @@ Cursor = Annotated[str | None, Query(max_length=200)]
     responses={401: {"model": Problem}, 403: {"model": Problem}, 422: {"model": Problem}},
 )
 async def create_event(
-    body: EventIn, _: CurrentAdmin, audit: Audit, catalog: CatalogDep
+    body: EventIn,
+    actor: Annotated[Actor, Depends(Requires(Scope.EVENTS_WRITE, Role.ORGANIZER, Role.ADMIN))],
+    audit: Audit,
+    catalog: CatalogDep,
 ) -> EventOut:
+    """Organizers and admins create events; the creator manages the event."""
     view = await catalog.create_event(
+        organizer_id=actor.user_id,
         name=body.name,
         venue=body.venue,
         starts_at=body.starts_at,
@@ -41,12 +55,44 @@ async def create_event(
     return EventOut.of(view)
 
 
-@router.get("", operation_id="listEvents", responses={422: {"model": Problem}})
+@router.get(
+    "",
+    operation_id="listEvents",
+    dependencies=_PUBLIC,
+    responses={**_PUBLIC_REFUSALS, 422: {"model": Problem}},
+)
 async def list_events(catalog: CatalogDep, limit: Limit = 20, cursor: Cursor = None) -> EventPage:
     page = await catalog.list_events(cursor, limit)
     return EventPage(items=[EventOut.of(v) for v in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/{event_id}", operation_id="getEvent", responses={404: {"model": Problem}})
+@router.get(
+    "/{event_id}",
+    operation_id="getEvent",
+    dependencies=_PUBLIC,
+    responses={**_PUBLIC_REFUSALS, 404: {"model": Problem}},
+)
 async def get_event(event_id: UUID, catalog: CatalogDep) -> EventOut:
     return EventOut.of(await catalog.get_event(event_id))
+
+
+@router.get(
+    "/{event_id}/bookings",
+    operation_id="listEventBookings",
+    responses={
+        401: {"model": Problem},
+        403: {"model": Problem, "description": "Not the event's organizer nor an admin"},
+        404: {"model": Problem},
+        422: {"model": Problem},
+    },
+)
+async def list_event_bookings(
+    event_id: UUID,
+    actor: Annotated[Actor, Depends(Requires(Scope.BOOKINGS_READ))],
+    bookings: BookingsDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> BookingPage:
+    """Every booking of the event, newest first: for its organizer and admins."""
+    page = await bookings.of_event(actor, event_id, cursor, limit)
+    return BookingPage(items=[BookingOut.of(b) for b in page.items], next_cursor=page.next_cursor)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from bolttickets.api.auditing import Audit
 from bolttickets.api.deps import PrivacyDep, SessionsDep
 from bolttickets.api.schemas import PersonalDataOut, Problem
-from bolttickets.api.security import CurrentActor, clear_session_cookies
+from bolttickets.api.security import Person, clear_session_cookies
 
 router = APIRouter(prefix="/api/me", tags=["privacy"])
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/me", tags=["privacy"])
     operation_id="exportMyData",
     responses={401: {"model": Problem}, 503: {"model": Problem}},
 )
-async def export_my_data(actor: CurrentActor, audit: Audit, privacy: PrivacyDep) -> PersonalDataOut:
+async def export_my_data(actor: Person, audit: Audit, privacy: PrivacyDep) -> PersonalDataOut:
     """Your account, every booking you made and the audit log's entries about you, as JSON.
     The export is itself audited."""
     return PersonalDataOut.of(await privacy.export(actor.user_id, audit.by))
@@ -30,7 +30,7 @@ async def export_my_data(actor: CurrentActor, audit: Audit, privacy: PrivacyDep)
     responses={401: {"model": Problem}, 503: {"model": Problem}},
 )
 async def erase_my_account(
-    actor: CurrentActor,
+    actor: Person,
     audit: Audit,
     privacy: PrivacyDep,
     sessions: SessionsDep,

@@ -15,6 +15,13 @@ describe("organiser pages", () => {
     expect(await screen.findByRole("heading", { name: "Not allowed" })).toBeInTheDocument();
   });
 
+  it("are open to organizers, with the link to them", async () => {
+    server.use(http.get("*/api/auth/me", () => HttpResponse.json(aUser({ role: "organizer" }))));
+    renderApp("/admin/events/new");
+    expect(await screen.findByLabelText("Event name")).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Organiser" })).toBeInTheDocument();
+  });
+
   it("create an event with its ticket types and open its sales view", async () => {
     admin();
     let sent: EventCreateBody | null = null;

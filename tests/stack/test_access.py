@@ -1,0 +1,366 @@
+"""Who may call what, on the full stack: every operation of the OpenAPI document against
+every kind of caller, and API keys over their whole life (made, used, revoked, expired)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.stack.conftest import Stack
+from tests.support import Api, eventually
+
+APIS = 2
+WORKERS = 1
+
+SCOPES = ("events:read", "events:write", "bookings:read", "bookings:write")
+PASSWORD = "access-password-1"
+
+# The callers, in the order of the matrix's columns:
+#   anon   nobody (no credential)
+#   cust   the customer who made the booking the operations name
+#   cust2  another customer
+#   org    the organizer who made the event the operations name
+#   org2   another organizer
+#   admin  an admin
+#   key+   an API key owned by `org` holding the operation's scope (sent as a bearer token)
+#   key-   an API key owned by `org` holding every scope but that one (sent as X-API-Key)
+CALLERS = ("anon", "cust", "cust2", "org", "org2", "admin", "key+", "key-")
+
+# Every operation the API documents: the scope an API key needs for it ("-": none; then
+# key+ and key- both hold every scope) and the answer each caller gets. The booking is
+# `cust`'s, confirmed; the event is `org`'s; the key and user the admin operations name are
+# throwaway ones. Rows run top to bottom, each left to right: `cust` cancels the booking
+# before the admin cancels it again (harmlessly), and logout comes last, as it may end the
+# caller's session. An operation added to the API fails
+# test_every_operation_answers_each_caller_as_the_matrix_says until it has a row here.
+TABLE = """
+operation                                 key scope       anon cust cust2 org org2 admin key+ key-
+POST   /api/auth/register                 -               201  201  201   201 201  201   201  201
+POST   /api/auth/login                    -               200  200  200   200 200  200   200  200
+GET    /api/auth/me                       -               401  200  200   200 200  200   200  200
+GET    /api/events                        events:read     200  200  200   200 200  200   200  403
+GET    /api/events/{event_id}             events:read     200  200  200   200 200  200   200  403
+POST   /api/events                        events:write    401  403  403   201 201  201   201  403
+GET    /api/events/{event_id}/bookings    bookings:read   401  403  403   200 403  200   200  403
+POST   /api/bookings                      bookings:write  401  202  202   202 202  202   202  403
+GET    /api/bookings                      bookings:read   401  200  200   200 200  200   200  403
+GET    /api/bookings/{booking_id}         bookings:read   401  200  404   404 404  200   404  403
+POST   /api/bookings/{booking_id}/cancel  bookings:write  401  200  404   404 404  200   404  403
+POST   /api/admin/api-keys                -               401  403  403   403 403  201   403  403
+GET    /api/admin/api-keys                -               401  403  403   403 403  200   403  403
+DELETE /api/admin/api-keys/{key_id}       -               401  403  403   403 403  204   403  403
+GET    /api/admin/users                   -               401  403  403   403 403  200   403  403
+PUT    /api/admin/users/{user_id}/role    -               401  403  403   403 403  200   403  403
+GET    /health/live                       -               200  200  200   200 200  200   200  200
+GET    /health/ready                      -               200  200  200   200 200  200   200  200
+POST   /api/auth/logout                   -               204  204  204   204 204  204   204  204
+"""
+
+
+def _parse(table: str) -> dict[tuple[str, str], tuple[str | None, tuple[int, ...]]]:
+    rows: dict[tuple[str, str], tuple[str | None, tuple[int, ...]]] = {}
+    for line in table.strip().splitlines()[1:]:
+        method, path, scope, *statuses = line.split()
+        assert len(statuses) == len(CALLERS), line
+        rows[(method, path)] = (None if scope == "-" else scope, tuple(map(int, statuses)))
+    return rows
+
+
+MATRIX = _parse(TABLE)
+
+
+@dataclass
+class World:
+    """The callers and what the operations name."""
+
+    tokens: dict[str, str]
+    emails: dict[str, str]
+    ids: dict[str, str]
+    event: dict[str, Any]
+    booking_id: str
+    keys_with: dict[str | None, str]
+    keys_without: dict[str | None, str]
+    doomed_key_id: str
+    doomed_user_id: str
+
+
+async def register(api: Api, prefix: str) -> tuple[str, str]:
+    email = f"{prefix}-{uuid.uuid4().hex[:10]}@tests.bolttickets.dev"
+    response = await api.http.post(
+        "/api/auth/register", json={"email": email, "password": PASSWORD}
+    )
+    assert response.status_code == 201, response.text
+    return email, response.json()["id"]
+
+
+async def set_role(api: Api, admin: str, user_id: str, role: str) -> None:
+    response = await api.http.put(
+        f"/api/admin/users/{user_id}/role", json={"role": role}, headers=api.auth(admin)
+    )
+    assert (response.status_code, response.json()["role"]) == (200, role), response.text
+
+
+async def new_key(api: Api, admin: str, scopes: list[str], **extra: Any) -> dict[str, Any]:
+    response = await api.http.post(
+        "/api/admin/api-keys",
+        json={"name": "integration", "scopes": scopes, **extra},
+        headers=api.auth(admin),
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def event_body() -> dict[str, Any]:
+    return {
+        "name": f"Gig {uuid.uuid4().hex[:6]}",
+        "venue": "Hall",
+        "starts_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+        "ticket_types": [{"name": "GA", "price_cents": 1000, "capacity": 1000}],
+    }
+
+
+@pytest.fixture(scope="module")
+async def world(api: Api) -> World:
+    admin = await api.admin()
+    emails: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    tokens: dict[str, str] = {"admin": admin}
+    for caller in ("cust", "cust2", "org", "org2"):
+        emails[caller], ids[caller] = await register(api, caller)
+        if caller.startswith("org"):
+            await set_role(api, admin, ids[caller], "organizer")
+        tokens[caller] = await api.token(emails[caller], PASSWORD)  # after the role change
+
+    created = await api.http.post("/api/events", json=event_body(), headers=api.auth(tokens["org"]))
+    assert created.status_code == 201, created.text
+    event = created.json()
+    booked = await api.book(tokens["cust"], event["ticket_types"][0]["id"])
+    assert booked.status_code == 202, booked.text
+    booking_id = booked.json()["booking_id"]
+    await api.final_statuses([(tokens["cust"], booking_id)])  # confirmed: cancellable
+
+    owner = {"owner_id": ids["org"]}
+    keys_with: dict[str | None, str] = {}
+    keys_without: dict[str | None, str] = {}
+    every = (await new_key(api, admin, list(SCOPES), **owner))["secret"]
+    keys_with[None] = keys_without[None] = every
+    for scope in SCOPES:
+        keys_with[scope] = (await new_key(api, admin, [scope], **owner))["secret"]
+        others = [s for s in SCOPES if s != scope]
+        keys_without[scope] = (await new_key(api, admin, others, **owner))["secret"]
+    doomed_key = await new_key(api, admin, ["events:read"], **owner)
+    _, doomed_user_id = await register(api, "doomed")
+    return World(
+        tokens,
+        emails,
+        ids,
+        event,
+        booking_id,
+        keys_with,
+        keys_without,
+        doomed_key["id"],
+        doomed_user_id,
+    )
+
+
+def credential(world: World, caller: str, scope: str | None) -> dict[str, str]:
+    if caller == "anon":
+        return {}
+    if caller == "key+":
+        return {"Authorization": f"Bearer {world.keys_with[scope]}"}
+    if caller == "key-":
+        return {"X-API-Key": world.keys_without[scope]}
+    return {"Authorization": f"Bearer {world.tokens[caller]}"}
+
+
+def request_of(world: World, method: str, template: str) -> tuple[str, dict[str, Any] | None]:
+    path = template.format(
+        event_id=world.event["id"],
+        booking_id=world.booking_id,
+        key_id=world.doomed_key_id,
+        user_id=world.doomed_user_id,
+    )
+    bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("POST", "/api/auth/register"): {
+            "email": f"new-{uuid.uuid4().hex[:10]}@tests.bolttickets.dev",
+            "password": PASSWORD,
+        },
+        ("POST", "/api/auth/login"): {"email": world.emails["cust"], "password": PASSWORD},
+        ("POST", "/api/events"): event_body(),
+        ("POST", "/api/bookings"): {
+            "ticket_type_id": world.event["ticket_types"][0]["id"],
+            "quantity": 1,
+        },
+        ("POST", "/api/admin/api-keys"): {"name": "matrix", "scopes": ["events:read"]},
+        ("PUT", "/api/admin/users/{user_id}/role"): {"role": "customer"},
+    }
+    return path, bodies.get((method, template))
+
+
+async def test_every_operation_answers_each_caller_as_the_matrix_says(
+    stack: Stack, api: Api, world: World
+) -> None:
+    document = (await api.http.get("/openapi.json")).json()
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    assert documented == set(MATRIX), "every operation needs a row in MATRIX, and only those"
+
+    wrong: list[str] = []
+    for (method, template), (scope, expected) in MATRIX.items():
+        for caller, status in zip(CALLERS, expected, strict=True):
+            path, body = request_of(world, method, template)
+            # A client of its own per call: no cookie a login set leaks into the next call.
+            async with httpx.AsyncClient(base_url=stack.apis[0].url, timeout=60) as client:
+                response = await client.request(
+                    method, path, json=body, headers=credential(world, caller, scope)
+                )
+            if response.status_code != status:
+                wrong.append(
+                    f"{method} {template} as {caller}: {response.status_code}, not {status}: "
+                    f"{response.text[:200]}"
+                )
+    print(f"authorisation matrix: {len(MATRIX)} operations x {len(CALLERS)} callers")
+    assert wrong == [], "\n".join(wrong)
+
+
+async def test_a_key_is_shown_once_and_stored_only_as_a_keyed_hash(
+    stack: Stack, api: Api, world: World
+) -> None:
+    created = await new_key(api, world.tokens["admin"], ["bookings:read"])
+    secret = created["secret"]
+    assert secret.startswith(f"bt_{created['prefix']}_")
+    listed = await api.http.get(
+        "/api/admin/api-keys", params={"limit": 100}, headers=api.auth(world.tokens["admin"])
+    )
+    mine = [k for k in listed.json()["items"] if k["id"] == created["id"]]
+    assert len(mine) == 1 and "secret" not in mine[0]
+    [row] = await stack.sql("SELECT * FROM api_keys WHERE id = $1", uuid.UUID(created["id"]))
+    stored = " ".join(str(value) for value in row.values())
+    assert secret not in stored and secret.split("_", 2)[2] not in stored
+    assert len(row["secret_hash"]) == 64
+
+
+async def test_a_bookings_write_key_books_for_its_owner(api: Api, world: World) -> None:
+    key = (
+        await new_key(api, world.tokens["admin"], ["bookings:write"], owner_id=world.ids["cust2"])
+    )["secret"]
+    booked = await api.http.post(
+        "/api/bookings",
+        json={"ticket_type_id": world.event["ticket_types"][0]["id"], "quantity": 1},
+        headers={"X-API-Key": key},
+    )
+    assert booked.status_code == 202, booked.text
+    booking = await api.booking(world.tokens["cust2"], booked.json()["booking_id"])
+    assert booking["ticket_type_id"] == world.event["ticket_types"][0]["id"]
+
+
+async def test_a_revoked_key_is_refused_by_every_api_process(
+    stack: Stack, api: Api, world: World
+) -> None:
+    created = await new_key(api, world.tokens["admin"], ["bookings:read"])
+    headers = {"X-API-Key": created["secret"]}
+    clients = [httpx.AsyncClient(base_url=server.url, timeout=60) for server in stack.apis]
+    try:
+        for client in clients:  # each process has verified, and caches, the key
+            assert (await client.get("/api/bookings", headers=headers)).status_code == 200
+        revoked = await api.http.delete(
+            f"/api/admin/api-keys/{created['id']}", headers=api.auth(world.tokens["admin"])
+        )
+        assert revoked.status_code == 204
+        for client in clients:
+
+            async def status(client: httpx.AsyncClient = client) -> int:
+                return (await client.get("/api/bookings", headers=headers)).status_code
+
+            await eventually(status, lambda code: code == 401)
+        again = await api.http.delete(
+            f"/api/admin/api-keys/{created['id']}", headers=api.auth(world.tokens["admin"])
+        )
+        assert again.status_code == 204
+        listed = await api.http.get(
+            "/api/admin/api-keys", params={"limit": 100}, headers=api.auth(world.tokens["admin"])
+        )
+        [mine] = [k for k in listed.json()["items"] if k["id"] == created["id"]]
+        assert mine["revoked_at"] is not None
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+async def test_an_expired_key_is_refused(api: Api, world: World) -> None:
+    expires_at = datetime.now(UTC) + timedelta(seconds=3)
+    created = await new_key(
+        api, world.tokens["admin"], ["bookings:read"], expires_at=expires_at.isoformat()
+    )
+    headers = {"Authorization": f"Bearer {created['secret']}"}
+    assert (await api.http.get("/api/bookings", headers=headers)).status_code == 200
+
+    async def status() -> int:
+        return (await api.http.get("/api/bookings", headers=headers)).status_code
+
+    await eventually(status, lambda code: code == 401)
+    assert datetime.now(UTC) >= expires_at
+
+
+async def test_last_use_is_recorded_without_a_write_per_call(
+    stack: Stack, api: Api, world: World
+) -> None:
+    created = await new_key(api, world.tokens["admin"], ["bookings:read"])
+    assert created["last_used_at"] is None
+    headers = {"X-API-Key": created["secret"]}
+
+    async def last_used() -> datetime | None:
+        [row] = await stack.sql(
+            "SELECT last_used_at FROM api_keys WHERE id = $1", uuid.UUID(created["id"])
+        )
+        value: datetime | None = row["last_used_at"]
+        return value
+
+    assert (await api.http.get("/api/bookings", headers=headers)).status_code == 200
+    first = await last_used()
+    assert first is not None
+    for _ in range(20):  # well within a minute of the first call
+        assert (await api.http.get("/api/bookings", headers=headers)).status_code == 200
+    assert await last_used() == first
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"X-API-Key": "bt_"},
+        {"X-API-Key": "bt_0123456789ab_" + "A" * 43},  # well shaped, unknown
+        {"Authorization": "Bearer bt_not-a-key"},
+        {"X-API-Key": "not-a-key-at-all"},
+    ],
+)
+async def test_a_key_that_is_not_valid_is_a_401(api: Api, header: dict[str, str]) -> None:
+    response = await api.http.get("/api/bookings", headers=header)
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_a_wrong_secret_for_a_real_prefix_is_a_401(api: Api, world: World) -> None:
+    created = await new_key(api, world.tokens["admin"], ["bookings:read"])
+    forged = f"bt_{created['prefix']}_{'B' * 43}"
+    response = await api.http.get("/api/bookings", headers={"X-API-Key": forged})
+    assert response.status_code == 401, response.text
+
+
+async def test_an_organizer_sees_the_bookings_of_its_own_event_only(api: Api, world: World) -> None:
+    own = await api.http.get(
+        f"/api/events/{world.event['id']}/bookings", headers=api.auth(world.tokens["org"])
+    )
+    assert own.status_code == 200
+    ids = [b["id"] for b in own.json()["items"]]
+    assert world.booking_id in ids
+    assert {b["event_id"] for b in own.json()["items"]} == {world.event["id"]}
