@@ -33,9 +33,11 @@ from bolttickets.adapters.kafka_queue import (
 )
 from bolttickets.adapters.kafka_security import KafkaSecurity
 from bolttickets.adapters.memory_pubsub import MemoryPubSub
+from bolttickets.adapters.memory_rate_limiter import MemoryRateLimiter
 from bolttickets.adapters.memory_stock import MemoryStockStore
 from bolttickets.adapters.passwords import Argon2Hasher
 from bolttickets.adapters.redis_pubsub import RedisPubSub
+from bolttickets.adapters.redis_rate_limiter import RedisRateLimiter
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
@@ -51,7 +53,14 @@ from bolttickets.services.catalog import Catalog
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.health import HealthCheck, probe
 from bolttickets.services.messages import UndecodableMessage, decode_request
-from bolttickets.services.ports import BookingQueue, Clock, PubSub, QueueConsumer, StockStore
+from bolttickets.services.ports import (
+    BookingQueue,
+    Clock,
+    PubSub,
+    QueueConsumer,
+    RateLimiter,
+    StockStore,
+)
 from bolttickets.services.stock_sync import StockSync
 from bolttickets.worker.runner import BookingWorker
 
@@ -83,6 +92,7 @@ class Container:
     bookings: Bookings
     sync: StockSync
     health_checks: Mapping[str, HealthCheck]
+    rate_limiter: RateLimiter
     worker_task: asyncio.Task[None] | None
     """The booking worker's loop, when this role runs one."""
     resources: contextlib.AsyncExitStack
@@ -246,7 +256,9 @@ async def _start_embedded(
     await log_queue.start()
     resources.push_async_callback(log_queue.stop)
     consumer = SqliteLogConsumer(log_queue, db, settings.consumer_group, settings.kafka_topic)
-    adapters = _Adapters(clock, db, MemoryStockStore(clock), log_queue, MemoryPubSub())
+    adapters = _Adapters(
+        clock, db, MemoryStockStore(clock), log_queue, MemoryPubSub(), MemoryRateLimiter()
+    )
     checks = {"database": _database_check(db), "queue": _log_check(log_queue)}
     container = _wire(settings, adapters, checks, resources)
 
@@ -272,6 +284,8 @@ async def _start_full(
     resources.push_async_callback(redis.aclose)
     stock = RedisStockStore(redis, settings.redis_prefix)
     await stock.start()
+    rate_limiter = RedisRateLimiter(redis, settings.redis_prefix)
+    await rate_limiter.start()
     await asyncio.to_thread(
         ensure_topics,
         bootstrap,
@@ -289,7 +303,8 @@ async def _start_full(
     )
     await queue.start()
     resources.push_async_callback(queue.stop)
-    adapters = _Adapters(clock, db, stock, queue, RedisPubSub(redis, settings.redis_prefix))
+    pubsub = RedisPubSub(redis, settings.redis_prefix)
+    adapters = _Adapters(clock, db, stock, queue, pubsub, rate_limiter)
     container = _wire(settings, adapters, _full_stack_checks(db, redis, settings), resources)
     if role is not Role.WORKER:
         return container
@@ -318,7 +333,7 @@ def _wire(
     health_checks: Mapping[str, HealthCheck],
     resources: contextlib.AsyncExitStack,
 ) -> Container:
-    clock, db, stock, queue, pubsub = adapters
+    clock, db, stock, queue, pubsub, rate_limiter = adapters
     sync = StockSync(db.unit_of_work, stock, on_corrected=metrics.RECONCILE_MOVED.inc)
     catalog = Catalog(db.unit_of_work, stock, sync, clock)
     hasher = Argon2Hasher(cheapest=settings.password_hashing == "argon2id-cheapest")
@@ -334,6 +349,7 @@ def _wire(
         bookings=Bookings(db.unit_of_work, stock, queue, pubsub, catalog, sync, clock),
         sync=sync,
         health_checks=health_checks,
+        rate_limiter=rate_limiter,
         worker_task=None,
         resources=resources,
     )
@@ -369,6 +385,7 @@ class _Adapters(NamedTuple):
     stock: StockStore
     queue: BookingQueue
     pubsub: PubSub
+    rate_limiter: RateLimiter
 
 
 async def _stop_worker(worker: BookingWorker, task: asyncio.Task[None]) -> None:

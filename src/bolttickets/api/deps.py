@@ -12,7 +12,7 @@ from bolttickets.services.accounts import Accounts
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.health import HealthCheck
-from bolttickets.services.ports import Clock, PubSub
+from bolttickets.services.ports import Clock, PubSub, RateLimiter
 
 
 class Services(Protocol):
@@ -33,6 +33,8 @@ class Services(Protocol):
     def bookings(self) -> Bookings: ...
     @property
     def health_checks(self) -> Mapping[str, HealthCheck]: ...
+    @property
+    def rate_limiter(self) -> RateLimiter: ...
 
 
 def container(request: Request) -> Services:

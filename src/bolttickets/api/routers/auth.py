@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
+from bolttickets.api import rate_limits
 from bolttickets.api.deps import AccountsDep
 from bolttickets.api.schemas import Credentials, LoginIn, Problem, TokenOut, UserOut
 from bolttickets.api.security import COOKIE_NAME, CurrentActor, Tokens
@@ -14,16 +15,23 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
     "/register",
     status_code=status.HTTP_201_CREATED,
     operation_id="register",
-    responses={409: {"model": Problem}, 422: {"model": Problem}},
+    responses={409: {"model": Problem}, 422: {"model": Problem}, **rate_limits.RESPONSES},
 )
-async def register(body: Credentials, accounts: AccountsDep) -> UserOut:
+async def register(body: Credentials, request: Request, accounts: AccountsDep) -> UserOut:
+    await rate_limits.limits(request).register(request)
     return UserOut.of(await accounts.register(body.email, body.password))
 
 
-@router.post("/login", operation_id="login", responses={401: {"model": Problem}})
+@router.post(
+    "/login",
+    operation_id="login",
+    responses={401: {"model": Problem}, **rate_limits.RESPONSES},
+)
 async def login(
     body: LoginIn, request: Request, response: Response, accounts: AccountsDep
 ) -> TokenOut:
+    # Before the password is hashed: a refused attempt costs no argon2.
+    await rate_limits.limits(request).login(request, body.email)
     user = await accounts.authenticate(body.email, body.password)
     tokens: Tokens = request.app.state.tokens
     token = tokens.issue(user.id, user.role)
@@ -44,7 +52,12 @@ async def logout(response: Response) -> None:
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
 
 
-@router.get("/me", operation_id="me", responses={401: {"model": Problem}})
+@router.get(
+    "/me",
+    operation_id="me",
+    dependencies=[rate_limits.READS],
+    responses={401: {"model": Problem}, **rate_limits.RESPONSES},
+)
 async def me(actor: CurrentActor, accounts: AccountsDep) -> UserOut:
     user = await accounts.get(actor.user_id)
     if user is None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
-from bolttickets.api import problems
+from bolttickets.api import problems, rate_limits
 from bolttickets.api.deps import BookingsDep, container
 from bolttickets.api.instrumentation import NamedRoute
 from bolttickets.api.schemas import BookingAccepted, BookingIn, BookingOut, BookingPage, Problem
@@ -49,6 +49,7 @@ _REFUSED: dict[type[Exception], str] = {
     PerUserLimitReached: "per_user_limit",
     SaleNotOpen: "sale_not_open",
     IdempotencyKeyReused: "key_reused",
+    rate_limits.RateLimited: "rate_limited",
 }
 
 
@@ -76,6 +77,9 @@ async def create_booking(request: Request) -> Response:
 
 async def _place(request: Request) -> Placed:
     actor = authenticate(request)
+    # Before the body is read: a refusal must cost less than a booking, and never reach
+    # the stock.
+    await request.app.state.rate_limits.booking(request, actor)
     raw = await request.body()
     try:
         body = BookingIn.model_validate_json(raw)
@@ -163,11 +167,17 @@ router.add_api_route(
                 "Location": {"description": "The booking", "schema": {"type": "string"}},
             },
         },
+        **rate_limits.RESPONSES,
     },
 )
 
 
-@router.get("", operation_id="listBookings", responses={401: {"model": Problem}})
+@router.get(
+    "",
+    operation_id="listBookings",
+    dependencies=[rate_limits.READS],
+    responses={401: {"model": Problem}, **rate_limits.RESPONSES},
+)
 async def list_bookings(
     actor: CurrentActor,
     bookings: BookingsDep,
@@ -181,7 +191,8 @@ async def list_bookings(
 @router.get(
     "/{booking_id}",
     operation_id="getBooking",
-    responses={401: {"model": Problem}, 404: {"model": Problem}},
+    dependencies=[rate_limits.READS],
+    responses={401: {"model": Problem}, 404: {"model": Problem}, **rate_limits.RESPONSES},
 )
 async def get_booking(booking_id: UUID, actor: CurrentActor, bookings: BookingsDep) -> BookingOut:
     return BookingOut.of(await bookings.get(actor, booking_id))
@@ -190,7 +201,13 @@ async def get_booking(booking_id: UUID, actor: CurrentActor, bookings: BookingsD
 @router.post(
     "/{booking_id}/cancel",
     operation_id="cancelBooking",
-    responses={401: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}},
+    dependencies=[rate_limits.BOOKINGS],
+    responses={
+        401: {"model": Problem},
+        404: {"model": Problem},
+        409: {"model": Problem},
+        **rate_limits.RESPONSES,
+    },
 )
 async def cancel_booking(
     booking_id: UUID, actor: CurrentActor, bookings: BookingsDep

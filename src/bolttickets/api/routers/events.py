@@ -5,6 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
+from bolttickets.api import rate_limits
 from bolttickets.api.deps import CatalogDep
 from bolttickets.api.schemas import EventIn, EventOut, EventPage, Problem
 from bolttickets.api.security import CurrentAdmin
@@ -36,12 +37,22 @@ async def create_event(body: EventIn, _: CurrentAdmin, catalog: CatalogDep) -> E
     return EventOut.of(view)
 
 
-@router.get("", operation_id="listEvents", responses={422: {"model": Problem}})
+@router.get(
+    "",
+    operation_id="listEvents",
+    dependencies=[rate_limits.READS],
+    responses={422: {"model": Problem}, **rate_limits.RESPONSES},
+)
 async def list_events(catalog: CatalogDep, limit: Limit = 20, cursor: Cursor = None) -> EventPage:
     page = await catalog.list_events(cursor, limit)
     return EventPage(items=[EventOut.of(v) for v in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/{event_id}", operation_id="getEvent", responses={404: {"model": Problem}})
+@router.get(
+    "/{event_id}",
+    operation_id="getEvent",
+    dependencies=[rate_limits.READS],
+    responses={404: {"model": Problem}, **rate_limits.RESPONSES},
+)
 async def get_event(event_id: UUID, catalog: CatalogDep) -> EventOut:
     return EventOut.of(await catalog.get_event(event_id))
