@@ -26,12 +26,14 @@ def _rate(value: object) -> object:
     if value.strip().lower() == "off":
         return None
     found = _RATE.match(value.lower())
-    if found is None or int(found[1]) == 0 or found[2] == "0":
+    rate = found and Rate(int(found[1]), int(found[2] or 1) * _SECONDS[found[3]])
+    # At least a microsecond between requests: the limiters count in microseconds.
+    if not rate or rate.limit == 0 or rate.interval_us == 0:
         raise ValueError(
             f"{value!r} is not a rate: write it as 10/minute, 100/10minutes or off "
             "(units: second, minute, hour, day)"
         )
-    return Rate(int(found[1]), int(found[2] or 1) * _SECONDS[found[3]])
+    return rate
 
 
 def _networks(value: object) -> object:
@@ -101,8 +103,7 @@ class Settings(BaseSettings):
     """Off: no rate limit at all (a benchmark or a test suite driving thousands of buyers
     from one address); each limit below can also be turned off alone with ``off``."""
     rate_limit_login_per_ip: RateSetting = Rate(10, 60)
-    """Logins and registrations from one client address, refused before any password is
-    hashed."""
+    """Logins from one client address, refused before any password is hashed."""
     rate_limit_login_per_account: RateSetting = Rate(20, 60)
     """Logins to one account from any address. At least as loose as the per-address
     limit, so one address alone can never lock an account's owner out."""

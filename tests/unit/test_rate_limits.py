@@ -39,7 +39,10 @@ def test_a_rate_is_read_from_its_setting(text: str, rate: Rate | None) -> None:
     assert settings.rate_limit_reads_per_ip == rate
 
 
-@pytest.mark.parametrize("text", ["10", "0/minute", "10/0minutes", "10/fortnight", "-1/hour"])
+@pytest.mark.parametrize(
+    "text",
+    ["10", "0/minute", "10/0minutes", "10/00hours", "10/fortnight", "-1/hour", "2000000/second"],
+)
 def test_a_malformed_rate_is_refused(text: str) -> None:
     with pytest.raises(ValidationError, match="is not a rate"):
         Settings(jwt_secret=SECRET, rate_limit_reads_per_ip=text)
