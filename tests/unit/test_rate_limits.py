@@ -10,14 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 from pydantic import ValidationError
 
 from bolttickets.adapters.memory_rate_limiter import MemoryRateLimiter
+from bolttickets.adapters.redis_rate_limiter import RedisRateLimiter
 from bolttickets.api.app import create_app
 from bolttickets.api.rate_limits import RateLimits
 from bolttickets.config import Settings
 from bolttickets.domain.errors import InvalidCredentials
 from bolttickets.services.ports import Rate
+from tests.support import free_port
 
 SECRET = "unit-test-secret-0123456789abcdefghijkl"
 
@@ -145,3 +148,16 @@ async def test_a_forwarded_entry_that_is_no_address_is_still_a_client() -> None:
         statuses = [await _login(http, **{"X-Forwarded-For": "not:an:address"}) for _ in range(2)]
 
     assert statuses == [401, 429]
+
+
+async def test_requests_pass_while_redis_does_not_answer() -> None:
+    """The limits must not turn a Redis outage into one of their own: the booking then
+    meets the stock's 503, which names it."""
+    unreachable = aioredis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)
+    limiter = RedisRateLimiter(unreachable, "bolt-unit")
+    try:
+        quotas = [await limiter.acquire("login-per-ip:192.0.2.1", Rate(1, 3600)) for _ in range(3)]
+    finally:
+        await unreachable.aclose()
+
+    assert all(q.allowed for q in quotas)
