@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bench.fanout import fanout_command
+from bench.ratelimit import ratelimit_command
 from bench.refusals import refusals_command
 from bench.sale import sale_command
 
@@ -12,6 +13,7 @@ app = typer.Typer(help="Flash-sale and realtime benchmarks.", no_args_is_help=Tr
 app.command("sale")(sale_command)
 app.command("fanout")(fanout_command)
 app.command("refusals")(refusals_command)
+app.command("ratelimit")(ratelimit_command)
 
 if __name__ == "__main__":
     app()

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 from rich.console import Console
@@ -76,10 +77,11 @@ async def _kinds(system: System, workdir: Path) -> list[Kind]:
     ]
 
 
-async def _drive(
+async def drive(
     system: System, cores: Cores, workdir: Path, kind: Kind, requests: int, connections: int
-) -> dict[str, int]:
-    """``requests`` of one kind through the load generator; the answers' status counts."""
+) -> dict[str, Any]:
+    """``requests`` of one kind through the load generator; its result (``statuses``,
+    ``rate_per_s``, ``latency_ms``…)."""
     stem = workdir / f"{kind.name}-{time.monotonic_ns()}"
     spec = Spec(
         port=system.port,
@@ -101,8 +103,8 @@ async def _drive(
     if await proc.wait() != 0:
         raise RuntimeError(f"the load generator failed on {kind.name}")
     system.check_alive()
-    statuses: dict[str, int] = orjson.loads(result_path.read_bytes())["statuses"]
-    return statuses
+    result: dict[str, Any] = orjson.loads(result_path.read_bytes())
+    return result
 
 
 async def execute(per_kind: int, connections: int, services: Services, console: Console) -> int:
@@ -118,11 +120,12 @@ async def execute(per_kind: int, connections: int, services: Services, console: 
         kinds = await _kinds(system, workdir)
         warm_up = max(1_000, int(per_kind * WARM_UP_SHARE))
         for kind in kinds:
-            await _drive(system, cores, workdir, kind, warm_up, connections)
+            await drive(system, cores, workdir, kind, warm_up, connections)
         before = rss_bytes(system.api.pid) or 0
         started_at = time.monotonic()
         for kind in kinds:
-            statuses = await _drive(system, cores, workdir, kind, per_kind, connections)
+            result = await drive(system, cores, workdir, kind, per_kind, connections)
+            statuses = result["statuses"]
             console.print(f"  {kind.name:<20} {statuses}")
             if statuses != {str(kind.status): per_kind}:
                 failures.append(

@@ -114,6 +114,9 @@ class Server:
             BOLT_ADMIN_PASSWORD=ADMIN[1],
             BOLT_PASSWORD_HASHING="argon2id-cheapest",
             BOLT_LOG_LEVEL="INFO",
+            # Suites drive hundreds of buyers from 127.0.0.1; the rate limit tests turn
+            # the limits back on (tests/stack/test_rate_limits.py).
+            BOLT_RATE_LIMITS_ENABLED="false",
         )
         base.update(self.env)
         base.update(overrides)

@@ -56,6 +56,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       BOLT_ADMIN_PASSWORD: "admin-pass-123",
       BOLT_DEMO: "0",
       BOLT_STATIC_DIR: staticDir,
+      // Every test's browser logs in from 127.0.0.1.
+      BOLT_RATE_LIMITS_ENABLED: "false",
     },
     stdio: ["ignore", log, log],
   });

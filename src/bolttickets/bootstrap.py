@@ -33,10 +33,12 @@ from bolttickets.adapters.kafka_queue import (
 )
 from bolttickets.adapters.kafka_security import KafkaSecurity
 from bolttickets.adapters.memory_pubsub import MemoryPubSub
+from bolttickets.adapters.memory_rate_limiter import MemoryRateLimiter
 from bolttickets.adapters.memory_sessions import MemorySessionStore
 from bolttickets.adapters.memory_stock import MemoryStockStore
 from bolttickets.adapters.passwords import Argon2Hasher
 from bolttickets.adapters.redis_pubsub import RedisPubSub
+from bolttickets.adapters.redis_rate_limiter import RedisRateLimiter
 from bolttickets.adapters.redis_sessions import RedisSessionStore
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.adapters.sqlalchemy import schema
@@ -60,6 +62,7 @@ from bolttickets.services.ports import (
     Clock,
     PubSub,
     QueueConsumer,
+    RateLimiter,
     SessionStore,
     StockStore,
 )
@@ -100,6 +103,7 @@ class Container:
     privacy: Privacy
     sync: StockSync
     health_checks: Mapping[str, HealthCheck]
+    rate_limiter: RateLimiter
     worker_task: asyncio.Task[None] | None
     """The booking worker's loop, when this role runs one."""
     resources: contextlib.AsyncExitStack
@@ -264,7 +268,13 @@ async def _start_embedded(
     resources.push_async_callback(log_queue.stop)
     consumer = SqliteLogConsumer(log_queue, db, settings.consumer_group, settings.kafka_topic)
     adapters = _Adapters(
-        clock, db, MemoryStockStore(clock), log_queue, MemoryPubSub(), MemorySessionStore(clock)
+        clock,
+        db,
+        MemoryStockStore(clock),
+        log_queue,
+        MemoryPubSub(),
+        MemorySessionStore(clock),
+        MemoryRateLimiter(),
     )
     checks = {"database": _database_check(db), "queue": _log_check(log_queue)}
     container = _wire(settings, adapters, checks, resources)
@@ -291,6 +301,8 @@ async def _start_full(
     resources.push_async_callback(redis.aclose)
     stock = RedisStockStore(redis, settings.redis_prefix)
     await stock.start()
+    rate_limiter = RedisRateLimiter(redis, settings.redis_prefix)
+    await rate_limiter.start()
     await asyncio.to_thread(
         ensure_topics,
         bootstrap,
@@ -315,6 +327,7 @@ async def _start_full(
         queue,
         RedisPubSub(redis, settings.redis_prefix),
         RedisSessionStore(redis, settings.redis_prefix),
+        rate_limiter,
     )
     container = _wire(settings, adapters, _full_stack_checks(db, redis, settings), resources)
     if role is not Role.WORKER:
@@ -344,7 +357,7 @@ def _wire(
     health_checks: Mapping[str, HealthCheck],
     resources: contextlib.AsyncExitStack,
 ) -> Container:
-    clock, db, stock, queue, pubsub, session_store = adapters
+    clock, db, stock, queue, pubsub, session_store, rate_limiter = adapters
     sync = StockSync(db.unit_of_work, stock, on_corrected=metrics.RECONCILE_MOVED.inc)
     catalog = Catalog(db.unit_of_work, stock, sync, clock)
     hasher = Argon2Hasher(cheapest=settings.password_hashing == "argon2id-cheapest")
@@ -377,6 +390,7 @@ def _wire(
         privacy=Privacy(db.unit_of_work, audit, users, clock),
         sync=sync,
         health_checks=health_checks,
+        rate_limiter=rate_limiter,
         worker_task=None,
         resources=resources,
     )
@@ -413,6 +427,7 @@ class _Adapters(NamedTuple):
     queue: BookingQueue
     pubsub: PubSub
     sessions: SessionStore
+    rate_limiter: RateLimiter
 
 
 async def _stop_worker(worker: BookingWorker, task: asyncio.Task[None]) -> None:

@@ -31,6 +31,10 @@ SERVER_OPTIONS: dict[str, Any] = {
     # connection's zlib state cost ~40 KiB of memory (the fan-out benchmark: 79 KiB per
     # subscriber with it, 37 KiB without).
     "ws_per_message_deflate": False,
+    # uvicorn would trust X-Forwarded-For from 127.0.0.1 by default; the app reads it only
+    # from BOLT_TRUSTED_PROXIES (api.app.create_app), so a local client cannot pose as any
+    # address to the rate limits.
+    "proxy_headers": False,
 }
 
 

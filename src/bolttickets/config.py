@@ -4,13 +4,48 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, FilePath, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, FilePath, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bolttickets.services.ports import Rate
 
 DEFAULT_JWT_SECRET = "bolttickets-development-only-secret-change-me"
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*$")
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _rate(value: object) -> object:
+    """``"10/minute"`` (also ``second``, ``hour``, ``day``, and ``"100/10minutes"``) is a
+    Rate; ``"off"`` is None: no limit."""
+    if not isinstance(value, str):
+        return value
+    if value.strip().lower() == "off":
+        return None
+    found = _RATE.match(value.lower())
+    rate = found and Rate(int(found[1]), int(found[2] or 1) * _SECONDS[found[3]])
+    # At least a microsecond between requests: the limiters count in microseconds.
+    if not rate or rate.limit == 0 or rate.interval_us == 0:
+        raise ValueError(
+            f"{value!r} is not a rate: write it as 10/minute, 100/10minutes or off "
+            "(units: second, minute, hour, day)"
+        )
+    return rate
+
+
+def _networks(value: object) -> object:
+    """A comma-separated list of addresses and CIDRs."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+RateSetting = Annotated[Rate | None, NoDecode, BeforeValidator(_rate)]
 
 
 class Settings(BaseSettings):
@@ -86,6 +121,26 @@ class Settings(BaseSettings):
     password_hashing: Literal["argon2id", "argon2id-cheapest"] = "argon2id"
     """The cheapest parameters exist for test suites that register hundreds of users."""
 
+    rate_limits_enabled: bool = True
+    """Off: no rate limit at all (a benchmark or a test suite driving thousands of buyers
+    from one address); each limit below can also be turned off alone with ``off``."""
+    rate_limit_login_per_ip: RateSetting = Rate(10, 60)
+    """Logins from one client address, refused before any password is hashed."""
+    rate_limit_login_per_account: RateSetting = Rate(20, 60)
+    """Logins to one account from any address. At least as loose as the per-address
+    limit, so one address alone can never lock an account's owner out."""
+    rate_limit_register_per_ip: RateSetting = Rate(10, 3600)
+    rate_limit_bookings_per_ip: RateSetting = Rate(300, 60)
+    rate_limit_bookings_per_user: RateSetting = Rate(20, 60)
+    rate_limit_reads_per_ip: RateSetting = Rate(600, 60)
+    rate_limit_reads_per_user: RateSetting = Rate(300, 60)
+    trusted_proxies: Annotated[
+        list[IPv4Network | IPv6Network], NoDecode, BeforeValidator(_networks)
+    ] = []
+    """Addresses or CIDRs of the reverse proxies in front of the API: from them, the
+    client's address is read from ``X-Forwarded-For``, walking it from the right over
+    trusted hops only. From anyone else the header is ignored."""
+
     log_level: str = "INFO"
     log_json: bool | None = None
     """One JSON object per log line. Unset: JSON with BOLT_ENV=production, else readable."""
@@ -114,6 +169,21 @@ class Settings(BaseSettings):
         if len(self.jwt_secret.get_secret_value()) < 32:
             # HS256 wants a key at least as long as its hash (RFC 7518, section 3.2).
             raise ValueError("BOLT_JWT_SECRET must be at least 32 characters long.")
+        return self
+
+    @model_validator(mode="after")
+    def _account_limit_looser_than_address_limit(self) -> Settings:
+        per_ip, per_account = self.rate_limit_login_per_ip, self.rate_limit_login_per_account
+        if per_ip is None or per_account is None:
+            return self
+        # Both burst and refill: otherwise one address could drain the account's allowance
+        # and lock its owner out everywhere.
+        if per_account.limit < per_ip.limit or per_account.interval_us > per_ip.interval_us:
+            raise ValueError(
+                "BOLT_RATE_LIMIT_LOGIN_PER_ACCOUNT must allow at least as many logins, as "
+                "often, as BOLT_RATE_LIMIT_LOGIN_PER_IP: one address must never be able to "
+                "lock an account's owner out."
+            )
         return self
 
     @model_validator(mode="after")

@@ -78,3 +78,13 @@ def test_refusals_bench_runs(postgres_admin_url: str, redis_url: str, kafka_boot
         "refusals", "--per-kind", "200", *services(postgres_admin_url, redis_url, kafka_bootstrap)
     )
     assert "refusals leave nothing behind" in output
+
+
+def test_ratelimit_bench_runs(
+    postgres_admin_url: str, redis_url: str, kafka_bootstrap: str
+) -> None:
+    """A hundred buyers: each books once (202), then is limited (429)."""
+    output = run_bench(
+        "ratelimit", "--buyers", "100", *services(postgres_admin_url, redis_url, kafka_bootstrap)
+    )
+    assert "a limited booking is answered" in output

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from bolttickets.adapters.redis_stock import _unavailable_as_domain
+from bolttickets.adapters.redis_stock import unavailable_as_domain
 from bolttickets.domain.errors import StockUnavailable
 
 # What uvloop raises when Redis closes a connection redis-py is still setting up.
@@ -17,7 +17,7 @@ UVLOOP_CLOSED = RuntimeError(
 
 
 def failing(exc: BaseException):  # type: ignore[no-untyped-def]
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def call() -> None:
         raise exc
 

@@ -21,7 +21,9 @@ from uuid import uuid4
 import httpx
 from starlette.requests import Request
 
+from bolttickets.adapters.memory_rate_limiter import MemoryRateLimiter
 from bolttickets.api.app import create_app
+from bolttickets.api.rate_limits import RateLimits
 from bolttickets.api.security import Tokens, Unauthorized
 from bolttickets.config import Settings
 from bolttickets.domain.errors import DomainError
@@ -51,9 +53,12 @@ def _app(world: World) -> Any:
         raise AssertionError("the lifespan is not run here")
         yield
 
-    app = create_app(Settings(jwt_secret=SECRET), unused)  # type: ignore[arg-type]
+    # One buyer sends every kind of refusal, far more than a rate limit lets through.
+    settings = Settings(jwt_secret=SECRET, rate_limits_enabled=False)
+    app = create_app(settings, unused)  # type: ignore[arg-type]
     app.state.container = _Container(world)
     app.state.tokens = Tokens(SECRET, 600, never_revoked)
+    app.state.rate_limits = RateLimits(MemoryRateLimiter(), settings)
     return app
 
 

@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 from prometheus_client import REGISTRY
 
+from bolttickets.adapters.memory_rate_limiter import MemoryRateLimiter
 from bolttickets.api.app import create_app
+from bolttickets.api.rate_limits import RateLimits
 from bolttickets.config import Settings
 
 REQUESTS = "bolttickets_http_requests_total"
@@ -28,6 +30,7 @@ async def test_requests_are_counted_by_template_never_by_raw_path() -> None:
 
     settings = Settings(jwt_secret="unit-test-secret-0123456789abcdefghijkl", env="test")
     app = create_app(settings, unused)  # type: ignore[arg-type]
+    app.state.rate_limits = RateLimits(MemoryRateLimiter(), settings)
     looked_up = ("/api/bookings/{booking_id}", "GET", "401")
     unmatched = ("<unmatched>", "GET", "404")
     odd_method = ("<unmatched>", "other", "404")

@@ -93,7 +93,7 @@ def unavailable_as(
     return decorate
 
 
-_unavailable_as_domain = unavailable_as(StockUnavailable)
+unavailable_as_domain = unavailable_as(StockUnavailable)
 
 
 def _closed_under_us(exc: RuntimeError) -> bool:
@@ -166,9 +166,9 @@ class RedisStockStore:
         self._ticket_types = f"{namespace}:ticket-types"
         self._key_names: dict[UUID, _Keys] = {}
         self._scripts: dict[str, AsyncScript] = {}
-        lib = _script_text("lib")
+        lib = script_text("lib")
         for name in ("reserve", "stage", "load", "settle", "release", "claim", "snapshot", "cas"):
-            self._scripts[name] = client.register_script(lib + _script_text(name))
+            self._scripts[name] = client.register_script(lib + script_text(name))
 
     async def start(self) -> None:
         """Load the scripts up front and warn when Redis may evict keys."""
@@ -197,7 +197,7 @@ class RedisStockStore:
         return f"{self._ns}:hold:{booking_id}"
 
     @metrics.timed(metrics.RESERVATION_SECONDS)
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def reserve(self, request: BookingRequest) -> Admission:
         with tracer.start_as_current_span(
             "reserve stock", kind=SpanKind.CLIENT, attributes=_RESERVE_SPAN_ATTRIBUTES
@@ -241,7 +241,7 @@ class RedisStockStore:
             )
         return _ADMISSIONS[outcome]
 
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def load(self, stock: StockLoad, *, replace: bool = False) -> bool:
         """Parts that do not fit in one call are staged under keys of this load alone, and
         the last call moves them in with the stock hash, atomically."""
@@ -271,7 +271,7 @@ class RedisStockStore:
         )
         return bool(installed)
 
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def get_hold(self, booking_id: UUID) -> BookingRequest | None:
         tt = cast(bytes | None, await self._redis.get(self._index(booking_id)))
         if tt is None:
@@ -282,7 +282,7 @@ class RedisStockStore:
         )
         return None if hold is None else _request(hold)
 
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def surviving_holds(self, ticket_type_id: UUID) -> list[BookingRequest]:
         keys = self._keys(ticket_type_id)
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -291,7 +291,7 @@ class RedisStockStore:
             loaded, holds = await pipe.execute()
         return [] if loaded else [_request(hold) for hold in holds]
 
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def settle(self, settlements: Sequence[Settlement]) -> None:
         by_type: defaultdict[UUID, list[Settlement]] = defaultdict(list)
         for settlement in settlements:
@@ -320,12 +320,12 @@ class RedisStockStore:
                     pipe.delete(index)
                 await pipe.execute()
 
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def release(self, ticket_type_id: UUID, user_id: UUID, quantity: int) -> None:
         keys = self._keys(ticket_type_id)
         await self._scripts["release"](keys=[keys.stock, keys.users], args=[str(user_id), quantity])
 
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def inventory(self, ticket_type_ids: Sequence[UUID]) -> dict[UUID, Inventory]:
         async with self._redis.pipeline(transaction=False) as pipe:
             for tt in ticket_type_ids:
@@ -337,12 +337,12 @@ class RedisStockStore:
             if remaining is not None and version is not None
         }
 
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def ticket_types(self) -> list[UUID]:
         members = cast(set[bytes], await self._redis.smembers(self._ticket_types))
         return [UUID(raw.decode()) for raw in members]
 
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def claim_stale_holds(
         self, older_than: datetime, now: datetime, limit: int, ticket_type_ids: Sequence[UUID]
     ) -> list[BookingRequest]:
@@ -374,7 +374,7 @@ class RedisStockStore:
             claimed: list[list[bytes | None]] = await pipe.execute()
         return [_request(hold) for holds in claimed for hold in holds if hold]
 
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def hold_snapshot(self, ticket_type_id: UUID) -> HoldSnapshot | None:
         keys = self._keys(ticket_type_id)
         reply: list[bytes] | None = await self._scripts["snapshot"](
@@ -387,7 +387,7 @@ class RedisStockStore:
         oldest = _EPOCH + timedelta(microseconds=int(float(oldest_us))) if oldest_us else None
         return HoldSnapshot(int(version), holds, int(remaining), oldest)
 
-    @_unavailable_as_domain
+    @unavailable_as_domain
     async def compare_and_set(self, ticket_type_id: UUID, version: int, remaining: int) -> bool:
         matched = await self._scripts["cas"](
             keys=[self._keys(ticket_type_id).stock], args=[version, remaining]
@@ -395,7 +395,7 @@ class RedisStockStore:
         return bool(matched)
 
 
-def _script_text(name: str) -> str:
+def script_text(name: str) -> str:
     return resources.files(__package__).joinpath(f"redis_scripts/{name}.lua").read_text()
 
 

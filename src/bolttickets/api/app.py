@@ -12,9 +12,10 @@ import structlog
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bolttickets import __version__
-from bolttickets.api import problems
+from bolttickets.api import problems, rate_limits
 from bolttickets.api.deps import Services
 from bolttickets.api.instrumentation import RequestObserver
 from bolttickets.api.realtime import RealtimeHub
@@ -59,6 +60,7 @@ def create_app(
             )
             app.state.container = container
             app.state.tokens = tokens
+            app.state.rate_limits = rate_limits.RateLimits(container.rate_limiter, settings)
             admin = None
             if settings.admin_email and settings.admin_password:
                 admin = (settings.admin_email, settings.admin_password.get_secret_value())
@@ -100,10 +102,16 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_middleware(RequestObserver)
+    if settings.trusted_proxies:
+        # Added last, so it runs first: the request metrics see the client behind the proxy.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies]
+        )
     app.state.refusal_log = ThrottledLog(structlog.get_logger("bolttickets.bookings"))
     problems.install(app)
     _document_problems_as_problem_json(app)
     app.add_exception_handler(Unauthorized, _unauthorized)
+    app.add_exception_handler(rate_limits.RateLimited, rate_limits.too_many_requests)
     for router in (
         auth.router,
         events.router,

@@ -15,8 +15,8 @@ from bolttickets.services.audit import AuditAction, AuditActor, AuditLog, named
 
 
 def client_ip(connection: HTTPConnection) -> str | None:
-    # The peer's address; which proxies' X-Forwarded-For to believe instead is the rate
-    # limiting's setting (issue 9), and this is where it applies to the audit log too.
+    # Behind BOLT_TRUSTED_PROXIES, uvicorn's proxy-headers middleware has already put the
+    # client's own address here, as the rate limits see it.
     return connection.client.host if connection.client else None
 
 

@@ -14,7 +14,7 @@ from bolttickets.services.audit import AuditLog
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.health import HealthCheck
-from bolttickets.services.ports import Clock, PubSub
+from bolttickets.services.ports import Clock, PubSub, RateLimiter
 from bolttickets.services.privacy import Privacy
 from bolttickets.services.sessions import Sessions
 
@@ -45,6 +45,8 @@ class Services(Protocol):
     def sessions(self) -> Sessions: ...
     @property
     def health_checks(self) -> Mapping[str, HealthCheck]: ...
+    @property
+    def rate_limiter(self) -> RateLimiter: ...
 
 
 def container(request: Request) -> Services:

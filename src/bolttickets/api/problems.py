@@ -51,8 +51,9 @@ _HTTP_SLUGS = {
     405: ("method-not-allowed", "Method not allowed"),
     413: ("too-large", "Request too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
+    429: ("rate-limited", "Too many requests"),
 }
-MALFORMED, UNAUTHORIZED = _HTTP_SLUGS[400], _HTTP_SLUGS[401]
+MALFORMED, UNAUTHORIZED, RATE_LIMITED = _HTTP_SLUGS[400], _HTTP_SLUGS[401], _HTTP_SLUGS[429]
 INVALID = ("validation-error", "Invalid request")
 _OTHER_HTTP = ("http-error", "Request failed")
 _INTERNAL = ("internal-error", "Internal error")

@@ -486,3 +486,40 @@ class PasswordHasher(Protocol):
     async def hash(self, password: str) -> str: ...
 
     async def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+# --- Rate limits --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """``limit`` requests per ``period_seconds``: a client may send them all at once, then
+    one more every ``period_seconds / limit`` (GCRA's emission interval)."""
+
+    limit: int
+    period_seconds: int
+
+    @property
+    def period_us(self) -> int:
+        return self.period_seconds * 1_000_000
+
+    @property
+    def interval_us(self) -> int:
+        return self.period_us // self.limit
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """A rate limiter's answer for one request."""
+
+    allowed: bool
+    remaining: int
+    """Requests the client may still send at once."""
+    retry_after: float
+    """Seconds until the next request would be allowed; 0 when it would be now."""
+
+
+class RateLimiter(Protocol):
+    async def acquire(self, key: str, rate: Rate) -> Quota:
+        """Spend one request of ``key``'s allowance under ``rate``, atomically across every
+        process sharing the limiter. A refused request spends nothing."""

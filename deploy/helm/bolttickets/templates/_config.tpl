@@ -17,6 +17,9 @@ BOLT_WORKER_LINGER_MS: {{ $app.workerLingerMs | quote }}
 BOLT_SWEEP_AFTER_SECONDS: {{ $app.sweepAfterSeconds | quote }}
 BOLT_RECONCILE_EVERY_SECONDS: {{ $app.reconcileEverySeconds | quote }}
 BOLT_REALTIME_WINDOW_MS: {{ $app.realtimeWindowMs | quote }}
+{{- with $app.trustedProxies }}
+BOLT_TRUSTED_PROXIES: {{ . | quote }}
+{{- end }}
 BOLT_KAFKA_BOOTSTRAP: {{ required "kafka.bootstrap is required: the chart runs the full stack" $kafka.bootstrap | quote }}
 BOLT_KAFKA_TOPIC: {{ $kafka.topic | quote }}
 BOLT_KAFKA_PARTITIONS: {{ $kafka.partitions | quote }}

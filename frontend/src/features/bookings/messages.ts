@@ -20,6 +20,8 @@ export function problemMessage(slug: ProblemSlug | null, ticketType?: Pick<Ticke
       return "This account may not buy tickets.";
     case "not-found":
       return "This ticket type no longer exists.";
+    case "rate-limited":
+      return "Too many attempts — wait a moment, then try again.";
     case "idempotency-key-reused":
       return "This purchase was already sent with other details. Please try again.";
     default:

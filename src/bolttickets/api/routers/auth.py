@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Cookie, Depends, Request, Response, status
 
+from bolttickets.api import rate_limits
 from bolttickets.api.auditing import client_ip
 from bolttickets.api.deps import AccountsDep, SessionsDep
 from bolttickets.api.schemas import Credentials, LoginIn, Problem, RefreshIn, TokenOut, UserOut
@@ -39,16 +40,17 @@ _UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
     "/register",
     status_code=status.HTTP_201_CREATED,
     operation_id="register",
-    responses={409: {"model": Problem}, 422: {"model": Problem}},
+    responses={409: {"model": Problem}, 422: {"model": Problem}, **rate_limits.RESPONSES},
 )
-async def register(body: Credentials, accounts: AccountsDep) -> UserOut:
+async def register(body: Credentials, request: Request, accounts: AccountsDep) -> UserOut:
+    await rate_limits.limits(request).register(request)
     return UserOut.of(await accounts.register(body.email, body.password))
 
 
 @router.post(
     "/login",
     operation_id="login",
-    responses={401: {"model": Problem}, **_UNAVAILABLE},
+    responses={401: {"model": Problem}, **_UNAVAILABLE, **rate_limits.RESPONSES},
 )
 async def login(
     body: LoginIn,
@@ -58,6 +60,8 @@ async def login(
     sessions: SessionsDep,
 ) -> TokenOut:
     """Open a session: a short-lived access token and a refresh token (also as cookies)."""
+    # Before the password is hashed: a refused attempt costs no argon2.
+    await rate_limits.limits(request).login(request, body.email)
     user = await accounts.authenticate(body.email, body.password, client_ip(request))
     return _tokens_of(user, await sessions.open(user.id), request, response)
 
@@ -121,7 +125,12 @@ async def logout_all(actor: Person, response: Response, sessions: SessionsDep) -
     clear_session_cookies(response)
 
 
-@router.get("/me", operation_id="me", responses={401: {"model": Problem}})
+@router.get(
+    "/me",
+    operation_id="me",
+    dependencies=[rate_limits.READS],
+    responses={401: {"model": Problem}, **rate_limits.RESPONSES},
+)
 async def me(actor: Annotated[Actor, Depends(Requires())], accounts: AccountsDep) -> UserOut:
     """The account of the session, or the owner of the API key."""
     user = await accounts.get(actor.user_id)

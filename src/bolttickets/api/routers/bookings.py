@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
-from bolttickets.api import problems
+from bolttickets.api import problems, rate_limits
 from bolttickets.api.auditing import Audit
 from bolttickets.api.deps import BookingsDep, container
 from bolttickets.api.instrumentation import NamedRoute
@@ -55,6 +55,7 @@ _REFUSED: dict[type[Exception], str] = {
     PerUserLimitReached: "per_user_limit",
     SaleNotOpen: "sale_not_open",
     IdempotencyKeyReused: "key_reused",
+    rate_limits.RateLimited: "rate_limited",
 }
 
 
@@ -84,6 +85,9 @@ async def _place(request: Request) -> Placed:
     actor = await authenticate(request)
     if actor.scopes is not None:  # only an API key has scopes to check: none for a person
         permit(actor, _NEEDS)
+    # Before the body is read: a refusal must cost less than a booking, and never reach
+    # the stock.
+    await request.app.state.rate_limits.booking(request, actor)
     raw = await request.body()
     try:
         body = BookingIn.model_validate_json(raw)
@@ -172,6 +176,7 @@ router.add_api_route(
                 "Location": {"description": "The booking", "schema": {"type": "string"}},
             },
         },
+        **rate_limits.RESPONSES,
     },
 )
 
@@ -184,7 +189,13 @@ _NO_SCOPE = {"model": Problem, "description": "An API key without the scope"}
 @router.get(
     "",
     operation_id="listBookings",
-    responses={401: {"model": Problem}, 403: _NO_SCOPE, 422: {"model": Problem}},
+    dependencies=[rate_limits.READS],
+    responses={
+        401: {"model": Problem},
+        403: _NO_SCOPE,
+        422: {"model": Problem},
+        **rate_limits.RESPONSES,
+    },
 )
 async def list_bookings(
     actor: Reader,
@@ -199,7 +210,13 @@ async def list_bookings(
 @router.get(
     "/{booking_id}",
     operation_id="getBooking",
-    responses={401: {"model": Problem}, 403: _NO_SCOPE, 404: {"model": Problem}},
+    dependencies=[rate_limits.READS],
+    responses={
+        401: {"model": Problem},
+        403: _NO_SCOPE,
+        404: {"model": Problem},
+        **rate_limits.RESPONSES,
+    },
 )
 async def get_booking(booking_id: UUID, actor: Reader, bookings: BookingsDep) -> BookingOut:
     return BookingOut.of(await bookings.get(actor, booking_id))
@@ -208,11 +225,13 @@ async def get_booking(booking_id: UUID, actor: Reader, bookings: BookingsDep) ->
 @router.post(
     "/{booking_id}/cancel",
     operation_id="cancelBooking",
+    dependencies=[rate_limits.BOOKINGS],
     responses={
         401: {"model": Problem},
         403: _NO_SCOPE,
         404: {"model": Problem},
         409: {"model": Problem},
+        **rate_limits.RESPONSES,
     },
 )
 async def cancel_booking(

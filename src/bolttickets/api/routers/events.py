@@ -5,6 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
 
+from bolttickets.api import rate_limits
 from bolttickets.api.auditing import Audit
 from bolttickets.api.deps import BookingsDep, CatalogDep
 from bolttickets.api.schemas import BookingOut, BookingPage, EventIn, EventOut, EventPage, Problem
@@ -58,8 +59,8 @@ async def create_event(
 @router.get(
     "",
     operation_id="listEvents",
-    dependencies=_PUBLIC,
-    responses={**_PUBLIC_REFUSALS, 422: {"model": Problem}},
+    dependencies=[*_PUBLIC, rate_limits.READS],
+    responses={**_PUBLIC_REFUSALS, 422: {"model": Problem}, **rate_limits.RESPONSES},
 )
 async def list_events(catalog: CatalogDep, limit: Limit = 20, cursor: Cursor = None) -> EventPage:
     page = await catalog.list_events(cursor, limit)
@@ -69,8 +70,8 @@ async def list_events(catalog: CatalogDep, limit: Limit = 20, cursor: Cursor = N
 @router.get(
     "/{event_id}",
     operation_id="getEvent",
-    dependencies=_PUBLIC,
-    responses={**_PUBLIC_REFUSALS, 404: {"model": Problem}},
+    dependencies=[*_PUBLIC, rate_limits.READS],
+    responses={**_PUBLIC_REFUSALS, 404: {"model": Problem}, **rate_limits.RESPONSES},
 )
 async def get_event(event_id: UUID, catalog: CatalogDep) -> EventOut:
     return EventOut.of(await catalog.get_event(event_id))

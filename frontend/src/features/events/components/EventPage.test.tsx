@@ -146,6 +146,7 @@ describe("EventPage", () => {
     ["sold-out", 409, /Sold out — there are no tickets of this type left/],
     ["per-user-limit", 409, /Limit reached — you can buy at most 4/],
     ["sale-not-open", 409, /The sale hasn't opened yet/],
+    ["rate-limited", 429, /Too many attempts — wait a moment/],
   ])("explains a %s answer inline", async (slug, status, message) => {
     const event = anEvent({}, [{ remaining: 10, per_user_limit: 4 }]);
     serve(event);
