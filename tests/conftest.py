@@ -6,7 +6,10 @@ and exports their addresses; a test that needs one and does not find it fails, i
 
 from __future__ import annotations
 
+import asyncio
+import io
 import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import NamedTuple
@@ -21,6 +24,36 @@ from bolttickets.adapters.sqlalchemy.database import Database
 from tests import postgres
 
 REPO = Path(__file__).resolve().parents[1]
+
+# How long the tasks the tests left running get to finish once cancelled.
+LEFTOVER_GRACE = 60.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def leftover_tasks_end() -> AsyncIterator[None]:
+    """Every test shares one event loop; a task left running that does not end when
+    cancelled would hang pytest at exit with every test passed (a fresh-clone run did
+    once). Set up first, so torn down last: such a task's stack is written where CI
+    shows it, and the session fails."""
+    yield
+    leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in leftovers:
+        task.cancel()
+    if not leftovers:
+        return
+    _, stuck = await asyncio.wait(leftovers, timeout=LEFTOVER_GRACE)
+    if stuck:
+        report = io.StringIO()
+        for task in stuck:
+            print(f"--- {task!r}", file=report)
+            task.print_stack(file=report)
+        # Past pytest's capture: if the loop then hangs on these, the log still says why.
+        print(
+            f"\n{len(stuck)} task(s) ignored cancellation:\n{report.getvalue()}",
+            file=sys.__stderr__,
+            flush=True,
+        )
+        pytest.fail(f"{len(stuck)} task(s) ignored cancellation:\n{report.getvalue()}")
 
 
 def service_url(name: str) -> str:

@@ -232,7 +232,7 @@ class Api:
         self.http = httpx.AsyncClient(
             base_url=server.url,
             verify=server.verify,
-            timeout=60,
+            timeout=180,  # generous: CI may run on a busy machine
             limits=httpx.Limits(max_connections=256, max_keepalive_connections=256),
         )
         self.in_flight = InFlight()
