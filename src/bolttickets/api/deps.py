@@ -40,16 +40,21 @@ def container(request: Request) -> Services:
     return found
 
 
-def _accounts(request: Request) -> Accounts:
-    return container(request).accounts
+# Each service is reached through the ``container`` dependency, so the OpenAPI document
+# knows which operations a store's outage can answer with a 503 (``api.openapi``).
+ContainerDep = Annotated[Services, Depends(container)]
 
 
-def _catalog(request: Request) -> Catalog:
-    return container(request).catalog
+def _accounts(services: ContainerDep) -> Accounts:
+    return services.accounts
 
 
-def _bookings(request: Request) -> Bookings:
-    return container(request).bookings
+def _catalog(services: ContainerDep) -> Catalog:
+    return services.catalog
+
+
+def _bookings(services: ContainerDep) -> Bookings:
+    return services.bookings
 
 
 AccountsDep = Annotated[Accounts, Depends(_accounts)]

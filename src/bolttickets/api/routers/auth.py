@@ -44,7 +44,14 @@ async def logout(response: Response) -> None:
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
 
 
-@router.get("/me", operation_id="me", responses={401: {"model": Problem}})
+@router.get(
+    "/me",
+    operation_id="me",
+    responses={
+        401: {"model": Problem},
+        404: {"model": Problem, "description": "not-found: the token's user was erased"},
+    },
+)
 async def me(actor: CurrentActor, accounts: AccountsDep) -> UserOut:
     user = await accounts.get(actor.user_id)
     if user is None:

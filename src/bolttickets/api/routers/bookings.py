@@ -150,6 +150,7 @@ router.add_api_route(
             "headers": {"Location": {"description": "The booking", "schema": {"type": "string"}}}
         },
         401: {"model": Problem},
+        404: {"model": Problem, "description": "not-found: no such ticket type"},
         409: {"model": Problem, "description": _either(SoldOut, PerUserLimitReached, SaleNotOpen)},
         422: {"model": Problem, "description": _either(problems.INVALID[0], IdempotencyKeyReused)},
         503: {
