@@ -28,7 +28,6 @@ _RETRY_AFTER = {"description": "Seconds to wait before retrying", "schema": {"ty
 @dataclass(frozen=True)
 class Operation:
     path: str
-    method: str
     route: APIRoute
     spec: dict[str, Any]
 
@@ -98,7 +97,7 @@ def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = build()
-            for op in operations(app, document):
+            for op in _operations(app, document):
                 _document_problems(op)
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             for name in _FASTAPI_VALIDATION_SCHEMAS:
@@ -114,7 +113,7 @@ def install(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def operations(app: FastAPI, document: dict[str, Any]) -> Iterator[Operation]:
+def _operations(app: FastAPI, document: dict[str, Any]) -> Iterator[Operation]:
     """Each documented operation with the route that serves it."""
     # Included routers nest their routes: FastAPI's own walk, as its document is built by.
     for context in iter_route_contexts(app.routes):
@@ -123,7 +122,7 @@ def operations(app: FastAPI, document: dict[str, Any]) -> Iterator[Operation]:
             for method in sorted(route.methods or ()):
                 spec = document["paths"][context.path_format].get(method.lower())
                 if spec is not None:
-                    yield Operation(context.path_format, method, route, spec)
+                    yield Operation(context.path_format, route, spec)
 
 
 def _document_problems(op: Operation) -> None:
