@@ -6,7 +6,6 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, WebSocket
@@ -15,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bolttickets import __version__
-from bolttickets.api import problems, rate_limits
+from bolttickets.api import openapi, problems, rate_limits
 from bolttickets.api.deps import Services
 from bolttickets.api.instrumentation import RequestObserver
 from bolttickets.api.realtime import RealtimeHub
@@ -109,7 +108,7 @@ def create_app(
         )
     app.state.refusal_log = ThrottledLog(structlog.get_logger("bolttickets.bookings"))
     problems.install(app)
-    _document_problems_as_problem_json(app)
+    openapi.install(app)
     app.add_exception_handler(Unauthorized, _unauthorized)
     app.add_exception_handler(rate_limits.RateLimited, rate_limits.too_many_requests)
     for router in (
@@ -159,31 +158,6 @@ async def _follow_revocations(
         recheck.add_done_callback(rechecks.discard)
 
     return await container.sessions.follow_revocations(revoked, missed_some)
-
-
-def _document_problems_as_problem_json(app: FastAPI) -> None:
-    """Error answers are documented with the media type they are sent with (RFC 9457), and
-    the problem types they can carry are listed once, as the ``ProblemSlug`` schema."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = build()
-            for path in document.get("paths", {}).values():
-                for operation in path.values():
-                    for status, response in operation.get("responses", {}).items():
-                        content = response.get("content", {})
-                        if status[0] in "45" and "application/json" in content:
-                            content[problems.MEDIA_TYPE] = content.pop("application/json")
-            document.setdefault("components", {}).setdefault("schemas", {})["ProblemSlug"] = {
-                "type": "string",
-                "enum": problems.slugs(),
-                "description": "The last path segment of a problem's `type`.",
-            }
-            app.openapi_schema = document
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _unauthorized(_: Request, exc: Exception) -> Response:

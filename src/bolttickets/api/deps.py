@@ -54,28 +54,33 @@ def container(request: Request) -> Services:
     return found
 
 
-def _accounts(request: Request) -> Accounts:
-    return container(request).accounts
+# Each service is reached through the ``container`` dependency, so the OpenAPI document
+# knows which operations a store's outage can answer with a 503 (``api.openapi``).
+ContainerDep = Annotated[Services, Depends(container)]
 
 
-def _api_keys(request: Request) -> ApiKeys:
-    return container(request).api_keys
+def _accounts(services: ContainerDep) -> Accounts:
+    return services.accounts
 
 
-def _catalog(request: Request) -> Catalog:
-    return container(request).catalog
+def _api_keys(services: ContainerDep) -> ApiKeys:
+    return services.api_keys
 
 
-def _bookings(request: Request) -> Bookings:
-    return container(request).bookings
+def _catalog(services: ContainerDep) -> Catalog:
+    return services.catalog
 
 
-def _privacy(request: Request) -> Privacy:
-    return container(request).privacy
+def _bookings(services: ContainerDep) -> Bookings:
+    return services.bookings
 
 
-def _sessions(request: Request) -> Sessions:
-    return container(request).sessions
+def _privacy(services: ContainerDep) -> Privacy:
+    return services.privacy
+
+
+def _sessions(services: ContainerDep) -> Sessions:
+    return services.sessions
 
 
 AccountsDep = Annotated[Accounts, Depends(_accounts)]

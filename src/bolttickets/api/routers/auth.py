@@ -129,7 +129,11 @@ async def logout_all(actor: Person, response: Response, sessions: SessionsDep) -
     "/me",
     operation_id="me",
     dependencies=[rate_limits.READS],
-    responses={401: {"model": Problem}, **rate_limits.RESPONSES},
+    responses={
+        401: {"model": Problem},
+        404: {"model": Problem, "description": "not-found: the token's user was erased"},
+        **rate_limits.RESPONSES,
+    },
 )
 async def me(actor: Annotated[Actor, Depends(Requires())], accounts: AccountsDep) -> UserOut:
     """The account of the session, or the owner of the API key."""

@@ -163,6 +163,7 @@ router.add_api_route(
         },
         401: {"model": Problem},
         403: {"model": Problem, "description": "An API key without bookings:write"},
+        404: {"model": Problem, "description": "not-found: no such ticket type"},
         409: {"model": Problem, "description": _either(SoldOut, PerUserLimitReached, SaleNotOpen)},
         422: {"model": Problem, "description": _either(problems.INVALID[0], IdempotencyKeyReused)},
         503: {
