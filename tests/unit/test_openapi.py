@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bolttickets.api import deps, openapi, problems
 from bolttickets.api.schemas import Credentials, Problem
-from bolttickets.api.security import current_actor
+from bolttickets.api.security import Requires
 from bolttickets.cli import app
 from bolttickets.domain import errors
 
@@ -76,7 +76,7 @@ def _toy_app() -> FastAPI:
     @app.get("/api/things/{thing_id}", responses={404: {"model": Problem, "description": "Gone"}})
     async def get_thing(thing_id: UUID, _: deps.ContainerDep) -> None: ...
 
-    @app.post("/api/things", dependencies=[Depends(current_actor)])
+    @app.post("/api/things", dependencies=[Depends(Requires())])
     async def add_thing(body: Credentials) -> None: ...
 
     @app.post("/api/pure")

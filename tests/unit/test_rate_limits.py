@@ -73,7 +73,7 @@ class CountingAccounts:
     def __init__(self) -> None:
         self.checked = 0
 
-    async def authenticate(self, email: str, password: str) -> Any:
+    async def authenticate(self, email: str, password: str, ip: str | None = None) -> Any:
         self.checked += 1
         raise InvalidCredentials()
 
@@ -84,7 +84,8 @@ async def client(**settings: Any) -> AsyncIterator[tuple[httpx.AsyncClient, Coun
     config = Settings(jwt_secret=SECRET, **settings)
     app = create_app(config, None)  # type: ignore[arg-type]
     accounts = CountingAccounts()
-    app.state.container = SimpleNamespace(accounts=accounts, settings=config)
+    # No login succeeds, so no session is ever opened.
+    app.state.container = SimpleNamespace(accounts=accounts, sessions=None, settings=config)
     app.state.rate_limits = RateLimits(MemoryRateLimiter(), config)
     transport = httpx.ASGITransport(app=app, client=("192.0.2.1", 4321))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
