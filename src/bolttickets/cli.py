@@ -20,9 +20,6 @@ err = Console(stderr=True, soft_wrap=True)
 SERVER_OPTIONS: dict[str, Any] = {
     "log_level": "warning",
     "timeout_graceful_shutdown": 10,
-    # Longer than a load balancer's idle timeout (60 s is common): otherwise the server
-    # closes a pooled connection just as the client reuses it.
-    "timeout_keep_alive": 75,
     # One log line per request costs more than a booking's own work at flash-sale rates;
     # /metrics counts the requests instead.
     "access_log": False,
@@ -32,6 +29,16 @@ SERVER_OPTIONS: dict[str, Any] = {
     # subscriber with it, 37 KiB without).
     "ws_per_message_deflate": False,
 }
+
+
+def server_limits(settings: Settings) -> dict[str, Any]:
+    """What one API process accepts from its clients (docs/security.md, "Hardening")."""
+    return {
+        "limit_concurrency": settings.server_limit_concurrency,
+        "timeout_keep_alive": settings.server_timeout_keep_alive,
+        "h11_max_incomplete_event_size": settings.server_h11_max_incomplete_event_size,
+        "ws_max_size": settings.ws_max_message_bytes,
+    }
 
 
 def _settings() -> Settings:
@@ -61,7 +68,13 @@ def serve(
     _refuse_unmigrated(settings)
     mode = "embedded (SQLite, in-process queue and worker)" if settings.embedded else "full stack"
     err.print(f"BoltTickets on http://{host}:{port} — {mode}")
-    uvicorn.run(bootstrap.api_app(settings), host=host, port=port, **SERVER_OPTIONS)
+    uvicorn.run(
+        bootstrap.api_app(settings),
+        host=host,
+        port=port,
+        **SERVER_OPTIONS,
+        **server_limits(settings),
+    )
 
 
 def _refuse_unmigrated(settings: Settings) -> None:

@@ -33,7 +33,7 @@ async def login(
         max_age=tokens.ttl_seconds,
         httponly=True,
         samesite="strict",
-        secure=request.app.state.container.settings.cookie_secure,
+        secure=request.app.state.container.settings.secure_cookies,
         path="/",
     )
     return TokenOut(access_token=token, expires_in=tokens.ttl_seconds)
