@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -51,6 +52,9 @@ class Accounts:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
+        self._dummy_hash: str | None = None
+        """Verified for an unknown email, so its login costs what a known one's does and
+        its timing tells no one which emails have accounts."""
 
     async def register(self, email: str, password: str, role: Role = Role.CUSTOMER) -> User:
         password_hash = await self._hasher.hash(password)
@@ -63,9 +67,17 @@ class Accounts:
     async def authenticate(self, email: str, password: str) -> User:
         async with self._uow() as uow:
             user = await uow.users.by_email(email.lower())
-        if user is None or not await self._hasher.verify(user.password_hash, password):
+        if user is None:
+            await self._hasher.verify(await self._dummy(), password)
+            raise InvalidCredentials()
+        if not await self._hasher.verify(user.password_hash, password):
             raise InvalidCredentials()
         return user
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy_hash
 
     async def get(self, user_id: UUID) -> User | None:
         async with self._uow() as uow:
