@@ -14,11 +14,15 @@ from fastapi.responses import HTMLResponse, Response
 
 from bolttickets import __version__
 from bolttickets.api import problems
+from bolttickets.api.body_limit import BodyLimit
+from bolttickets.api.cookie_writes import CookieWriteGuard
 from bolttickets.api.deps import Services
 from bolttickets.api.instrumentation import RequestObserver
+from bolttickets.api.origins import Origins
 from bolttickets.api.realtime import RealtimeHub
 from bolttickets.api.routers import auth, bookings, events, health
 from bolttickets.api.security import Tokens, Unauthorized
+from bolttickets.api.security_headers import SecurityHeaders
 from bolttickets.api.static import MISSING_PAGE, PACKAGED_WEB, SinglePageApp, WebMount
 from bolttickets.config import Settings
 from bolttickets.observability import metrics
@@ -38,6 +42,7 @@ def create_app(
     down when it stops (``bootstrap.api_app`` passes the composition root's)."""
     configure_logging(settings.log_level, json=settings.json_logs)
     metrics.mark_build("api")
+    origins = Origins(settings.trusted_origins)
     static_dir = settings.static_dir or PACKAGED_WEB
     web_page_built = (static_dir / "index.html").is_file()
 
@@ -70,7 +75,9 @@ def create_app(
                 container.catalog,
                 container.bookings,
                 tokens,
+                origins,
                 window_seconds=settings.realtime_window_ms / 1000,
+                outbox_bytes=settings.ws_outbox_bytes,
             )
             await hub.start()
             app.state.hub = hub
@@ -91,6 +98,11 @@ def create_app(
         summary="Flash-sale ticketing: never sell a ticket twice, never lose a booking.",
         lifespan=lifespan,
     )
+    # The last added runs first: every request is observed, every answer (a refusal
+    # included) carries the security headers.
+    app.add_middleware(CookieWriteGuard, origins=origins)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestObserver)
     app.state.refusal_log = ThrottledLog(structlog.get_logger("bolttickets.bookings"))
     problems.install(app)
@@ -127,7 +139,8 @@ def _document_problems_as_problem_json(app: FastAPI) -> None:
         if app.openapi_schema is None:
             document = build()
             for path in document.get("paths", {}).values():
-                for operation in path.values():
+                for method, operation in path.items():
+                    _document_guards(method, operation)
                     for status, response in operation.get("responses", {}).items():
                         content = response.get("content", {})
                         if status[0] in "45" and "application/json" in content:
@@ -141,6 +154,36 @@ def _document_problems_as_problem_json(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
+def _document_guards(method: str, operation: dict[str, Any]) -> None:
+    """The refusals of the middleware in front of every route (body_limit, cookie_writes),
+    added to the answers each operation documents."""
+    responses = operation.setdefault("responses", {})
+
+    def add(status: str, description: str) -> None:
+        if status not in responses:
+            content = {"application/json": {"schema": _PROBLEM_REF}}
+            responses[status] = {"description": description, "content": content}
+
+    if method not in _UNSAFE_METHODS:
+        return
+    add(
+        "403",
+        "forbidden: authenticated by the session cookie without a bearer token, and sent "
+        "from another site's page (or with no Origin header).",
+    )
+    if "requestBody" in operation:
+        add("413", "too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES).")
+        add(
+            "415",
+            "unsupported-media-type: authenticated by the session cookie, with a body that "
+            "is not application/json.",
+        )
 
 
 async def _unauthorized(_: Request, exc: Exception) -> Response:

@@ -47,6 +47,7 @@ _HTTP_SLUGS = {
     415: ("unsupported-media-type", "Unsupported media type"),
 }
 MALFORMED, UNAUTHORIZED = _HTTP_SLUGS[400], _HTTP_SLUGS[401]
+FORBIDDEN, TOO_LARGE, UNSUPPORTED_MEDIA_TYPE = _HTTP_SLUGS[403], _HTTP_SLUGS[413], _HTTP_SLUGS[415]
 INVALID = ("validation-error", "Invalid request")
 _OTHER_HTTP = ("http-error", "Request failed")
 _INTERNAL = ("internal-error", "Internal error")
