@@ -22,6 +22,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 # The server has refused a Content-Length that is not a number already.
@@ -32,7 +33,10 @@ class BodyLimit:
                 else:
                     await self.app(scope, receive, send)
                 return
-        await self.app(scope, self._counting(receive), send)
+            if name == b"transfer-encoding":
+                chunked = True
+        # Neither header: HTTP/1.1 has no body to count.
+        await self.app(scope, self._counting(receive) if chunked else receive, send)
 
     def _counting(self, receive: Receive) -> Receive:
         received = 0
