@@ -93,5 +93,7 @@ async def test_a_reader_that_falls_behind_is_disconnected(server: Server, api: A
 
     with pytest.raises(websockets.ConnectionClosedError):
         await asyncio.wait_for(flood_then_read(), 300)
-    assert connection.close_code == 1013
+    # 1013 when the server's closing frame got through the full buffers, 1006 when the
+    # server gave up waiting and dropped the connection.
+    assert connection.close_code in (1013, 1006)
     assert await metric(api, dropped) > before
