@@ -1,5 +1,5 @@
 """The server stack's own ceiling: no-op endpoints in an app of the bench's own, served
-as the API is (``bolttickets.cli.SERVER_OPTIONS``), on the API's core.
+as the API is (``bolttickets.cli.SERVER_OPTIONS`` and the default limits), on the API's core.
 
 Run as ``python -m bench.noop PORT``. The benchmark reports the booking endpoint as a
 ratio of these, measured in the same run.
@@ -22,7 +22,8 @@ from starlette.routing import Route
 
 from bench.processes import Process, clean_environment, free_port, wait_until_ready
 from bolttickets.api.schemas import BookingAccepted, BookingIn
-from bolttickets.cli import SERVER_OPTIONS
+from bolttickets.cli import SERVER_OPTIONS, server_limits
+from bolttickets.config import Settings
 
 NOOP = "/noop"
 """FastAPI with a pydantic body: dependency injection, validation, serialisation."""
@@ -75,4 +76,5 @@ async def served(cores: frozenset[int] | None, workdir: Path) -> AsyncIterator[i
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), **SERVER_OPTIONS)
+    limits = server_limits(Settings(env="dev"))
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), **SERVER_OPTIONS, **limits)

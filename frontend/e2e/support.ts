@@ -52,7 +52,9 @@ export class ApiSession {
     const response = await fetch(`${baseURL()}${url}`, {
       method,
       headers: {
-        Cookie: `bolt_session=${this.cookie}`,
+        // No browser: the token goes as a bearer token, since a write authenticated by the
+        // cookie alone must come from the page itself (docs/security.md, "Hardening").
+        Authorization: `Bearer ${this.cookie}`,
         ...(body === undefined ? {} : { "Content-Type": "application/json" }),
         ...headers,
       },

@@ -20,9 +20,6 @@ err = Console(stderr=True, soft_wrap=True)
 SERVER_OPTIONS: dict[str, Any] = {
     "log_level": "warning",
     "timeout_graceful_shutdown": 10,
-    # Longer than a load balancer's idle timeout (60 s is common): otherwise the server
-    # closes a pooled connection just as the client reuses it.
-    "timeout_keep_alive": 75,
     # One log line per request costs more than a booking's own work at flash-sale rates;
     # /metrics counts the requests instead.
     "access_log": False,
@@ -36,6 +33,16 @@ SERVER_OPTIONS: dict[str, Any] = {
     # address to the rate limits.
     "proxy_headers": False,
 }
+
+
+def server_limits(settings: Settings) -> dict[str, Any]:
+    """What one API process accepts from its clients (docs/security.md, "Hardening")."""
+    return {
+        "limit_concurrency": settings.server_limit_concurrency,
+        "timeout_keep_alive": settings.server_timeout_keep_alive,
+        "h11_max_incomplete_event_size": settings.server_h11_max_incomplete_event_size,
+        "ws_max_size": settings.ws_max_message_bytes,
+    }
 
 
 def _settings() -> Settings:
@@ -73,6 +80,7 @@ def serve(
         ssl_certfile=settings.tls_cert_file,
         ssl_keyfile=settings.tls_key_file,
         **SERVER_OPTIONS,
+        **server_limits(settings),
     )
 
 

@@ -57,7 +57,12 @@ class Settings(BaseSettings):
     """Lifetime of an access token; also how long a revoked session's id is remembered."""
     refresh_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)
     """How long a session lives without a refresh; each refresh extends it by as much."""
-    cookie_secure: bool = False
+    cookie_secure: bool | None = None
+    """The session cookies' ``Secure`` flag (sent over HTTPS only). Unset: on, except with
+    BOLT_ENV=dev, whose page is served over plain http://127.0.0.1."""
+    trusted_origins: list[str] = []
+    """Origins (``https://tickets.example``) besides the server's own from which a browser may
+    send cookie-authenticated writes and open the realtime socket."""
     tls_cert_file: FilePath | None = None
     """PEM certificate (chain) the API serves HTTPS with; unset: plain HTTP, for a proxy or
     an ingress that terminates TLS in front of it."""
@@ -70,6 +75,23 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     """How long a process trusts an API key it verified: the longest a revoked key still
     works on another process."""
+
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    """Largest request body accepted; a larger one is refused (413) before it is read whole."""
+    server_limit_concurrency: int | None = Field(default=20_000, ge=1)
+    """Connections and requests in flight one API process accepts before answering 503; a
+    WebSocket subscriber counts as one (the fan-out benchmark holds 10,000 per process)."""
+    server_timeout_keep_alive: int = Field(default=75, ge=1)
+    """Seconds an idle keep-alive connection stays open. Longer than a load balancer's idle
+    timeout (60 s is common): otherwise the server closes a pooled connection just as the
+    client reuses it."""
+    server_h11_max_incomplete_event_size: int = Field(default=16 * 1024, ge=1024)
+    """Largest request line plus headers, in bytes, with the h11 HTTP implementation."""
+    ws_max_message_bytes: int = Field(default=4096, ge=256)
+    """Largest realtime message a client may send; a larger one closes the socket (1009)."""
+    ws_outbox_bytes: int = Field(default=256 * 1024, ge=4096)
+    """Bytes of frames one realtime connection may have waiting; a reader that falls further
+    behind is disconnected (1013) and resubscribes to a fresh snapshot."""
 
     database_url: str = "sqlite+aiosqlite:///./var/bolttickets.db"
     """PostgreSQL's URL takes libpq's TLS parameters, as asyncpg reads them:
@@ -255,6 +277,10 @@ class Settings(BaseSettings):
             return self.api_key_secret.get_secret_value().encode()
         jwt_secret = self.jwt_secret.get_secret_value().encode()
         return hmac.new(jwt_secret, b"bolttickets api keys", hashlib.sha256).digest()
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else self.env != "dev"
 
     @property
     def json_logs(self) -> bool:

@@ -21,6 +21,7 @@ import orjson
 import pytest
 import websockets
 
+from bolttickets.api.security_headers import HEADERS
 from tests.conftest import REPO
 from tests.deploy.tools import tool
 from tests.support import Server, eventually, free_port
@@ -102,6 +103,15 @@ async def test_index_html_is_revalidated_on_every_visit(client: httpx.AsyncClien
     assert page.headers["cache-control"] == "no-cache"
 
 
+async def test_the_page_carries_the_apis_security_headers(client: httpx.AsyncClient) -> None:
+    page, api = await client.get("/"), await client.get("/api/events")
+    for name, value in HEADERS:
+        assert page.headers[name.decode()] == value.decode()
+        assert api.headers.get_list(name.decode()) == [value.decode()]  # not added twice
+    asset = await client.get(re.findall(r'src="(/assets/[^"]+\.js)"', page.text)[0])
+    assert asset.headers["x-content-type-options"] == "nosniff"
+
+
 async def test_a_route_of_the_app_is_its_index_page(client: httpx.AsyncClient) -> None:
     page = await client.get("/events/any/route")
     assert page.status_code == 200 and page.text == (WEB / "index.html").read_text()
@@ -123,6 +133,21 @@ async def test_the_api_is_proxied(client: httpx.AsyncClient) -> None:
     events = await client.get("/api/events")
     assert events.status_code == 200 and "items" in events.json()
     assert "no-cache" not in events.headers.get("cache-control", "")
+
+
+async def test_a_cookie_write_from_the_page_passes_the_apis_origin_check(
+    client: httpx.AsyncClient, web: str
+) -> None:
+    """nginx passes the Host as the browser sent it, port included, so the API sees the
+    page's Origin as its own."""
+    logout = await client.post(
+        "/api/auth/logout", headers={"Cookie": "bolt_session=any", "Origin": web}
+    )
+    assert logout.status_code == 204, logout.text
+    foreign = await client.post(
+        "/api/auth/logout", headers={"Cookie": "bolt_session=any", "Origin": "https://evil.example"}
+    )
+    assert foreign.status_code == 403, foreign.text
 
 
 async def test_the_realtime_websocket_is_proxied(web: str) -> None:

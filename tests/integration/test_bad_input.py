@@ -255,11 +255,13 @@ async def test_admin_event_validation(server: Server, api: Api) -> None:
         assert response.json()["type"] == "/problems/validation-error"
     assert counts(server) == before
     duplicate = await api.http.post(
-        "/api/auth/register", json={"email": "dup@tests.bolttickets.dev", "password": "password1"}
+        "/api/auth/register",
+        json={"email": "dup@tests.bolttickets.dev", "password": "dup-password-1"},
     )
     assert duplicate.status_code == 201
     again = await api.http.post(
-        "/api/auth/register", json={"email": "DUP@tests.bolttickets.dev", "password": "password2"}
+        "/api/auth/register",
+        json={"email": "DUP@tests.bolttickets.dev", "password": "dup-password-2"},
     )
     assert (again.status_code, again.json()["type"]) == (409, "/problems/email-taken")
 

@@ -15,11 +15,15 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bolttickets import __version__
 from bolttickets.api import openapi, problems, rate_limits
+from bolttickets.api.body_limit import BodyLimit
+from bolttickets.api.cookie_writes import CookieWriteGuard
 from bolttickets.api.deps import Services
 from bolttickets.api.instrumentation import RequestObserver
+from bolttickets.api.origins import Origins
 from bolttickets.api.realtime import RealtimeHub
 from bolttickets.api.routers import admin, audit, auth, bookings, events, health, privacy
 from bolttickets.api.security import Tokens, Unauthorized
+from bolttickets.api.security_headers import SecurityHeaders
 from bolttickets.api.static import MISSING_PAGE, PACKAGED_WEB, SinglePageApp, WebMount
 from bolttickets.config import Settings
 from bolttickets.observability import metrics
@@ -39,6 +43,7 @@ def create_app(
     down when it stops (``bootstrap.api_app`` passes the composition root's)."""
     configure_logging(settings.log_level, json=settings.json_logs)
     metrics.mark_build("api")
+    origins = Origins(settings.trusted_origins)
     static_dir = settings.static_dir or PACKAGED_WEB
     web_page_built = (static_dir / "index.html").is_file()
 
@@ -76,7 +81,9 @@ def create_app(
                 container.catalog,
                 container.bookings,
                 tokens,
+                origins,
                 window_seconds=settings.realtime_window_ms / 1000,
+                outbox_bytes=settings.ws_outbox_bytes,
             )
             await hub.start()
             app.state.hub = hub
@@ -100,6 +107,11 @@ def create_app(
         summary="Flash-sale ticketing: never sell a ticket twice, never lose a booking.",
         lifespan=lifespan,
     )
+    # The last added runs first: every request is observed, every answer (a refusal
+    # included) carries the security headers.
+    app.add_middleware(CookieWriteGuard, origins=origins)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestObserver)
     if settings.trusted_proxies:
         # Added last, so it runs first: the request metrics see the client behind the proxy.

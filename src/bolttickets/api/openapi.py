@@ -22,6 +22,7 @@ PROBLEM_REF = "#/components/schemas/Problem"
 # What FastAPI documents by itself for a 422; the answer is a problem (problems.py) instead.
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
+_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _RETRY_AFTER = {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
 
 
@@ -42,6 +43,11 @@ def has_input(op: Operation) -> bool:
 
 def needs_a_token(op: Operation) -> bool:
     return bool(op.spec.get("security"))
+
+
+def is_unsafe(op: Operation) -> bool:
+    """A write: the session cookie alone must not authorise it from another site's page."""
+    return op.route.methods is not None and bool(op.route.methods & _UNSAFE_METHODS)
 
 
 def under_api(op: Operation) -> bool:
@@ -65,8 +71,19 @@ class Answer:
 PROBLEMS = (
     Answer(400, "malformed-request: the body is not JSON.", has_body),
     Answer(401, "unauthorized: no valid access token.", needs_a_token),
-    Answer(413, "too-large: the body is larger than the configured limit.", has_body),
-    Answer(415, "unsupported-media-type: the body is not `application/json`.", has_body),
+    Answer(
+        403,
+        "forbidden: authenticated by the session cookie without a bearer token, and sent "
+        "from another site's page (or with no Origin header).",
+        is_unsafe,
+    ),
+    Answer(413, "too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES).", has_body),
+    Answer(
+        415,
+        "unsupported-media-type: authenticated by the session cookie, with a body that is "
+        "not application/json.",
+        has_body,
+    ),
     Answer(422, "validation-error: a field or parameter is invalid.", has_input),
     Answer(
         429,

@@ -54,6 +54,7 @@ _HTTP_SLUGS = {
     429: ("rate-limited", "Too many requests"),
 }
 MALFORMED, UNAUTHORIZED, RATE_LIMITED = _HTTP_SLUGS[400], _HTTP_SLUGS[401], _HTTP_SLUGS[429]
+FORBIDDEN, TOO_LARGE, UNSUPPORTED_MEDIA_TYPE = _HTTP_SLUGS[403], _HTTP_SLUGS[413], _HTTP_SLUGS[415]
 INVALID = ("validation-error", "Invalid request")
 _OTHER_HTTP = ("http-error", "Request failed")
 _INTERNAL = ("internal-error", "Internal error")

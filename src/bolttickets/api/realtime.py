@@ -5,6 +5,10 @@ the last ``remaining: 0`` always goes out); booking statuses go out at once, unc
 A slow client gets disconnected rather than slowing everyone: it reconnects and resubscribes,
 and the snapshot it then receives is the truth.
 
+A browser sends the page's ``Origin`` with the handshake: one not ours is refused (a foreign
+page would otherwise watch a user's bookings with their cookie). Clients are untrusted: a
+binary frame or a malformed message gets an error frame of our own words, never theirs.
+
 One process holds ten thousand connections, so each costs as little as it can: two tasks
 (reading and writing), a plain deque for its outbox and a timer handle for its pings.
 """
@@ -23,6 +27,7 @@ import orjson
 import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from bolttickets.api.origins import Origins
 from bolttickets.api.security import COOKIE_NAME, Tokens, Unauthorized
 from bolttickets.domain.errors import DomainError
 from bolttickets.observability import metrics
@@ -35,7 +40,6 @@ from bolttickets.services.ports import PubSub, Subscription
 log = structlog.get_logger("bolttickets.realtime")
 K = TypeVar("K")
 
-_OUTBOX_LIMIT = 1000
 _UNAUTHORIZED = 4401
 _DROPPED_SLOW = metrics.REALTIME_DROPPED["slow_reader"]
 _DROPPED_CLOSED = metrics.REALTIME_DROPPED["closed"]
@@ -49,17 +53,22 @@ class _Client:
         "events",
         "expiry",
         "outbox",
+        "outbox_limit",
         "pinger",
+        "queued",
         "too_slow",
         "wakeup",
         "ws",
     )
 
-    def __init__(self, ws: WebSocket, actor: Actor | None, closed: asyncio.Future[None]) -> None:
+    def __init__(self, ws: WebSocket, closed: asyncio.Future[None], outbox_limit: int) -> None:
         self.ws = ws
-        self.actor = actor
+        self.actor: Actor | None = None
         self.events: set[UUID] = set()
         self.outbox: deque[str] = deque()
+        self.outbox_limit = outbox_limit
+        self.queued = 0
+        """Bytes in the outbox: frames are ASCII JSON, one byte a character."""
         self.wakeup: asyncio.Future[None] | None = None
         """Set while the writer waits for a frame."""
         self.too_slow = False
@@ -75,12 +84,13 @@ class _Client:
         if self.too_slow:
             _DROPPED_SLOW.inc()
             return
-        if len(self.outbox) >= _OUTBOX_LIMIT:
+        if self.queued + len(frame) > self.outbox_limit:
             self.too_slow = True
             self.close()
             _DROPPED_SLOW.inc()
             return
         self.outbox.append(frame)
+        self.queued += len(frame)
         if self.wakeup is not None and not self.wakeup.done():
             self.wakeup.set_result(None)
 
@@ -106,6 +116,13 @@ def _error_frame(detail: str) -> str:
     return _frame({"type": "error", "detail": detail})
 
 
+_BAD_MESSAGE = _error_frame(
+    "Bad message: send a JSON object whose type is auth, subscribe, unsubscribe, watch or "
+    "pong, with that type's fields."
+)
+_BINARY = _error_frame("Binary frames are not understood: send JSON text frames.")
+
+
 def _booking_frame(booking: BookingUpdate) -> str:
     """The one shape of a booking's status, pushed by the worker or asked for with watch."""
     return _frame(
@@ -125,14 +142,18 @@ class RealtimeHub:
         catalog: Catalog,
         bookings: Bookings,
         tokens: Tokens,
+        origins: Origins,
         *,
         window_seconds: float = 0.1,
         ping_seconds: float = 20.0,
+        outbox_bytes: int = 256 * 1024,
     ) -> None:
         self._pubsub = pubsub
         self._catalog = catalog
         self._bookings = bookings
         self._tokens = tokens
+        self._origins = origins
+        self._outbox_bytes = outbox_bytes
         self._window = window_seconds
         self._ping = ping_seconds
         self._by_event: defaultdict[UUID, set[_Client]] = defaultdict(set)
@@ -236,10 +257,15 @@ class RealtimeHub:
             _observe_fanout(published_at)
 
     async def serve(self, ws: WebSocket) -> None:
+        # No Origin: not a browser, so no page can be borrowing the user's cookie.
+        origin = ws.headers.get("origin")
+        if origin is not None and not self._origins.allows(origin, ws.headers.get("host")):
+            await ws.close(code=1008)  # before accepting: the handshake's answer is a 403
+            return
         await ws.accept()
         metrics.WEBSOCKET_CONNECTIONS.inc()
         loop = asyncio.get_running_loop()
-        client = _Client(ws, None, loop.create_future())
+        client = _Client(ws, loop.create_future(), self._outbox_bytes)
         cookie = ws.cookies.get(COOKIE_NAME)
         if cookie:
             await self._authenticate(client, cookie)
@@ -269,7 +295,9 @@ class RealtimeHub:
         while True:
             written = 0
             while outbox:
-                await client.ws.send_text(outbox.popleft())
+                frame = outbox.popleft()
+                client.queued -= len(frame)
+                await client.ws.send_text(frame)
                 written += 1
             metrics.REALTIME_SENT.inc(written)
             client.wakeup = loop.create_future()
@@ -285,18 +313,25 @@ class RealtimeHub:
         self._keepalive_later(client)
 
     async def _read(self, client: _Client) -> None:
-        with contextlib.suppress(WebSocketDisconnect):
-            while True:
-                text = await client.ws.receive_text()
-                try:
-                    message = orjson.loads(text)
-                    if not isinstance(message, dict):
-                        raise ValueError("a message is a JSON object")
-                    await self._handle(client, message)
-                except (ValueError, KeyError, TypeError) as exc:
-                    client.send(_error_frame(f"Bad message: {exc}"))
-                except (DomainError, Unauthorized) as exc:
-                    client.send(_error_frame(exc.detail))
+        while True:
+            received = await client.ws.receive()
+            if received["type"] == "websocket.disconnect":
+                return
+            text = received.get("text")
+            if text is None:
+                client.send(_BINARY)
+                continue
+            try:
+                message = orjson.loads(text)
+                if not isinstance(message, dict):
+                    raise ValueError("a message is a JSON object")
+                await self._handle(client, message)
+            except (ValueError, KeyError, TypeError):
+                client.send(_BAD_MESSAGE)
+            except DomainError as exc:
+                client.send(_error_frame(f"{exc.title}."))  # its detail may quote the input
+            except Unauthorized as exc:
+                client.send(_error_frame(exc.detail))
 
     async def _handle(self, client: _Client, message: dict[str, Any]) -> None:
         kind = message.get("type")
@@ -307,15 +342,11 @@ class RealtimeHub:
         elif kind == "subscribe":
             await self._subscribe(client, UUID(str(message["event_id"])))
         elif kind == "unsubscribe":
-            event_id = UUID(str(message["event_id"]))
-            if event_id in client.events:
-                client.events.discard(event_id)
-                metrics.WEBSOCKET_SUBSCRIPTIONS.dec()
-            self._by_event[event_id].discard(client)
+            self._unsubscribe(client, UUID(str(message["event_id"])))
         elif kind == "watch":
             await self._watch(client, UUID(str(message["booking_id"])))
         else:
-            raise ValueError(f"unknown message type {kind!r}")
+            raise ValueError("unknown message type")
 
     async def _authenticate(self, client: _Client, token: str) -> None:
         try:
@@ -338,12 +369,30 @@ class RealtimeHub:
 
     async def _subscribe(self, client: _Client, event_id: UUID) -> None:
         # Registered before the snapshot is read, so no change can fall between the two;
-        # the client drops inventory older than the snapshot by its version.
-        if event_id not in client.events:
-            client.events.add(event_id)
-            metrics.WEBSOCKET_SUBSCRIPTIONS.inc()
+        # the client drops inventory older than the snapshot by its version. An event the
+        # snapshot does not find is unregistered again: ids a client makes up hold nothing.
+        if event_id in client.events:
+            client.send(await self._snapshot(event_id))
+            return
+        client.events.add(event_id)
+        metrics.WEBSOCKET_SUBSCRIPTIONS.inc()
         self._by_event[event_id].add(client)
-        client.send(await self._snapshot(event_id))
+        try:
+            frame = await self._snapshot(event_id)
+        except DomainError:
+            self._unsubscribe(client, event_id)
+            raise
+        client.send(frame)
+
+    def _unsubscribe(self, client: _Client, event_id: UUID) -> None:
+        if event_id not in client.events:
+            return
+        client.events.discard(event_id)
+        metrics.WEBSOCKET_SUBSCRIPTIONS.dec()
+        clients = self._by_event[event_id]
+        clients.discard(client)
+        if not clients:
+            del self._by_event[event_id]
 
     async def _snapshot(self, event_id: UUID) -> str:
         view = await self._catalog.get_event(event_id)
@@ -367,11 +416,8 @@ class RealtimeHub:
         client.send(_booking_frame(BookingUpdate.of(booking)))
 
     def _forget(self, client: _Client) -> None:
-        metrics.WEBSOCKET_SUBSCRIPTIONS.dec(len(client.events))
-        for event_id in client.events:
-            self._by_event[event_id].discard(client)
-            if not self._by_event[event_id]:
-                del self._by_event[event_id]
+        for event_id in list(client.events):
+            self._unsubscribe(client, event_id)
         self._forget_actor(client)
 
     def _forget_actor(self, client: _Client) -> None:

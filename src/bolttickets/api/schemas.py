@@ -14,8 +14,10 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    model_validator,
 )
 
+from bolttickets.api import password_policy
 from bolttickets.domain.model import ApiKey, Booking, TicketType, User
 from bolttickets.services.catalog import EventView
 from bolttickets.services.ports import AuditEntry
@@ -47,14 +49,31 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=password_policy.MIN_LENGTH,
+        max_length=password_policy.MAX_LENGTH,
+        description="Not one of the 30,000 most common passwords, nor the email address.",
+    ),
+    AfterValidator(password_policy.refuse_common),
+]
+
+
 class Credentials(Strict):
     email: EmailStr
-    password: str = Field(min_length=8, max_length=256)
+    password: NewPassword
+
+    @model_validator(mode="after")
+    def _password_is_not_the_email(self) -> Credentials:
+        if self.password.lower() in (self.email.lower(), self.email.partition("@")[0].lower()):
+            raise ValueError("the password must not be the email address or its user name")
+        return self
 
 
 class LoginIn(Strict):
     email: str = Field(min_length=1, max_length=320, pattern=_PRINTABLE)
-    password: str = Field(min_length=1, max_length=256)
+    password: str = Field(min_length=1, max_length=password_policy.MAX_LENGTH)
 
 
 RoleName = Literal["customer", "organizer", "admin"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -78,6 +79,9 @@ class Accounts:
         self._clock = clock
         self._audit = audit
         self._users = users
+        self._dummy_hash: str | None = None
+        """Verified for an unknown email, so its login costs what a known one's does and
+        its timing tells no one which emails have accounts."""
 
     async def register(self, email: str, password: str, role: Role = Role.CUSTOMER) -> User:
         password_hash = await self._hasher.hash(password)
@@ -94,6 +98,8 @@ class Accounts:
         async with self._uow() as uow:
             user = await uow.users.by_email(email.lower())
         if user is None or user.erased_at is not None:
+            # Hashed all the same: the timing tells no one which emails have accounts.
+            await self._hasher.verify(await self._dummy(), password)
             reason = "unknown-email" if user is None else "erased-account"
         elif not await self._hasher.verify(user.password_hash, password):
             reason = "wrong-password"
@@ -115,6 +121,11 @@ class Accounts:
     async def is_active(self, user_id: UUID) -> bool:
         """Whether the account exists and is not erased (remembered once seen)."""
         return await self._users.exists(user_id)
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy_hash
 
     async def get(self, user_id: UUID) -> User | None:
         async with self._uow() as uow:

@@ -147,7 +147,7 @@ def _tokens_of(user: User, session: Issued, request: Request, response: Response
     tokens: Tokens = request.app.state.tokens
     settings = request.app.state.container.settings
     access = tokens.issue(user.id, user.role, session.session_id)
-    secure = settings.cookie_secure
+    secure = settings.secure_cookies
     response.set_cookie(
         COOKIE_NAME,
         access,
