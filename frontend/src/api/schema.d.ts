@@ -625,7 +625,10 @@ export interface components {
              * Format: email
              */
             email: string;
-            /** Password */
+            /**
+             * Password
+             * @description Not one of the 30,000 most common passwords, nor the email address.
+             */
             password: string;
         };
         /** EventIn */
@@ -898,6 +901,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description forbidden: authenticated by the session cookie without a bearer token, and sent from another site's page (or with no Origin header). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -907,7 +919,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description too-large: the body is larger than the configured limit. */
+            /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -916,7 +928,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unsupported-media-type: the body is not `application/json`. */
+            /** @description unsupported-media-type: authenticated by the session cookie, with a body that is not application/json. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1002,7 +1014,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description too-large: the body is larger than the configured limit. */
+            /** @description forbidden: authenticated by the session cookie without a bearer token, and sent from another site's page (or with no Origin header). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1011,7 +1032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unsupported-media-type: the body is not `application/json`. */
+            /** @description unsupported-media-type: authenticated by the session cookie, with a body that is not application/json. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1097,7 +1118,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description too-large: the body is larger than the configured limit. */
+            /** @description forbidden: authenticated by the session cookie without a bearer token, and sent from another site's page (or with no Origin header). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1106,7 +1136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unsupported-media-type: the body is not `application/json`. */
+            /** @description unsupported-media-type: authenticated by the session cookie, with a body that is not application/json. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1177,6 +1207,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description forbidden: authenticated by the session cookie without a bearer token, and sent from another site's page (or with no Origin header). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this client or user: retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -1223,6 +1262,15 @@ export interface operations {
             };
             /** @description No valid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: authenticated by the session cookie without a bearer token, and sent from another site's page (or with no Origin header). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1447,7 +1495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description too-large: the body is larger than the configured limit. */
+            /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1456,7 +1504,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unsupported-media-type: the body is not `application/json`. */
+            /** @description unsupported-media-type: authenticated by the session cookie, with a body that is not application/json. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1829,7 +1877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description too-large: the body is larger than the configured limit. */
+            /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1838,7 +1886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unsupported-media-type: the body is not `application/json`. */
+            /** @description unsupported-media-type: authenticated by the session cookie, with a body that is not application/json. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2188,7 +2236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description too-large: the body is larger than the configured limit. */
+            /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2197,7 +2245,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unsupported-media-type: the body is not `application/json`. */
+            /** @description unsupported-media-type: authenticated by the session cookie, with a body that is not application/json. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2461,7 +2509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description too-large: the body is larger than the configured limit. */
+            /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2470,7 +2518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unsupported-media-type: the body is not `application/json`. */
+            /** @description unsupported-media-type: authenticated by the session cookie, with a body that is not application/json. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2670,6 +2718,15 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: authenticated by the session cookie without a bearer token, and sent from another site's page (or with no Origin header). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
