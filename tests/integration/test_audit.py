@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.support import ODD_CURSORS, Api, Server, cursor_of
+from tests.support import ODD_CURSORS, Api, Server, cursor_of, eventually
 
 SERVER_ENV = {"BOLT_LOG_JSON": "true"}
 
@@ -152,3 +152,42 @@ async def test_the_application_database_refuses_to_change_the_log(server: Server
     finally:
         conn.close()
     assert before[0][0] > 0 and server.query("SELECT COUNT(*) FROM audit_log") == before
+
+
+async def test_api_keys_and_role_changes_are_recorded_and_a_new_role_applies_at_once(
+    api: Api,
+) -> None:
+    admin = await api.admin()
+    admin_id = await my_id(api, admin)
+    created = await api.http.post(
+        "/api/admin/api-keys",
+        json={"name": "box office", "scopes": ["events:read"]},
+        headers=api.auth(admin),
+    )
+    assert created.status_code == 201, created.text
+    key = created.json()
+    revoked = await api.http.delete(f"/api/admin/api-keys/{key['id']}", headers=api.auth(admin))
+    assert revoked.status_code == 204, revoked.text
+    made, gone = sorted(
+        await audit(api, admin, target=f"api-key:{key['id']}"), key=lambda e: e["action"]
+    )
+    assert (made["action"], made["actor"]) == ("api-key.created", f"user:{admin_id}")
+    assert made["details"]["scopes"] == ["events:read"]
+    assert key["secret"] not in orjson.dumps(made).decode()
+    assert (gone["action"], gone["actor"]) == ("api-key.revoked", f"user:{admin_id}")
+
+    buyer = await api.new_buyer()
+    buyer_id = await my_id(api, buyer)
+    promoted = await api.http.put(
+        f"/api/admin/users/{buyer_id}/role", json={"role": "organizer"}, headers=api.auth(admin)
+    )
+    assert promoted.status_code == 200, promoted.text
+    [changed] = await audit(api, admin, action="user.role-changed", target=f"user:{buyer_id}")
+    assert changed["details"] == {"before": "customer", "after": "organizer"}
+
+    # The token carried the old role: its session ends (on every process, announced), and a
+    # new login carries the new role.
+    async def me() -> int:
+        return (await api.http.get("/api/auth/me", headers=api.auth(buyer))).status_code
+
+    await eventually(me, lambda status: status == 401)

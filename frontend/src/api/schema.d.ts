@@ -309,8 +309,8 @@ export interface paths {
         get?: never;
         /**
          * Set User Role
-         * @description Takes effect with the user's next access token (one already issued keeps its role
-         *     until it expires).
+         * @description Takes effect at once: the user's sessions are revoked on every API process (their
+         *     access tokens carry the old role), so they log in again with the new one.
          */
         put: operations["setUserRole"];
         post?: never;
@@ -521,7 +521,7 @@ export interface components {
          * AuditAction
          * @enum {string}
          */
-        AuditAction: "auth.login.succeeded" | "auth.login.failed" | "event.created" | "booking.cancelled" | "account.exported" | "account.erased";
+        AuditAction: "auth.login.succeeded" | "auth.login.failed" | "event.created" | "booking.cancelled" | "account.exported" | "account.erased" | "user.role-changed" | "api-key.created" | "api-key.revoked";
         /** AuditEntryOut */
         AuditEntryOut: {
             /**

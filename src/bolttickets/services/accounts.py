@@ -136,8 +136,8 @@ class Accounts:
             return await uow.users.page(cursor, limit)
 
     async def change_role(self, user_id: UUID, role: Role) -> RoleChanged:
-        """Takes effect with the user's next access token: one already issued keeps the
-        role it was issued with until it expires."""
+        """Access tokens carry the role they were issued with: the caller revokes the
+        user's sessions for the change to take effect at once."""
         async with self._uow(write=True) as uow:
             before = await uow.users.set_role(user_id, role)
             await uow.commit()

@@ -30,6 +30,9 @@ class AuditAction(enum.StrEnum):
     BOOKING_CANCELLED = "booking.cancelled"
     ACCOUNT_EXPORTED = "account.exported"
     ACCOUNT_ERASED = "account.erased"
+    ROLE_CHANGED = "user.role-changed"
+    API_KEY_CREATED = "api-key.created"
+    API_KEY_REVOKED = "api-key.revoked"
 
 
 def named(kind: str, id_: UUID | str) -> str:
