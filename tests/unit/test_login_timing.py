@@ -7,7 +7,7 @@ import pytest
 
 from bolttickets.adapters.passwords import Argon2Hasher
 from bolttickets.domain.errors import InvalidCredentials
-from bolttickets.services.accounts import Accounts
+from bolttickets.services.accounts import Accounts, KnownUsers
 from tests.unit.conftest import World
 
 
@@ -21,6 +21,13 @@ class RecordingHasher(Argon2Hasher):
         return await super().verify(password_hash, password)
 
 
+class Unrecorded:
+    """The audit log is not what this test is about."""
+
+    async def record(self, *_: object, **__: object) -> None:
+        return None
+
+
 def parameters(argon2_hash: str) -> str:
     """``$argon2id$v=19$m=…,t=…,p=…``: everything but the salt and the digest."""
     return "$".join(argon2_hash.split("$")[:4])
@@ -28,11 +35,11 @@ def parameters(argon2_hash: str) -> str:
 
 async def test_an_unknown_email_is_verified_like_a_wrong_password(world: World) -> None:
     hasher = RecordingHasher()
-    accounts = Accounts(world.uow, hasher, world.clock)
+    accounts = Accounts(world.uow, hasher, world.clock, Unrecorded(), KnownUsers(world.uow))
     await accounts.register("known@example.com", "the-right-password")
     for email in ("known@example.com", "nobody@example.com", "nobody-else@example.com"):
         with pytest.raises(InvalidCredentials):
-            await accounts.authenticate(email, "a-wrong-password")
+            await accounts.authenticate(email, "a-wrong-password", "192.0.2.1")
     known, *unknown = hasher.verified
     assert len(unknown) == 2
     assert {parameters(h) for h in unknown} == {parameters(known)}
