@@ -77,6 +77,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("bolttickets")
 
 DatabaseNotMigrated = schema.DatabaseNotMigrated
+DatabaseUnreachable = schema.DatabaseUnreachable
 
 
 class Role(enum.Enum):
@@ -173,7 +174,8 @@ async def migrate(settings: Settings) -> None:
 
 
 async def ensure_migrated(settings: Settings) -> None:
-    """Raise DatabaseNotMigrated unless the full stack's database is at the head revision;
+    """Raise DatabaseNotMigrated unless the full stack's database is at the head revision
+    (DatabaseUnreachable when it cannot tell);
     the command line calls it before either role starts (the embedded default migrates
     itself)."""
     await _on_database(settings, schema.ensure_migrated)

@@ -86,14 +86,15 @@ def serve(
 
 def _refuse_unmigrated(settings: Settings) -> None:
     """The full stack's processes start only on a migrated database; checked here, before
-    the server's own start-up, so the refusal is one line and not a traceback."""
+    the server's own start-up, so the refusal is one line and not a traceback (a database
+    that is down or whose certificate does not verify, too)."""
     if settings.embedded:
         return  # the embedded default migrates its own SQLite file
     from bolttickets import bootstrap
 
     try:
         asyncio.run(bootstrap.ensure_migrated(settings))
-    except bootstrap.DatabaseNotMigrated as exc:
+    except (bootstrap.DatabaseNotMigrated, bootstrap.DatabaseUnreachable) as exc:
         err.print(f"[red]Refusing to start:[/red] {exc}")
         raise typer.Exit(2) from None
 

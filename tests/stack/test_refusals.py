@@ -35,6 +35,15 @@ async def test_an_unmigrated_database_is_refused(stack: Stack, postgres_admin_ur
     assert check.returncode == 0, check.stderr
 
 
+async def test_an_unreachable_database_is_one_line_not_a_traceback(stack: Stack) -> None:
+    nobody = "postgresql+asyncpg://bolt:bolt@127.0.0.1:1/bolttickets"  # port 1: refused
+    for command in (["serve", "--port", "1"], ["worker"]):
+        result = await asyncio.to_thread(run, stack, *command, BOLT_DATABASE_URL=nobody)
+        assert result.returncode == 2, result.stderr
+        assert "did not accept a connection" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr, result.stderr
+
+
 async def test_readiness_is_503_while_redis_is_down(stack: Stack, api: Api) -> None:
     async def ready() -> int:
         return (await api.http.get("/health/ready")).status_code

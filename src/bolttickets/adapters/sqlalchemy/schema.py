@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -15,6 +17,11 @@ from bolttickets.adapters.sqlalchemy.database import Database
 
 class DatabaseNotMigrated(RuntimeError):
     pass
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The database refused the connection: down, a wrong address, a certificate its CA
+    did not sign, a wrong password."""
 
 
 def _config(connection: Any = None) -> Config:
@@ -41,7 +48,13 @@ async def current_revision(db: Database) -> str | None:
 
 
 async def ensure_migrated(db: Database) -> None:
-    current, head = await current_revision(db), head_revision()
+    try:
+        current = await current_revision(db)
+    except (OSError, asyncpg.PostgresError, sa.exc.DBAPIError) as exc:
+        raise DatabaseUnreachable(
+            f"The database did not accept a connection: {type(exc).__name__}: {exc}"
+        ) from exc
+    head = head_revision()
     if current != head:
         raise DatabaseNotMigrated(
             f"The database is at schema revision {current or 'none'}, not {head}: "
