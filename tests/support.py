@@ -73,6 +73,8 @@ class Server:
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
+    metrics_port: int = field(default_factory=free_port)
+    """The API's internal port (/metrics, the detailed /health/ready); a worker's is ``port``."""
     role: str = "serve"
     name: str = "server"
     executable: str = BOLTTICKETS
@@ -85,6 +87,14 @@ class Server:
     def url(self) -> str:
         scheme = "http" if self.tls_ca is None else "https"
         return f"{scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def metrics_address(self) -> str:
+        return f"127.0.0.1:{self.port if self.role == 'worker' else self.metrics_port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://{self.metrics_address}"
 
     @property
     def verify(self) -> ssl.SSLContext | bool:
@@ -125,7 +135,10 @@ class Server:
     def command(self) -> list[str]:
         if self.role == "worker":
             return [self.executable, "worker", "--host", "127.0.0.1", "--port", str(self.port)]
-        return [self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        return [
+            *(self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.port)),
+            *("--metrics-port", str(self.metrics_port)),
+        ]
 
     async def start(self, **overrides: str) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -235,10 +248,13 @@ class Api:
             timeout=180,  # generous: CI may run on a busy machine
             limits=httpx.Limits(max_connections=256, max_keepalive_connections=256),
         )
+        self.internal = httpx.AsyncClient(base_url=server.metrics_url, timeout=180)
+        """The internal port: /metrics and the detailed /health/ready."""
         self.in_flight = InFlight()
 
     async def close(self) -> None:
         await self.http.aclose()
+        await self.internal.aclose()
 
     async def token(self, email: str, password: str) -> str:
         response = await self.http.post(

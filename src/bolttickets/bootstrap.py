@@ -13,8 +13,7 @@ import contextlib
 import dataclasses
 import enum
 import signal
-import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
@@ -22,7 +21,6 @@ from typing import TYPE_CHECKING, NamedTuple
 import redis.asyncio as aioredis
 import sqlalchemy as sa
 import structlog
-import uvicorn
 from fastapi import FastAPI
 
 from bolttickets.adapters.kafka_queue import (
@@ -44,8 +42,8 @@ from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlite_log import SqliteLog, SqliteLogConsumer
+from bolttickets.api import internal_port
 from bolttickets.api.app import create_app
-from bolttickets.api.worker_app import worker_app
 from bolttickets.config import Settings
 from bolttickets.observability import metrics
 from bolttickets.observability.logging import configure as configure_logging
@@ -198,45 +196,29 @@ async def run_worker(settings: Settings, host: str, port: int) -> None:
     container = await start(settings, Role.WORKER)
     worker_task = container.worker_task
     assert worker_task is not None
-    health = _HealthServer(
-        uvicorn.Config(worker_app(container), log_config=None, access_log=False, lifespan="off")
-    )
-    # Bound now, so a port in use stops the start with its error, and the port answers as
-    # soon as the worker says it started.
-    listening = socket.create_server((host, port))
-    serving = asyncio.create_task(health.serve(sockets=[listening]))
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-    log.info(
-        "worker_started",
-        group=settings.consumer_group,
-        topic=settings.kafka_topic,
-        health=f"http://{host}:{port}/health/ready",
-    )
-    stop = asyncio.create_task(stopping.wait())
-    await asyncio.wait([stop, worker_task], return_when=asyncio.FIRST_COMPLETED)
-    crashed = worker_task.done() and worker_task.exception() is not None
-    log.info("worker_stopping", crashed=crashed)
-    stop.cancel()
-    await container.stop()
-    if tracing is not None:
-        await _stop_tracing(tracing)
-    health.should_exit = True
-    await serving
+    async with internal_port.serving(container, host, port):
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
+        log.info(
+            "worker_started",
+            group=settings.consumer_group,
+            topic=settings.kafka_topic,
+            health=f"http://{host}:{port}/health/ready",
+        )
+        stop = asyncio.create_task(stopping.wait())
+        await asyncio.wait([stop, worker_task], return_when=asyncio.FIRST_COMPLETED)
+        crashed = worker_task.done() and worker_task.exception() is not None
+        log.info("worker_stopping", crashed=crashed)
+        stop.cancel()
+        await container.stop()
+        if tracing is not None:
+            await _stop_tracing(tracing)
     if crashed:
         # Let the supervisor restart us: the uncommitted batch is delivered again.
         raise SystemExit(1)
     log.info("worker_stopped")
-
-
-class _HealthServer(uvicorn.Server):
-    """Leaves SIGTERM and SIGINT to the worker, which must finish its batch first."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 async def unavailable_to_worker(settings: Settings) -> dict[str, str]:

@@ -62,6 +62,18 @@ def _settings() -> Settings:
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="Internal port serving /metrics and the detailed /health/ready "
+            "(BOLT_METRICS_PORT; unset: none).",
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str | None, typer.Option(help="Address of the internal port (BOLT_METRICS_HOST).")
+    ] = None,
 ) -> None:
     """Run the API (and, on the embedded default, the worker inside it)."""
     import uvicorn
@@ -69,10 +81,18 @@ def serve(
     from bolttickets import bootstrap
 
     settings = _settings()
+    overrides = {"metrics_port": metrics_port, "metrics_host": metrics_host}
+    settings = settings.model_copy(
+        update={name: value for name, value in overrides.items() if value is not None}
+    )
     _refuse_unmigrated(settings)
     mode = "embedded (SQLite, in-process queue and worker)" if settings.embedded else "full stack"
     scheme = "http" if settings.tls_cert_file is None else "https"
     err.print(f"BoltTickets on {scheme}://{host}:{port} — {mode}")
+    if settings.metrics_port is not None:
+        err.print(
+            f"Metrics and readiness on http://{settings.metrics_host}:{settings.metrics_port}"
+        )
     uvicorn.run(
         bootstrap.api_app(settings),
         host=host,

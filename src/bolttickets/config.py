@@ -163,6 +163,14 @@ class Settings(BaseSettings):
     client's address is read from ``X-Forwarded-For``, walking it from the right over
     trusted hops only. From anyone else the header is ignored."""
 
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Port of the API's internal listener: ``/metrics`` and the readiness report naming
+    what fails (the public port answers its status alone). Unset: no internal listener; the
+    worker's own port is ``bolttickets worker --port``."""
+    metrics_host: str = "127.0.0.1"
+    """Address of the internal listener: ``0.0.0.0`` in a container, reached by Prometheus
+    and kept off the public network (Service, NetworkPolicy)."""
+
     log_level: str = "INFO"
     log_json: bool | None = None
     """One JSON object per log line. Unset: JSON with BOLT_ENV=production, else readable."""

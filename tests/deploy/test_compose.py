@@ -104,7 +104,11 @@ def test_prometheus_scrapes_both_roles_and_loads_the_alert_rules(compose: dict[s
         for name, job in jobs.items()
         if "dns_sd_configs" in job
     }
-    assert ports == {"bolttickets-api": 8000, "bolttickets-worker": 9100}
+    # The internal ports: the API's public port 8000 serves no metrics.
+    assert ports == {"bolttickets-api": 9100, "bolttickets-worker": 9100}
+    api = compose["services"]["api"]["command"]
+    assert api[api.index("--metrics-port") + 1] == "9100"
+    assert api[api.index("--metrics-host") + 1] == "0.0.0.0"
     [rules] = config["rule_files"]
     assert (
         mounted_at(compose, "prometheus", rules)

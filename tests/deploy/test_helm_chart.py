@@ -236,3 +236,33 @@ def test_a_canary_leaves_the_rules_and_dashboards_to_the_main_release() -> None:
     assert not [m for m in manifests if m["kind"] == "PrometheusRule"]
     assert not [m for m in manifests if "grafana_dashboard" in m["metadata"].get("labels", {})]
     assert [m for m in manifests if m["kind"] == "ServiceMonitor"]
+
+
+def test_prometheus_reaches_the_apis_internal_port_only(renders: dict[str, list[Manifest]]) -> None:
+    """The API's public port serves no metrics (docs/security.md): the scrape, its Service
+    port and the NetworkPolicy that lets Prometheus in all name the internal one."""
+    manifests = renders["values-production.yaml"]
+
+    def api(kind: str) -> Manifest:
+        [found] = [
+            m for m in manifests if m["kind"] == kind and m["metadata"]["name"] == "bolttickets-api"
+        ]
+        return found
+
+    [container] = api("Deployment")["spec"]["template"]["spec"]["containers"]
+    args = container["args"]
+    internal = int(args[args.index("--metrics-port") + 1])
+    assert internal != int(args[args.index("--port") + 1])
+    assert args[args.index("--metrics-host") + 1] == "0.0.0.0"
+    assert {"name": "metrics", "containerPort": internal} in container["ports"]
+    assert {p["name"]: p["port"] for p in api("Service")["spec"]["ports"]}["metrics"] == internal
+    monitors = [m for m in manifests if m["kind"] == "ServiceMonitor"]
+    assert {m["metadata"]["name"] for m in monitors} == {"bolttickets-api", "bolttickets-worker"}
+    for monitor in monitors:
+        assert [e["port"] for e in monitor["spec"]["endpoints"]] == ["metrics"]
+    from_prometheus = [
+        rule
+        for rule in api("NetworkPolicy")["spec"]["ingress"]
+        if any("prometheus" in str(peer) for peer in rule["from"])
+    ]
+    assert [[p["port"] for p in rule["ports"]] for rule in from_prometheus] == [[internal]]

@@ -21,7 +21,7 @@ SERVER_ENV = {
 
 
 async def metric(api: Api, name: str) -> float:
-    text = (await api.http.get("/metrics")).text
+    text = (await api.internal.get("/metrics")).text
     found = re.search(rf"^{re.escape(name)} ([0-9.e+]+)$", text, re.MULTILINE)
     return float(found.group(1)) if found else 0.0
 

@@ -93,7 +93,7 @@ def scraped(run: str, jobs: dict[str, Sequence[Server]]) -> Iterator[None]:
     TARGETS_DIR.mkdir(parents=True, exist_ok=True)
     files = []
     for job, servers in jobs.items():
-        targets = [{"targets": [f"127.0.0.1:{s.port}" for s in servers], "labels": {"run": run}}]
+        targets = [{"targets": [s.metrics_address for s in servers], "labels": {"run": run}}]
         path = TARGETS_DIR / f"{job}-{run}.json"
         # Written whole then renamed: Prometheus never reads half a file.
         partial = path.with_suffix(".tmp")

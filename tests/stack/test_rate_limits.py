@@ -187,7 +187,7 @@ async def _stock_state(stack: Stack, ticket_type: str) -> dict[str, Any]:
 
 
 async def _rate_limited_count(api: Api) -> float:
-    metrics = (await api.http.get("/metrics")).text
+    metrics = (await api.internal.get("/metrics")).text
     found = re.search(
         r'^bolttickets_booking_admissions_total\{outcome="rate_limited"\} (\S+)$',
         metrics,

@@ -51,9 +51,11 @@ async def test_readiness_is_503_while_redis_is_down(stack: Stack, api: Api) -> N
     assert await ready() == 200
     await services("stop", "redis")
     try:
-        response = await api.http.get("/health/ready")
+        response = await api.internal.get("/health/ready")
         assert response.status_code == 503
         assert response.json()["checks"]["redis"].startswith("unavailable")
+        public = await api.http.get("/health/ready")
+        assert public.status_code == 503 and public.json() == {"status": "unavailable"}
         assert (await api.http.get("/health/live")).status_code == 200
         # The worker's --check probes the same checks the processes are built with.
         check = await asyncio.to_thread(run, stack, "worker", "--check")
@@ -117,7 +119,7 @@ async def test_worker_check_fails_while_kafka_is_down(stack: Stack, api: Api) ->
     try:
         down = await asyncio.to_thread(run, stack, "worker", "--check")
         assert down.returncode == 1 and "Kafka" in down.stderr
-        response = await api.http.get("/health/ready")
+        response = await api.internal.get("/health/ready")
         assert response.status_code == 503 and response.json()["checks"]["kafka"] != "ok"
     finally:
         await services("start", "kafka")

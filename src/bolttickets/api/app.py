@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 import structlog
 from fastapi import FastAPI, Request, WebSocket
@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bolttickets import __version__
-from bolttickets.api import openapi, problems, rate_limits
+from bolttickets.api import internal_port, openapi, problems, rate_limits
 from bolttickets.api.body_limit import BodyLimit
 from bolttickets.api.cookie_writes import CookieWriteGuard
 from bolttickets.api.deps import Services
@@ -95,7 +95,8 @@ def create_app(
             gc.freeze()
             gc.set_threshold(*_GC_THRESHOLDS)
             try:
-                yield
+                async with _internal_port(settings, container):
+                    yield
             finally:
                 revocations.cancel()
                 await asyncio.gather(revocations, return_exceptions=True)
@@ -151,6 +152,12 @@ def create_app(
             return HTMLResponse(MISSING_PAGE, status_code=404)
 
     return app
+
+
+def _internal_port(settings: Settings, container: Services) -> AbstractAsyncContextManager[None]:
+    if settings.metrics_port is None:
+        return nullcontext()
+    return internal_port.serving(container, settings.metrics_host, settings.metrics_port)
 
 
 async def _follow_revocations(

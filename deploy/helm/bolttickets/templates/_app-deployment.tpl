@@ -1,7 +1,8 @@
 {{/* A Deployment of the app image: the API (`serve`) or the workers (`worker`), which
      differ only in their command, port, autoscaler and draining. Call with a dict: root,
      component, values, command, portName, autoscaled (an autoscaler owns the replica
-     count), servesRequests (through a Service, so it drains before it stops). */}}
+     count), servesRequests (through a Service, so it drains before it stops), and for the
+     API its internal metrics port (values.metricsPort). */}}
 {{- define "bolttickets.appDeployment" -}}
 {{- $root := .root }}
 {{- $component := .component }}
@@ -35,10 +36,15 @@ spec:
         - name: {{ $component }}
           image: {{ include "bolttickets.image" (list $root $root.Values.image) }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-          args: [{{ .command }}, --host, 0.0.0.0, --port, {{ $values.port | quote }}]
+          args: [{{ .command }}, --host, 0.0.0.0, --port, {{ $values.port | quote }}
+            {{- with $values.metricsPort }}, --metrics-host, 0.0.0.0, --metrics-port, {{ . | quote }}{{ end }}]
           ports:
             - name: {{ .portName }}
               containerPort: {{ $values.port }}
+            {{- with $values.metricsPort }}
+            - name: metrics
+              containerPort: {{ . }}
+            {{- end }}
           envFrom:
             {{- include "bolttickets.envFrom" $root | nindent 12 }}
           {{- include "bolttickets.probes" (list .portName "/health/live" "/health/ready") | nindent 10 }}
