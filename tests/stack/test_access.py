@@ -34,9 +34,11 @@ CALLERS = ("anon", "cust", "cust2", "org", "org2", "admin", "key+", "key-")
 # Every operation the API documents: the scope an API key needs for it ("-": none; then
 # key+ and key- both hold every scope) and the answer each caller gets. The booking is
 # `cust`'s, confirmed; the event is `org`'s; the key and user the admin operations name are
-# throwaway ones. Rows run top to bottom, each left to right: `cust` cancels the booking
-# before the admin cancels it again (harmlessly), and logout comes last, as it may end the
-# caller's session. An operation added to the API fails
+# throwaway ones; refresh is sent a fresh refresh token of `cust`'s in its body, whoever
+# calls. Rows run top to bottom, each left to right: `cust` cancels the booking before the
+# admin cancels it again (harmlessly). The operations that end the caller's sessions or
+# account (ENDS_THE_CALLER) are called by a stand-in of each person: a new account of the
+# same role, so every other row keeps its callers. An operation added to the API fails
 # test_every_operation_answers_each_caller_as_the_matrix_says until it has a row here.
 TABLE = """
 operation                                 key scope       anon cust cust2 org org2 admin key+ key-
@@ -56,10 +58,21 @@ GET    /api/admin/api-keys                -               401  403  403   403 40
 DELETE /api/admin/api-keys/{key_id}       -               401  403  403   403 403  204   403  403
 GET    /api/admin/users                   -               401  403  403   403 403  200   403  403
 PUT    /api/admin/users/{user_id}/role    -               401  403  403   403 403  200   403  403
+GET    /api/admin/audit                   -               401  403  403   403 403  200   403  403
+GET    /api/me/export                     -               401  200  200   200 200  200   403  403
 GET    /health/live                       -               200  200  200   200 200  200   200  200
 GET    /health/ready                      -               200  200  200   200 200  200   200  200
-POST   /api/auth/logout                   -               204  204  204   204 204  204   204  204
+POST   /api/auth/refresh                  -               200  200  200   200 200  200   200  200
+POST   /api/auth/logout                   -               401  204  204   204 204  204   403  403
+POST   /api/auth/logout-all               -               401  204  204   204 204  204   403  403
+DELETE /api/me                            -               401  204  204   204 204  204   403  403
 """
+
+ENDS_THE_CALLER = {
+    ("POST", "/api/auth/logout"),
+    ("POST", "/api/auth/logout-all"),
+    ("DELETE", "/api/me"),
+}
 
 
 def _parse(table: str) -> dict[tuple[str, str], tuple[str | None, tuple[int, ...]]]:
@@ -169,17 +182,38 @@ async def world(api: Api) -> World:
     )
 
 
-def credential(world: World, caller: str, scope: str | None) -> dict[str, str]:
+async def stand_in(api: Api, world: World, caller: str) -> str:
+    """The token of a new account with ``caller``'s role."""
+    email, user_id = await register(api, f"{caller}-stand-in")
+    role = "admin" if caller == "admin" else "organizer" if caller.startswith("org") else None
+    if role is not None:
+        await set_role(api, world.tokens["admin"], user_id, role)
+    return await api.token(email, PASSWORD)
+
+
+async def credential(
+    api: Api, world: World, caller: str, scope: str | None, ends_the_caller: bool
+) -> dict[str, str]:
     if caller == "anon":
         return {}
     if caller == "key+":
         return {"Authorization": f"Bearer {world.keys_with[scope]}"}
     if caller == "key-":
         return {"X-API-Key": world.keys_without[scope]}
-    return {"Authorization": f"Bearer {world.tokens[caller]}"}
+    token = await stand_in(api, world, caller) if ends_the_caller else world.tokens[caller]
+    return {"Authorization": f"Bearer {token}"}
 
 
-def request_of(world: World, method: str, template: str) -> tuple[str, dict[str, Any] | None]:
+async def refresh_token(api: Api, email: str) -> str:
+    response = await api.http.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    api.http.cookies.clear()
+    return str(response.json()["refresh_token"])
+
+
+async def request_of(
+    api: Api, world: World, method: str, template: str
+) -> tuple[str, dict[str, Any] | None]:
     path = template.format(
         event_id=world.event["id"],
         booking_id=world.booking_id,
@@ -200,6 +234,8 @@ def request_of(world: World, method: str, template: str) -> tuple[str, dict[str,
         ("POST", "/api/admin/api-keys"): {"name": "matrix", "scopes": ["events:read"]},
         ("PUT", "/api/admin/users/{user_id}/role"): {"role": "customer"},
     }
+    if (method, template) == ("POST", "/api/auth/refresh"):
+        return path, {"refresh_token": await refresh_token(api, world.emails["cust"])}
     return path, bodies.get((method, template))
 
 
@@ -217,12 +253,12 @@ async def test_every_operation_answers_each_caller_as_the_matrix_says(
     wrong: list[str] = []
     for (method, template), (scope, expected) in MATRIX.items():
         for caller, status in zip(CALLERS, expected, strict=True):
-            path, body = request_of(world, method, template)
+            path, body = await request_of(api, world, method, template)
+            ends_the_caller = (method, template) in ENDS_THE_CALLER
+            headers = await credential(api, world, caller, scope, ends_the_caller)
             # A client of its own per call: no cookie a login set leaks into the next call.
             async with httpx.AsyncClient(base_url=stack.apis[0].url, timeout=60) as client:
-                response = await client.request(
-                    method, path, json=body, headers=credential(world, caller, scope)
-                )
+                response = await client.request(method, path, json=body, headers=headers)
             if response.status_code != status:
                 wrong.append(
                     f"{method} {template} as {caller}: {response.status_code}, not {status}: "
