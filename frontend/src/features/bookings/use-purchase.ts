@@ -28,8 +28,8 @@ function newKey(): string {
 
 /**
  * Buying one ticket type. One Idempotency-Key per purchase intent (ticket type +
- * quantity): retries after a 503 or a network error reuse it, and a double click
- * is both ignored while a request is in flight and would carry the same key.
+ * quantity): retries after a 503 or a network error reuse it, and a click while a
+ * request is in flight is ignored (PurchaseForm also ignores a double click's second click).
  */
 export function usePurchase(event: Pick<Event, "id">, ticketType: TicketType) {
   const queryClient = useQueryClient();

@@ -45,7 +45,17 @@ export function PurchaseForm({ event, ticketType, saleOpen, signedIn }: {
             </option>
           ))}
         </select>
-        <button type="submit" className="button" disabled={disabled} aria-describedby={`${id}-status`}>
+        <button
+          type="submit"
+          className="button"
+          disabled={disabled}
+          aria-describedby={`${id}-status`}
+          // The second click of a double click is the same gesture: when the answer came back
+          // between its two clicks, it would otherwise start a second purchase with a new key.
+          onClick={(e) => {
+            if (e.detail > 1) e.preventDefault();
+          }}
+        >
           {purchase.isPending ? "Booking…" : soldOut ? "Sold out" : "Buy now"}
         </button>
         {!soldOut && (

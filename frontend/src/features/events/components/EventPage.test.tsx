@@ -1,6 +1,6 @@
-import { act, screen, waitFor, within } from "@testing-library/react";
-import { delay, http, HttpResponse } from "msw";
-import { describe, expect, it } from "vitest";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { http, HttpResponse } from "msw";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import type { Event } from "../../../lib/api-types";
 import { anEvent, aUser, problem } from "../../../testing/fixtures";
 import { server } from "../../../testing/server";
@@ -93,24 +93,48 @@ describe("EventPage", () => {
     await waitFor(() => expect(screen.getByTestId("booking-status")).toHaveTextContent("Not booked: Sold out"));
   });
 
-  it("books once on a double click", async () => {
+  it("ignores clicks while a booking is in flight", async () => {
     const event = anEvent({}, [{ remaining: 10 }]);
     serve(event);
+    // Held until the clicks are done: the request is in flight however slowly they run.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     const seen = bookingEndpoint(async () => {
-      await delay(50);
+      await released;
       return accepted()();
     });
     const { user } = renderApp(`/events/${event.id}`);
     const button = await screen.findByRole("button", { name: "Buy now" });
     await user.dblClick(button);
     await user.click(button);
+    await waitFor(() => expect(seen).toHaveLength(1));
+    release();
     await screen.findByTestId("booking-status");
     expect(seen).toHaveLength(1);
+  });
+
+  it("books once on a double click answered between its two clicks", async () => {
+    const event = anEvent({}, [{ remaining: 10 }]);
+    serve(event);
+    const seen = bookingEndpoint(accepted());
+    const { user } = renderApp(`/events/${event.id}`);
+    const button = await screen.findByRole("button", { name: "Buy now" });
+    await user.click(button);
+    await screen.findByTestId("booking-status");
+    await waitFor(() => expect(button).toBeEnabled());
+    // The second click of the same gesture (detail 2) must not submit the form again.
+    expect(fireEvent.click(button, { detail: 2 })).toBe(false);
+    await user.click(button);
+    await waitFor(() => expect(seen).toHaveLength(2));
+    await waitFor(() => expect(button).toBeEnabled());
+    expect(seen[1]!.key).not.toBe(seen[0]!.key);
   });
 
   it("retries after a 503 with the same Idempotency-Key, honouring Retry-After", async () => {
     const event = anEvent({}, [{ remaining: 10 }]);
     serve(event);
+    let release!: () => void;
+    const retried = new Promise<void>((resolve) => (release = resolve));
     const seen = bookingEndpoint(
       () =>
         HttpResponse.json(problem("queue-unavailable", 503, "Queue unavailable"), {
@@ -118,7 +142,8 @@ describe("EventPage", () => {
           headers: { "Retry-After": "0" },
         }),
       async () => {
-        await delay(150);
+        // Held until the test has seen the retrying state, however slowly it renders.
+        await retried;
         return accepted()();
       },
     );
@@ -126,6 +151,7 @@ describe("EventPage", () => {
     await user.click(await screen.findByRole("button", { name: "Buy now" }));
     expect(await screen.findByText(/Busy — retrying/)).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Booking…" })).toBeDisabled();
+    release();
     expect(await screen.findByTestId("booking-status")).toHaveAttribute("data-status", "pending");
     expect(seen).toHaveLength(2);
     expect(seen[1]!.key).toBe(seen[0]!.key);
@@ -171,12 +197,18 @@ describe("EventPage", () => {
   });
 
   it("counts down to the sale start and then enables Buy now by itself", async () => {
-    const event = anEvent({ sale_starts_at: new Date(Date.now() + 1500).toISOString() }, [{ remaining: 10 }]);
+    // Far enough ahead that a slow render cannot reach it: the test moves the clock there.
+    const saleStartsAt = Date.now() + 10 * 60_000;
+    const event = anEvent({ sale_starts_at: new Date(saleStartsAt).toISOString() }, [{ remaining: 10 }]);
     serve(event);
     renderApp(`/events/${event.id}`);
     const button = await screen.findByRole("button", { name: "Buy now" });
     expect(button).toBeDisabled();
-    expect(screen.getByTestId("sale-countdown")).toHaveTextContent(/Sale opens in 00:0[12]/);
+    expect(screen.getByTestId("sale-countdown")).toHaveTextContent(/Sale opens in (10:00|09:[0-5]\d)/);
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    vi.setSystemTime(saleStartsAt);
     await waitFor(() => expect(button).toBeEnabled());
     expect(screen.queryByTestId("sale-countdown")).not.toBeInTheDocument();
   });
