@@ -62,6 +62,8 @@ def current_context_headers() -> list[tuple[str, bytes]]:
 
 def link_to(headers: Headers) -> Link | None:
     """A link to the trace context these message headers carry, if they carry one."""
+    if not headers:  # an unsampled booking's message: a batch holds hundreds of them
+        return None
     carrier = {name: value.decode(errors="replace") for name, value in headers}
     context = trace.get_current_span(propagate.extract(carrier)).get_span_context()
     return Link(context) if context.is_valid else None
