@@ -379,6 +379,12 @@ def figures(
             "µs",
             note="user + system time of the API process over the phase",
         ),
+        Figure(
+            "API CPU per sold-out refusal",
+            refused.api_cpu_us_per_request(),
+            "µs",
+            note="the same; refusals are quick, so the background work weighs less",
+        ),
         latency("p50"),
         latency("p95"),
         with_ratios(
