@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bolttickets.observability.tracing_setup import HeadSampling, instrument_app, sampler
 
@@ -75,18 +75,22 @@ async def test_a_callers_traceparent_decides_whatever_the_ratio() -> None:
 
 async def test_the_ratio_is_drawn_once_per_request() -> None:
     draws = iter([0.1, 0.3, 0.2499, 0.25])
-    seen: list[bool] = []
+    seen: list[tuple[str, bool]] = []
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        seen.append(is_instrumentation_enabled())
+    def app(name: str) -> ASGIApp:
+        async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+            seen.append((name, is_instrumentation_enabled()))
 
-    sampling = HeadSampling(app, 0.25, draw=lambda: next(draws))
+        return serve
+
+    sampling = HeadSampling(app("traced"), app("untraced"), 0.25, draw=lambda: next(draws))
     scope: Scope = {"type": "http", "headers": []}
     for _ in range(4):
         await sampling(scope, _no_receive, _no_send)
-    assert seen == [True, False, True, False]
+    traced, untraced = ("traced", True), ("untraced", False)
+    assert seen == [traced, untraced, traced, untraced]
     await sampling({"type": "lifespan"}, _no_receive, _no_send)
-    assert seen[-1]
+    assert seen[-1] == traced
 
 
 async def _no_receive() -> dict[str, str]:

@@ -59,6 +59,7 @@ def instrument_app(app: FastAPI, provider: TracerProvider, sample_ratio: float) 
     """A server span for every sampled request the app serves, the plain routes at the head
     of its router included: the instrumentation wraps the whole application, not its
     routes. Which requests are sampled is decided in front of it (``HeadSampling``)."""
+    plain = app.build_middleware_stack
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
@@ -67,25 +68,33 @@ def instrument_app(app: FastAPI, provider: TracerProvider, sample_ratio: float) 
         exclude_spans=["receive", "send"],
     )
     instrumented = app.build_middleware_stack
-    app.build_middleware_stack = lambda: HeadSampling(instrumented(), sample_ratio)  # type: ignore[method-assign]
+    app.build_middleware_stack = lambda: HeadSampling(instrumented(), plain(), sample_ratio)  # type: ignore[method-assign]
 
 
 class HeadSampling:
     """Pure ASGI middleware in front of the instrumentation: a request that starts a trace
     is sampled here, once, with probability ``ratio``, before any instrumentation runs.
 
-    An unsampled request runs with every instrumentation suppressed: OpenTelemetry's ASGI
-    middleware then only passes it on (no context extracted, no span, no attributes, no
-    wrapped send), and the spans of our own adapters are not started either
-    (``tracing.child_span``). That is what tracing costs the 99 % of requests nobody keeps.
+    A sampled request goes to ``app``, the instrumented middleware stack. An unsampled one
+    goes to ``untraced``, the same stack without the instrumentation's layers, with every
+    instrumentation suppressed (asyncpg's too), and the spans of our own adapters are not
+    started either (``tracing.child_span``): that is what tracing costs the 99 % of
+    requests nobody keeps.
     A sampled request's server span is then sampled by ``TraceStart``; a request carrying a
     caller's ``traceparent`` goes through as it came, to follow the caller's decision.
     """
 
     def __init__(
-        self, app: ASGIApp, ratio: float, draw: Callable[[], float] = random.random
+        self,
+        app: ASGIApp,
+        untraced: ASGIApp,
+        ratio: float,
+        draw: Callable[[], float] = random.random,
     ) -> None:
+        # Named ``app`` because FastAPI follows ``.app`` down the stack to find the
+        # instrumentation, and leaves its own telemetry off when it does.
         self.app = app
+        self.untraced = untraced
         self.ratio = ratio
         self._draw = draw
 
@@ -94,7 +103,7 @@ class HeadSampling:
             await self.app(scope, receive, send)
             return
         with suppress_instrumentation():
-            await self.app(scope, receive, send)
+            await self.untraced(scope, receive, send)
 
     def _traced(self, scope: Scope) -> bool:
         return self._draw() < self.ratio or any(
