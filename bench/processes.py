@@ -80,6 +80,19 @@ def rss_bytes(pid: int) -> int | None:
     return _memory_bytes(pid, "VmRSS")
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user + system, every thread) the process has used, or None once it is
+    gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The fields after the command name, which is in parentheses and may hold spaces.
+    fields = stat.rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
 def _memory_bytes(pid: int, field: str) -> int | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -136,6 +149,9 @@ class Process:
 
     def peak_rss(self) -> int | None:
         return None if self.process is None else peak_rss_bytes(self.process.pid)
+
+    def cpu_seconds(self) -> float | None:
+        return None if self.process is None else cpu_seconds(self.process.pid)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -103,6 +103,11 @@ class Phase:
     def latency(self, q: str) -> float:
         return float(self.result["latency_ms"][q])
 
+    def api_cpu_us_per_request(self) -> float | None:
+        """The API process's CPU time (every thread) over the phase, per request sent."""
+        cpu, requests = self.result.get("api_cpu_s"), sum(self.result["statuses"].values())
+        return None if cpu is None or not requests else cpu / requests * 1e6
+
     def series(self, key: str) -> list[tuple[float, float]]:
         return [(row["t"], row[key]) for row in self.result["timeline"]]
 
@@ -162,6 +167,7 @@ class Run:
             preexec_fn=pin(self.cores.client),
         )
         assert proc.stdout is not None
+        api_cpu_before = self.system.api.cpu_seconds()
         started_at = time.monotonic()
         async for line in proc.stdout:
             done = int(line.split()[1])
@@ -173,8 +179,11 @@ class Run:
             )
         if await proc.wait() != 0:
             raise RuntimeError(f"the load generator failed in phase {name}")
+        api_cpu_after = self.system.api.cpu_seconds()
         self.system.check_alive()
         phase = Phase(name, orjson.loads(result_path.read_bytes()))
+        if not noop and api_cpu_before is not None and api_cpu_after is not None:
+            phase.result["api_cpu_s"] = api_cpu_after - api_cpu_before
         progress.update(task, completed=total, rate=f"{phase.rate:,.0f} req/s")
         if phase.result["connections_lost"]:
             self.failures.append(f"{name}: {phase.result['connections_lost']} connections lost")
@@ -363,6 +372,18 @@ def figures(
                 ),
             ),
             noops | {"EVALSHA": base.get("evalsha_per_s")},
+        ),
+        Figure(
+            "API CPU per booking request",
+            booking.api_cpu_us_per_request(),
+            "µs",
+            note="user + system time of the API process over the phase",
+        ),
+        Figure(
+            "API CPU per sold-out refusal",
+            refused.api_cpu_us_per_request(),
+            "µs",
+            note="the same; refusals are quick, so the background work weighs less",
         ),
         latency("p50"),
         latency("p95"),

@@ -146,7 +146,7 @@ def api_app(settings: Settings) -> FastAPI:
     if tracing is not None:
         from bolttickets.observability import tracing_setup
 
-        tracing_setup.instrument_app(app, tracing)
+        tracing_setup.instrument_app(app, tracing, settings.trace_sample_ratio)
     return app
 
 

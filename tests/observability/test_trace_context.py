@@ -5,10 +5,15 @@ from __future__ import annotations
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
-from opentelemetry.trace import Link, SpanContext, TraceFlags
+from opentelemetry.trace import Link, SpanContext, SpanKind, TraceFlags
 
-from bolttickets.observability.tracing import add_trace_ids, current_context_headers, link_to
-from bolttickets.observability.tracing_setup import SampledWithLinks
+from bolttickets.observability.tracing import (
+    add_trace_ids,
+    child_span,
+    current_context_headers,
+    link_to,
+)
+from bolttickets.observability.tracing_setup import TraceStart
 
 # A provider of the test's own, never the process's global one.
 TRACER = TracerProvider(sampler=ALWAYS_ON).get_tracer("tests")
@@ -45,13 +50,21 @@ def test_no_link_without_a_valid_traceparent() -> None:
     assert link_to([("other", b"value")]) is None
 
 
-def test_an_unsampled_trace_is_carried_as_unsampled() -> None:
+def test_nothing_is_written_for_an_unsampled_trace() -> None:
     unsampled = TracerProvider(sampler=ALWAYS_OFF).get_tracer("tests")
-    with unsampled.start_as_current_span("send"):
-        headers = current_context_headers()
-    link = link_to(headers)
-    assert link is not None
-    assert not link.context.trace_flags.sampled
+    with unsampled.start_as_current_span("send") as span:
+        assert span.get_span_context().is_valid
+        assert current_context_headers() == []
+
+
+def test_no_child_span_is_started_where_nothing_is_recorded() -> None:
+    unsampled = TracerProvider(sampler=ALWAYS_OFF).get_tracer("tests")
+    with unsampled.start_as_current_span("request") as parent:
+        with child_span("reserve stock") as child:
+            assert child is trace.INVALID_SPAN
+            assert trace.get_current_span() is parent
+    with child_span("send") as alone:
+        assert alone is trace.INVALID_SPAN
 
 
 def _context(*, sampled: bool) -> SpanContext:
@@ -60,7 +73,7 @@ def _context(*, sampled: bool) -> SpanContext:
 
 
 def test_a_batch_linked_to_a_sampled_booking_is_sampled_whatever_the_ratio() -> None:
-    sampler = ParentBased(root=SampledWithLinks(ALWAYS_OFF))
+    sampler = ParentBased(root=TraceStart(ALWAYS_OFF))
     tracer = TracerProvider(sampler=sampler).get_tracer("tests")
     links = [Link(_context(sampled=False)), Link(_context(sampled=True))]
     with tracer.start_as_current_span("batch", links=links) as linked:
@@ -69,6 +82,16 @@ def test_a_batch_linked_to_a_sampled_booking_is_sampled_whatever_the_ratio() -> 
         assert not other.is_recording()
     with tracer.start_as_current_span("batch") as alone:
         assert not alone.is_recording()
+
+
+def test_a_request_let_through_by_the_head_sampling_is_sampled_whatever_the_ratio() -> None:
+    tracer = TracerProvider(sampler=ParentBased(root=TraceStart(ALWAYS_OFF))).get_tracer("tests")
+    with tracer.start_as_current_span("POST /api/bookings", kind=SpanKind.SERVER) as request:
+        assert request.is_recording()
+        with tracer.start_as_current_span("reserve stock", kind=SpanKind.CLIENT) as child:
+            assert child.is_recording()
+    with tracer.start_as_current_span("sweep", kind=SpanKind.INTERNAL) as other:
+        assert not other.is_recording()
 
 
 def test_log_lines_inside_a_span_carry_its_ids() -> None:

@@ -37,7 +37,7 @@ from bolttickets.adapters.kafka_security import PLAINTEXT, KafkaSecurity
 from bolttickets.domain.errors import QueueUnavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics
-from bolttickets.observability.tracing import Headers, current_context_headers, tracer
+from bolttickets.observability.tracing import Headers, child_span, current_context_headers
 from bolttickets.services.messages import encode_request
 from bolttickets.services.ports import QueueRecord, next_offsets
 
@@ -160,7 +160,7 @@ class KafkaBookingQueue:
     async def send(self, request: BookingRequest) -> None:
         """Send the request in the current trace: the span of the send is in it, and the
         message carries the send's trace context to the worker."""
-        with tracer.start_as_current_span(
+        with child_span(
             f"send {self.topic}", kind=SpanKind.PRODUCER, attributes=self._send_span_attributes
         ):
             await self.send_raw(

@@ -43,7 +43,7 @@ from bolttickets.adapters.redis_autopipeline import AutoPipeline
 from bolttickets.domain.errors import StockUnavailable, Unavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics
-from bolttickets.observability.tracing import tracer
+from bolttickets.observability.tracing import child_span
 from bolttickets.services.messages import decode_request, encode_request
 from bolttickets.services.ports import Admission, HoldSnapshot, Inventory, Settlement, StockLoad
 
@@ -199,7 +199,7 @@ class RedisStockStore:
     @metrics.timed(metrics.RESERVATION_SECONDS)
     @unavailable_as_domain
     async def reserve(self, request: BookingRequest) -> Admission:
-        with tracer.start_as_current_span(
+        with child_span(
             "reserve stock", kind=SpanKind.CLIENT, attributes=_RESERVE_SPAN_ATTRIBUTES
         ) as span:
             admission = await self._reserve(request)

@@ -146,7 +146,7 @@ class BookingWorker:
             outcome = await self._apply(records, requests, 0, len(records))
             await self._stock.settle(outcome.settlements)
             await self._consumer.commit(records)
-            with tracing.tracer.start_as_current_span("publish statuses"):
+            with tracing.child_span("publish statuses"):
                 await publish_outcome(self._stock, self._pubsub, outcome)
             self._touched.update(r.ticket_type_id for r in requests if r is not None)
             metrics.observe_batch(outcome.decided, len(records), time.perf_counter() - started)
@@ -193,7 +193,7 @@ class BookingWorker:
         batch = [r for r in requests[start:end] if r is not None]
         position = QueuePosition(self._group, self._topic, next_offsets(records[:end]))
         try:
-            with tracing.tracer.start_as_current_span(
+            with tracing.child_span(
                 "batch transaction", attributes={"bolttickets.requests": len(batch)}
             ):
                 return await self._retrying(lambda: apply_batch(self._uow, batch, position))
