@@ -21,6 +21,10 @@ class Exporter:
     binary: str
     port: int
 
+    @property
+    def metrics_address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
 
 def postgres_dsn(sqlalchemy_url: str) -> str:
     """The libpq URL of a SQLAlchemy one (``postgresql+asyncpg://`` → ``postgresql://``)."""
