@@ -29,7 +29,9 @@ async def test_a_key_acts_for_its_owner_with_only_its_scopes(database: Database)
     )
     # Another process: nothing cached.
     actor = await keys(database, FakeClock()).actor(issued.secret)
-    assert actor == Actor(owner.id, Role.CUSTOMER, frozenset({"bookings:write"}))
+    assert actor == Actor(
+        owner.id, Role.CUSTOMER, scopes=frozenset({"bookings:write"}), api_key_id=issued.key.id
+    )
     async with database.unit_of_work() as uow:
         stored = await uow.api_keys.get(issued.key.id)
     assert stored is not None and issued.secret not in stored.secret_hash

@@ -128,7 +128,7 @@ def _actor_of(claims: dict[str, Any]) -> Actor:
     sub, role, sid = claims["sub"], claims.get("role", Role.CUSTOMER.value), claims["sid"]
     if not isinstance(sub, str) or not isinstance(role, str) or not isinstance(sid, str):
         raise ValueError("the subject, role and session of a token are strings")
-    return Actor(UUID(sub), Role(role), sid)
+    return Actor(UUID(sub), Role(role), session_id=sid)
 
 
 _bearer = HTTPBearer(

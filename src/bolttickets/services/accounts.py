@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from uuid import UUID, uuid4
 
 from bolttickets.domain.errors import EmailTaken, InvalidCredentials, NotFound
@@ -19,6 +19,7 @@ class Actor:
 
     user_id: UUID
     role: Role
+    _: KW_ONLY  # the rest say what they are at every call
     session_id: str | None = None
     scopes: frozenset[str] | None = None  # an API key's; None: a person, whom the role governs
     api_key_id: UUID | None = None  # the key acting for its owner, named in the audit log
