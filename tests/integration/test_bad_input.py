@@ -236,6 +236,8 @@ async def test_admin_event_validation(server: Server, api: Api) -> None:
     bad_bodies = [
         {**good, "starts_at": "2031-01-01T20:00:00"},  # no offset
         {**good, "sale_starts_at": "2031-01-02T20:00:00+00:00"},  # after the event
+        {**good, "starts_at": "9999-12-31T23:59:59-14:00"},  # past year 9999 once in UTC
+        {**good, "sale_starts_at": "0001-01-01T00:00:00+14:00"},  # before year 1 in UTC
         {**good, "ticket_types": []},
         {**good, "ticket_types": [{"name": "GA", "price_cents": -1, "capacity": 10}]},
         {**good, "ticket_types": [{"name": "GA", "price_cents": 1, "capacity": 0}]},

@@ -860,7 +860,7 @@ export interface components {
          * @description The last path segment of a problem's `type`.
          * @enum {string}
          */
-        ProblemSlug: "booking-not-cancellable" | "database-unavailable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "insufficient-scope" | "internal-error" | "invalid-credentials" | "invalid-refresh-token" | "malformed-request" | "method-not-allowed" | "not-found" | "per-user-limit" | "queue-unavailable" | "rate-limited" | "refresh-token-reused" | "sale-not-open" | "service-unavailable" | "sessions-unavailable" | "sold-out" | "stock-unavailable" | "too-large" | "unauthorized" | "unsupported-media-type" | "validation-error";
+        ProblemSlug: "booking-not-cancellable" | "database-unavailable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "insufficient-scope" | "internal-error" | "invalid-credentials" | "invalid-refresh-token" | "last-admin" | "malformed-request" | "method-not-allowed" | "not-found" | "per-user-limit" | "queue-unavailable" | "rate-limited" | "refresh-token-reused" | "sale-not-open" | "service-unavailable" | "sessions-unavailable" | "sold-out" | "stock-unavailable" | "too-large" | "unauthorized" | "unsupported-media-type" | "validation-error";
     };
     responses: never;
     parameters: never;
@@ -2509,6 +2509,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description last-admin: it would leave no admin */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
             413: {
                 headers: {
@@ -2727,6 +2736,15 @@ export interface operations {
             };
             /** @description forbidden: authenticated by the session cookie without a bearer token, and sent from another site's page (or with no Origin header). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description last-admin: the only admin cannot be erased */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,6 +25,7 @@ STATUS = {
     errors.SaleNotOpen: 409,
     errors.BookingNotCancellable: 409,
     errors.EmailTaken: 409,
+    errors.LastAdmin: 409,
     errors.IdempotencyKeyReused: 422,
     errors.InvalidEvent: 422,
     errors.InvalidCursor: 422,

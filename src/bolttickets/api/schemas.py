@@ -175,8 +175,8 @@ class TicketTypeIn(Strict):
 class EventIn(Strict):
     name: Name
     venue: Name
-    starts_at: AwareDatetime
-    sale_starts_at: AwareDatetime | None = None
+    starts_at: UtcDatetime
+    sale_starts_at: UtcDatetime | None = None
     ticket_types: list[TicketTypeIn] = Field(min_length=1, max_length=20)
 
 

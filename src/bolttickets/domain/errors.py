@@ -57,6 +57,13 @@ class EmailTaken(DomainError):
     title = "Email already registered"
 
 
+class LastAdmin(DomainError):
+    """The change would leave no admin: nobody could manage roles or API keys again."""
+
+    slug = "last-admin"
+    title = "The last admin"
+
+
 class InvalidCredentials(DomainError):
     slug = "invalid-credentials"
     title = "Invalid email or password"

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import KW_ONLY, dataclass
 from uuid import UUID, uuid4
 
-from bolttickets.domain.errors import EmailTaken, InvalidCredentials, NotFound
+from bolttickets.domain.errors import EmailTaken, InvalidCredentials, LastAdmin, NotFound
 from bolttickets.domain.model import Role, User
 from bolttickets.services.audit import ANONYMOUS, AuditAction, AuditActor, AuditLog, named
 from bolttickets.services.ports import Clock, Page, PasswordHasher, UnitOfWorkFactory
@@ -140,6 +140,8 @@ class Accounts:
         """Access tokens carry the role they were issued with: the caller revokes the
         user's sessions for the change to take effect at once."""
         async with self._uow(write=True) as uow:
+            if role is not Role.ADMIN and await uow.users.lock_admins() == {user_id}:
+                raise LastAdmin("This is the only admin: make another admin first.")
             before = await uow.users.set_role(user_id, role)
             await uow.commit()
         if before is None:

@@ -85,6 +85,10 @@ class UserRepository(Protocol):
     async def set_role(self, user_id: UUID, role: Role) -> User | None:
         """The user as it was before, or None when there is no such user."""
 
+    async def lock_admins(self) -> set[UUID]:
+        """The admins not erased, locked until the transaction ends: two admins demoting
+        each other at once cannot both see the other one still there."""
+
     async def page(self, cursor: str | None, limit: int) -> Page[User]:
         """Every user, oldest first. Raises InvalidCursor for a cursor not made here."""
 

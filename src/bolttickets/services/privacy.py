@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from bolttickets.domain.errors import UnknownAccount
+from bolttickets.domain.errors import LastAdmin, UnknownAccount
 from bolttickets.domain.model import Booking, User
 from bolttickets.services.accounts import KnownUsers
 from bolttickets.services.audit import AuditAction, AuditActor, AuditLog, named
@@ -61,6 +61,8 @@ class Privacy:
         """Anonymise the account; its bookings stay, for accounting, with their owner's
         pseudonymous id. Raises UnknownAccount when it is gone already."""
         async with self._uow(write=True) as uow:
+            if await uow.users.lock_admins() == {user_id}:
+                raise LastAdmin("This is the only admin: make another admin first.")
             if not await uow.users.erase(user_id, pseudonym(user_id), self._clock.now()):
                 raise UnknownAccount()
             await self._audit.add(

@@ -159,6 +159,15 @@ class SqlUsers:
             )
         return before
 
+    async def lock_admins(self) -> set[UUID]:
+        # FOR UPDATE on PostgreSQL; SQLite's writer holds the database's write lock already.
+        query = (
+            sa.select(users.c.id)
+            .where(users.c.role == Role.ADMIN.value, users.c.erased_at.is_(None))
+            .with_for_update()
+        )
+        return set((await self._conn.scalars(query)).all())
+
     async def page(self, cursor: str | None, limit: int) -> Page[User]:
         return await keyset_page(
             sa.select(users),

@@ -102,7 +102,12 @@ async def list_users(
 @router.put(
     "/users/{user_id}/role",
     operation_id="setUserRole",
-    responses={**_REFUSED, 404: {"model": Problem}, 422: {"model": Problem}},
+    responses={
+        **_REFUSED,
+        404: {"model": Problem},
+        409: {"model": Problem, "description": "last-admin: it would leave no admin"},
+        422: {"model": Problem},
+    },
 )
 async def set_user_role(
     user_id: UUID,

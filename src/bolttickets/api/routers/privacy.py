@@ -27,7 +27,11 @@ async def export_my_data(actor: Person, audit: Audit, privacy: PrivacyDep) -> Pe
     "",
     status_code=status.HTTP_204_NO_CONTENT,
     operation_id="eraseMyAccount",
-    responses={401: {"model": Problem}, 503: {"model": Problem}},
+    responses={
+        401: {"model": Problem},
+        409: {"model": Problem, "description": "last-admin: the only admin cannot be erased"},
+        503: {"model": Problem},
+    },
 )
 async def erase_my_account(
     actor: Person,
