@@ -24,12 +24,7 @@ from bolttickets.domain.payments import (
 )
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.payments import Payments
-from tests.contract.test_payment_providers import (
-    WEBHOOK_SECRET,
-    intent,
-    signed,
-    stripe_event,
-)
+from tests.stripe_webhooks import WEBHOOK_SECRET, intent, signed, stripe_event
 
 DELIVERIES = 5
 

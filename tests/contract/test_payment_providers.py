@@ -1,12 +1,10 @@
 """The payment providers' contract: Stripe, against a real stripe-mock (which refuses any
 call Stripe's API would refuse), and the built-in test provider, held to the same
-behaviour. Every webhook here is signed in the test, with the scheme Stripe documents:
-``Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``."""
+behaviour. Every webhook here is signed in the test, with the scheme Stripe documents
+(tests/stripe_webhooks.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -43,45 +41,10 @@ from bolttickets.domain.payments import (
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.ports import PaymentProvider, Webhook
 from tests.stripe_mock import API_KEY, StripeMock
+from tests.stripe_webhooks import WEBHOOK_SECRET, charge, intent, signed, stripe_event
 from tests.support import free_port
 
-WEBHOOK_SECRET = "whsec_bolttickets_tests_0123456789"
 TEST_PROVIDER_SECRET = "bolttickets-test-provider-secret-0123456789"
-
-
-def signed(body: bytes, secret: str, *, at: float | None = None) -> Webhook:
-    timestamp = int(time.time() if at is None else at)
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return Webhook(body, {"stripe-signature": f"t={timestamp},v1={mac.hexdigest()}"})
-
-
-def stripe_event(event_type: str, payment: Mapping[str, Any]) -> bytes:
-    """An event as Stripe sends one (only the fields read here)."""
-    return orjson.dumps(
-        {
-            "id": f"evt_{uuid.uuid4().hex}",
-            "object": "event",
-            "type": event_type,
-            "created": int(time.time()),
-            "livemode": False,
-            "data": {"object": payment},
-        }
-    )
-
-
-def intent(payment_id: str, booking_id: uuid.UUID | None) -> dict[str, Any]:
-    metadata = {} if booking_id is None else {"booking_id": str(booking_id)}
-    return {"id": payment_id, "object": "payment_intent", "metadata": metadata}
-
-
-def charge(payment_id: str, booking_id: uuid.UUID, *, refunded: bool) -> dict[str, Any]:
-    return {
-        "id": "ch_123",
-        "object": "charge",
-        "payment_intent": payment_id,
-        "refunded": refunded,
-        "metadata": {"booking_id": str(booking_id)},
-    }
 
 
 class RecordingHttpClient(stripe.HTTPXClient):
