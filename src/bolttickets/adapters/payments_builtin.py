@@ -21,7 +21,6 @@ import orjson
 from bolttickets.adapters.payments_stripe import (
     BOOKING_KEY,
     SIGNATURE_HEADER,
-    TOLERANCE_SECONDS,
     checkout_page,
     payment_event,
 )
@@ -77,7 +76,7 @@ class BuiltinTestPayments:
         return None if kind is None else self._webhook(payment_id, booking_id, kind)
 
     def parse_webhook(self, webhook: Webhook) -> PaymentEvent | None:
-        return payment_event(ProviderName.TEST, webhook, self._secret, TOLERANCE_SECONDS)
+        return payment_event(ProviderName.TEST, webhook, self._secret)
 
     def _mac(self, booking_id: UUID) -> str:
         message = f"payment:{booking_id.hex}".encode()

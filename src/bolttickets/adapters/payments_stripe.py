@@ -52,7 +52,6 @@ class StripeProvider:
         api_base: str | None = None,
         publishable_key: str | None = None,
         http_client: stripe.HTTPClient | None = None,
-        tolerance: int = TOLERANCE_SECONDS,
     ) -> None:
         """A client of Stripe's API at ``api_base`` (unset: Stripe's), async over httpx;
         it retries what failed on the network, which the idempotency keys make safe."""
@@ -65,7 +64,6 @@ class StripeProvider:
         )
         self._webhook_secret = webhook_secret
         self._publishable_key = publishable_key
-        self._tolerance = tolerance
 
     async def close(self) -> None:
         await self._http.close_async()  # type: ignore[no-untyped-call]  # stripe's own
@@ -108,7 +106,7 @@ class StripeProvider:
             raise _unavailable(exc) from exc
 
     def parse_webhook(self, webhook: Webhook) -> PaymentEvent | None:
-        return payment_event(ProviderName.STRIPE, webhook, self._webhook_secret, self._tolerance)
+        return payment_event(ProviderName.STRIPE, webhook, self._webhook_secret)
 
 
 def checkout_page(provider: ProviderName, payment_id: str) -> str:
@@ -116,16 +114,14 @@ def checkout_page(provider: ProviderName, payment_id: str) -> str:
     return f"/pay/{provider}/{payment_id}"
 
 
-def payment_event(
-    provider: ProviderName, webhook: Webhook, secret: str, tolerance: int
-) -> PaymentEvent | None:
+def payment_event(provider: ProviderName, webhook: Webhook, secret: str) -> PaymentEvent | None:
     """The payment event of a Stripe-signed webhook (``t=<unix time>,v1=<HMAC-SHA256 of
     "t.body">``), verified with ``secret`` before any of it is read."""
     header = webhook.headers.get(SIGNATURE_HEADER)
     if not header:
         raise InvalidWebhook("The webhook has no Stripe-Signature header.")
     try:
-        event = stripe.Webhook.construct_event(webhook.body, header, secret, tolerance)
+        event = stripe.Webhook.construct_event(webhook.body, header, secret, TOLERANCE_SECONDS)
     except stripe.SignatureVerificationError as exc:
         raise InvalidWebhook() from exc
     except ValueError as exc:  # signed, yet not JSON: not a webhook a provider sends
