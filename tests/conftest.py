@@ -22,6 +22,8 @@ from bolttickets.adapters.redis_stock import connect_redis
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
 from tests import postgres
+from tests.stripe_mock import StripeMock
+from tests.support import tool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -120,6 +122,17 @@ async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
     client = await connect_redis(redis_url)
     yield client
     await client.aclose()
+
+
+@pytest.fixture(scope="session")
+async def stripe_mock(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[StripeMock]:
+    """stripe-mock, from `scripts/tools install` (on PATH under `make test`)."""
+    mock = StripeMock(tool("stripe-mock"), tmp_path_factory.mktemp("stripe-mock"))
+    try:
+        await mock.start()
+        yield mock
+    finally:
+        mock.stop()
 
 
 async def create_postgres_database(admin_url: str) -> str:

@@ -35,6 +35,8 @@ from bolttickets.adapters.memory_rate_limiter import MemoryRateLimiter
 from bolttickets.adapters.memory_sessions import MemorySessionStore
 from bolttickets.adapters.memory_stock import MemoryStockStore
 from bolttickets.adapters.passwords import Argon2Hasher
+from bolttickets.adapters.payments_builtin import BuiltinTestPayments
+from bolttickets.adapters.payments_stripe import StripeProvider
 from bolttickets.adapters.redis_pubsub import RedisPubSub
 from bolttickets.adapters.redis_rate_limiter import RedisRateLimiter
 from bolttickets.adapters.redis_sessions import RedisSessionStore
@@ -55,6 +57,7 @@ from bolttickets.services.catalog import Catalog
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.health import HealthCheck, probe
 from bolttickets.services.messages import UndecodableMessage, decode_request
+from bolttickets.services.payments import Payments
 from bolttickets.services.ports import (
     BookingQueue,
     Clock,
@@ -100,6 +103,7 @@ class Container:
     bookings: Bookings
     audit: AuditLog
     privacy: Privacy
+    payments: Payments
     sync: StockSync
     health_checks: Mapping[str, HealthCheck]
     rate_limiter: RateLimiter
@@ -372,12 +376,33 @@ def _wire(
         bookings=Bookings(db.unit_of_work, stock, queue, pubsub, catalog, sync, clock, users),
         audit=audit,
         privacy=Privacy(db.unit_of_work, audit, users, clock),
+        payments=_payments(settings, db, clock, resources),
         sync=sync,
         health_checks=health_checks,
         rate_limiter=rate_limiter,
         worker_task=None,
         resources=resources,
     )
+
+
+def _payments(
+    settings: Settings, db: Database, clock: Clock, resources: contextlib.AsyncExitStack
+) -> Payments:
+    """The payment providers the settings enable: the built-in one outside production,
+    Stripe with its key."""
+    test = None
+    if settings.test_payments:
+        test = BuiltinTestPayments(settings.test_payments_secret, clock)
+    stripe = None
+    if settings.stripe_api_key is not None and settings.stripe_webhook_secret is not None:
+        stripe = StripeProvider(
+            settings.stripe_api_key.get_secret_value(),
+            settings.stripe_webhook_secret.get_secret_value(),
+            api_base=settings.stripe_api_base,
+            publishable_key=settings.stripe_publishable_key,
+        )
+        resources.push_async_callback(stripe.close)
+    return Payments(db.unit_of_work, clock, test=test, stripe=stripe)
 
 
 def _with_worker(container: Container, consumer: QueueConsumer) -> Container:

@@ -128,6 +128,16 @@ class Settings(BaseSettings):
     kafka_ssl_ca_location: Path | None = None
     """PEM bundle of the CAs that signed the brokers' certificates; unset: the system's."""
 
+    stripe_api_key: SecretStr | None = None
+    """Stripe's secret key (``sk_test_...`` in test mode); set, Stripe takes payments."""
+    stripe_webhook_secret: SecretStr | None = None
+    """The signing secret (``whsec_...``) of the webhook endpoint Stripe sends events to;
+    needed with BOLT_STRIPE_API_KEY."""
+    stripe_publishable_key: str | None = None
+    """``pk_test_...``: given to the buyer's browser with each Stripe payment, for Stripe.js."""
+    stripe_api_base: str | None = Field(default=None, pattern=r"^https?://")
+    """Where Stripe's API is; unset: Stripe's own. The tests point it at stripe-mock."""
+
     admin_email: str | None = None
     admin_password: SecretStr | None = None
     demo: bool = False
@@ -231,6 +241,13 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _stripe_with_its_webhook_secret(self) -> Settings:
+        # Without the secret no webhook verifies: payments would be taken and never seen.
+        if self.stripe_api_key is not None and self.stripe_webhook_secret is None:
+            raise ValueError("BOLT_STRIPE_API_KEY needs BOLT_STRIPE_WEBHOOK_SECRET: set both.")
+        return self
+
+    @model_validator(mode="after")
     def _certificate_with_its_key(self) -> Settings:
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             raise ValueError("BOLT_TLS_CERT_FILE and BOLT_TLS_KEY_FILE go together: set both.")
@@ -285,6 +302,19 @@ class Settings(BaseSettings):
             return self.api_key_secret.get_secret_value().encode()
         jwt_secret = self.jwt_secret.get_secret_value().encode()
         return hmac.new(jwt_secret, b"bolttickets api keys", hashlib.sha256).digest()
+
+    @property
+    def test_payments(self) -> bool:
+        """The built-in test provider, whose test cards pay without money, is never offered
+        in production."""
+        return self.env != "production"
+
+    @property
+    def test_payments_secret(self) -> str:
+        """What the built-in provider signs its webhooks and payment ids with: derived from
+        BOLT_JWT_SECRET, so every process of a deployment shares it."""
+        jwt_secret = self.jwt_secret.get_secret_value().encode()
+        return hmac.new(jwt_secret, b"bolttickets test payments", hashlib.sha256).hexdigest()
 
     @property
     def secure_cookies(self) -> bool:

@@ -41,6 +41,11 @@ STATUS = {
     errors.StockUnavailable: 503,
     errors.DatabaseUnavailable: 503,
     errors.SessionsUnavailable: 503,
+    errors.InvalidPayment: 422,
+    errors.UnknownPayment: 404,
+    errors.InvalidTestCard: 422,
+    errors.InvalidWebhook: 400,
+    errors.PaymentProviderUnavailable: 503,
 }
 RETRY_AFTER_SECONDS = 1
 

@@ -127,6 +127,36 @@ class InvalidCursor(DomainError):
     title = "Invalid cursor"
 
 
+class InvalidPayment(DomainError):
+    slug = "validation-error"
+    title = "Invalid payment"
+
+
+class UnknownPayment(NotFound):
+    """A payment id this provider did not make."""
+
+    title = "Unknown payment"
+    explanation = "No payment with this id was made here."
+
+
+class InvalidTestCard(DomainError):
+    slug = "validation-error"
+    title = "Not a test card number"
+    explanation = (
+        "The test provider takes 4242424242424242 (pays), 4000000000000002 (declined) "
+        "and 4000000000009995 (never answers)."
+    )
+
+
+class InvalidWebhook(DomainError):
+    """A webhook whose signature does not verify: forged, signed with another secret, or
+    older than the tolerance allows (a replay). Nothing of it is read."""
+
+    slug = "invalid-webhook"
+    title = "Invalid webhook"
+    explanation = "The webhook's signature does not verify, or its timestamp is too old."
+
+
 class Unavailable(DomainError):
     """A service the request needs did not answer; the request's outcome may be unknown.
 
@@ -165,6 +195,13 @@ class DatabaseUnavailable(Unavailable):
 
     slug = "database-unavailable"
     title = "Database unavailable"
+
+
+class PaymentProviderUnavailable(Unavailable):
+    """The payment provider did not answer, or answered that it cannot right now."""
+
+    slug = "payment-provider-unavailable"
+    title = "Payment provider unavailable"
 
 
 class SessionsUnavailable(Unavailable):

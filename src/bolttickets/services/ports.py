@@ -31,6 +31,7 @@ from bolttickets.domain.model import (
     TicketType,
     User,
 )
+from bolttickets.domain.payments import Checkout, PaymentEvent, PaymentRequest
 from bolttickets.domain.requests import BookingRequest
 
 T = TypeVar("T")
@@ -230,6 +231,12 @@ class OffsetRepository(Protocol):
     async def store(self, group: str, topic: str, offsets: Mapping[int, int]) -> None: ...
 
 
+class PaymentEventRepository(Protocol):
+    async def record_once(self, event: PaymentEvent, at: datetime) -> bool:
+        """Record that ``event`` was received; True only for the first of its deliveries,
+        however many race (a unique key decides, not a read before the write)."""
+
+
 class RefusedByDatabase(Exception):
     """The database refused a write for what it holds (a foreign key to a row it lacks, a
     value out of range): the same write is refused every time, so retrying cannot help."""
@@ -246,6 +253,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
 
     api_keys: ApiKeyRepository
+    payment_events: PaymentEventRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -490,6 +498,43 @@ class PasswordHasher(Protocol):
     async def hash(self, password: str) -> str: ...
 
     async def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+# --- Payments -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """A webhook as it arrived: the raw body (its signature covers these exact bytes) and
+    its headers, by lower-case name."""
+
+    body: bytes
+    headers: Mapping[str, str]
+
+
+class PaymentProvider(Protocol):
+    async def create(self, request: PaymentRequest) -> Checkout:
+        """Start the booking's payment; the same booking gets the same payment however
+        often this is called. Raises PaymentProviderUnavailable."""
+
+    async def refund(self, payment_id: str, booking_id: UUID) -> Webhook | None:
+        """Give the whole payment back; a payment refunded already stays refunded. The
+        outcome is a ``refunded`` event: the webhook telling it when the provider answers
+        at once (the built-in one), None when it comes later over HTTP (Stripe). Raises
+        PaymentProviderUnavailable."""
+
+    def parse_webhook(self, webhook: Webhook) -> PaymentEvent | None:
+        """The payment event a webhook tells of, once its signature verifies; None for a
+        genuine webhook about something else (another event type, another shop's payment).
+        Raises InvalidWebhook for a forged signature or a stale timestamp."""
+
+
+class BuiltinPaymentProvider(PaymentProvider, Protocol):
+    """The built-in provider: no money moves, a test card number decides the outcome."""
+
+    def pay(self, payment_id: str, card_number: str) -> Webhook | None:
+        """The webhook the provider sends for a payment attempt with this card, or None for
+        the card that never answers. Raises UnknownPayment and InvalidTestCard."""
 
 
 # --- Rate limits --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from bolttickets.adapters.sqlalchemy.repositories import (
     SqlBookings,
     SqlEvents,
     SqlOffsets,
+    SqlPaymentEvents,
     SqlUsers,
 )
 from bolttickets.services.ports import (
@@ -33,6 +34,7 @@ from bolttickets.services.ports import (
     BookingRepository,
     EventRepository,
     OffsetRepository,
+    PaymentEventRepository,
     UserRepository,
 )
 
@@ -95,6 +97,7 @@ class SqlUnitOfWork:
     audit: AuditRepository
 
     api_keys: ApiKeyRepository
+    payment_events: PaymentEventRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -118,6 +121,7 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(self._conn)
 
         self.api_keys = SqlApiKeys(self._conn)
+        self.payment_events = SqlPaymentEvents(self._conn)
         return self
 
     async def __aexit__(

@@ -19,6 +19,7 @@ from bolttickets.adapters.sqlalchemy.tables import (
     bookings,
     consumer_offsets,
     events,
+    payment_events,
     ticket_types,
     users,
 )
@@ -34,6 +35,7 @@ from bolttickets.domain.model import (
     TicketType,
     User,
 )
+from bolttickets.domain.payments import PaymentEvent
 from bolttickets.services.ports import AuditEntry, AuditQuery, Page, StockBasis, StoredBooking
 
 T = TypeVar("T")
@@ -663,3 +665,26 @@ class SqlOffsets:
                 for p, o in offsets.items()
             ],
         )
+
+
+class SqlPaymentEvents:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def record_once(self, event: PaymentEvent, at: datetime) -> bool:
+        # ON CONFLICT, not a read first: a racing delivery waits for the first one's
+        # transaction and then inserts nothing, so exactly one of them sees its row.
+        inserted = await self._conn.execute(
+            _insert(self._conn, payment_events)
+            .values(
+                provider=event.provider.value,
+                event_id=event.event_id,
+                payment_id=event.payment_id,
+                booking_id=event.booking_id,
+                kind=event.kind.value,
+                received_at=at,
+            )
+            .on_conflict_do_nothing()
+            .returning(payment_events.c.event_id)
+        )
+        return inserted.first() is not None

@@ -161,6 +161,19 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_target", "target", "at", "id"),
 )
 
+# One row per payment provider event received: the primary key lets the first of racing
+# deliveries of an event in, and every later one finds its row (services/payments.py).
+payment_events = sa.Table(
+    "payment_events",
+    metadata,
+    sa.Column("provider", sa.String(16), primary_key=True),
+    sa.Column("event_id", sa.String(255), primary_key=True),
+    sa.Column("payment_id", sa.String(255), nullable=False),
+    sa.Column("booking_id", sa.Uuid, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+)
+
 # The embedded mode's booking queue (adapters/sqlite_log.py). The full stack queues in Kafka
 # and leaves these two empty: one schema for every database keeps the migrations and this
 # metadata the same everywhere.
