@@ -32,6 +32,7 @@ from bolttickets.domain.model import (
     User,
 )
 from bolttickets.domain.requests import BookingRequest
+from bolttickets.domain.waiting_room import RoomSettings
 
 T = TypeVar("T")
 
@@ -219,6 +220,16 @@ class BookingRepository(Protocol):
         ``booking_ids`` the database holds."""
 
 
+class WaitingRoomRepository(Protocol):
+    async def save(self, room: RoomSettings, at: datetime) -> None:
+        """Create or replace the event's room."""
+
+    async def get(self, event_id: UUID) -> RoomSettings | None: ...
+
+    async def active(self, now: datetime) -> list[RoomSettings]:
+        """The enabled rooms of events that have not started at ``now``."""
+
+
 class OffsetRepository(Protocol):
     async def load(self, group: str, topic: str) -> dict[int, int]:
         """partition -> next offset to consume."""
@@ -242,6 +253,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
 
     api_keys: ApiKeyRepository
+    waiting_rooms: WaitingRoomRepository
 
     async def __aenter__(self) -> Self: ...
 

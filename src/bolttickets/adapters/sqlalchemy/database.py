@@ -26,6 +26,7 @@ from bolttickets.adapters.sqlalchemy.repositories import (
     SqlEvents,
     SqlOffsets,
     SqlUsers,
+    SqlWaitingRooms,
 )
 from bolttickets.services.ports import (
     ApiKeyRepository,
@@ -34,6 +35,7 @@ from bolttickets.services.ports import (
     EventRepository,
     OffsetRepository,
     UserRepository,
+    WaitingRoomRepository,
 )
 
 
@@ -95,6 +97,7 @@ class SqlUnitOfWork:
     audit: AuditRepository
 
     api_keys: ApiKeyRepository
+    waiting_rooms: WaitingRoomRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -118,6 +121,7 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(self._conn)
 
         self.api_keys = SqlApiKeys(self._conn)
+        self.waiting_rooms = SqlWaitingRooms(self._conn)
         return self
 
     async def __aexit__(
