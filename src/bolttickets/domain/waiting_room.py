@@ -89,13 +89,13 @@ class TickMark:
     bought: int
 
 
-def outstanding(history: Sequence[TickMark], now_serving: int, bought: int) -> int:
-    """Admitted buyers whose pass may still be used and who have not bought: admitted since
-    the oldest mark kept (one pass lifetime ago), less those who bought since."""
-    if not history:
-        return max(0, now_serving - bought)
-    oldest = history[0]
-    return max(0, (now_serving - oldest.now_serving) - (bought - oldest.bought))
+def outstanding(history: Sequence[TickMark], now_serving: int, bought: int, since: float) -> int:
+    """Admitted since ``since`` (one pass lifetime ago: an older pass is of no use) and not
+    bought: the demand already let in. Measured from the last mark at or before ``since``;
+    from nothing when the room is younger than that."""
+    before = [m for m in history if m.at <= since]
+    base = before[-1] if before else TickMark(since, 0, 0)
+    return max(0, (now_serving - base.now_serving) - (bought - base.bought))
 
 
 def measured_rate(history: Sequence[TickMark], window_seconds: float) -> float | None:
