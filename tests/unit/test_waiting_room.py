@@ -304,12 +304,12 @@ async def test_a_fixed_rate_admits_in_order_and_hands_out_a_pass(world: RoomWorl
     assert [v.state for v in views] == [RoomState.ADMITTED] * 2 + [RoomState.WAITING]
     assert views[2].position == 1 and views[2].estimated_wait_seconds == 1
     assert views[0].admission_pass is not None
-    assert await world.rooms.check_pass(event.id, buyers[0].user_id, views[0].admission_pass)
+    assert world.rooms.check_pass(event.id, buyers[0].user_id, views[0].admission_pass)
     with pytest.raises(WaitingRoomRequired):
-        await world.rooms.check_pass(event.id, buyers[2].user_id, views[0].admission_pass)
+        world.rooms.check_pass(event.id, buyers[2].user_id, views[0].admission_pass)
     with pytest.raises(WaitingRoomRequired):
-        await world.rooms.check_pass(event.id, buyers[2].user_id, None)
-    assert not await world.rooms.check_pass(uuid4(), buyers[2].user_id, None)  # no room
+        world.rooms.check_pass(event.id, buyers[2].user_id, None)
+    assert not world.rooms.check_pass(uuid4(), buyers[2].user_id, None)  # no room
 
 
 async def test_a_pass_never_outlives_its_first_issue(world: RoomWorld) -> None:
@@ -418,3 +418,16 @@ async def test_a_room_set_on_one_process_is_known_to_every_other(
         await eventually(known, lambda room: room is not None)
     finally:
         await elsewhere.stop()
+
+
+async def test_once_the_event_starts_the_room_is_closed_to_everyone(world: RoomWorld) -> None:
+    event = await world.room(per_minute=60)
+    buyer = await world.buyer()
+    await world.rooms.join(buyer, event.id)
+    world.clock.current = event.starts_at
+    await world.rooms.refresh()  # every process forgets the rooms of started events
+
+    assert (await world.rooms.me(buyer, event.id)).state is RoomState.CLOSED
+    with pytest.raises(WaitingRoomNotOpen, match="started"):
+        await world.rooms.join(buyer, event.id)
+    assert not world.rooms.check_pass(event.id, buyer.user_id, None)

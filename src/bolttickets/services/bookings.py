@@ -82,7 +82,7 @@ class Bookings:
         with the same key finds the same booking.
         """
         ticket_type, event = await self._catalog.ticket_type(ticket_type_id)
-        in_room = self._rooms is not None and await self._rooms.check_pass(
+        in_room = self._rooms is not None and self._rooms.check_pass(
             event.id, actor.user_id, admission_pass
         )
         request = BookingRequest(

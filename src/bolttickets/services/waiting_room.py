@@ -239,7 +239,7 @@ class WaitingRooms:
         return await self._view(room, actor.user_id, joined)
 
     async def me(self, actor: Actor, event_id: UUID) -> PlaceView:
-        room, _ = await self._room(event_id)
+        room, _ = await self._room(event_id, stored=True)
         joined = await self._store.place(event_id, actor.user_id)
         if joined is None:
             raise NotFound("You have not joined this waiting room.")
@@ -256,9 +256,10 @@ class WaitingRooms:
                 return
         raise RuntimeError(f"the pre-queue of {event_id} kept changing during its lottery")
 
-    async def check_pass(self, event_id: UUID, user_id: UUID, token: str | None) -> bool:
+    def check_pass(self, event_id: UUID, user_id: UUID, token: str | None) -> bool:
         """Whether the event has a room; raises WaitingRoomRequired when it has one and
-        ``token`` is not a valid pass of this buyer for it. No store is asked."""
+        ``token`` is not a valid pass of this buyer for it. No store is asked: every
+        booking comes through here, so it is not even a coroutine."""
         if event_id not in self._rooms:
             return False
         if token is None:
@@ -275,15 +276,20 @@ class WaitingRooms:
         except Unavailable:
             log.warning("waiting_room_purchase_not_counted", event_id=str(event_id))
 
-    async def _room(self, event_id: UUID) -> tuple[RoomSettings, Event]:
+    async def _room(self, event_id: UUID, *, stored: bool = False) -> tuple[RoomSettings, Event]:
+        """The event's enabled room; with ``stored``, one whose event has started too (the
+        processes forget those)."""
         event = await self.event(event_id)
         room = self._rooms.get(event_id)
-        if room is None:
+        if room is None and stored:
+            async with self._uow() as uow:
+                room = await uow.waiting_rooms.get(event_id)
+        if room is None or not room.enabled:
             raise NotFound(f"Event {event_id} has no waiting room.")
         return room, event
 
     async def _open_room(self, event_id: UUID) -> tuple[RoomSettings, Event]:
-        room, event = await self._room(event_id)
+        room, event = await self._room(event_id, stored=True)
         now = self._clock.now()
         if now < room.opens_at:
             raise WaitingRoomNotOpen(f"The waiting room opens at {room.opens_at.isoformat()}.")
@@ -295,6 +301,8 @@ class WaitingRooms:
         counters = await self._store.counters(room.event_id)
         status = RoomStatus.decode(counters.status)
         serving, number = counters.now_serving, joined.number
+        if self._clock.now() >= (await self.event(room.event_id)).starts_at:
+            return PlaceView(RoomState.CLOSED, number, serving, None, None)
         if number is not None and number <= serving:
             return await self._admitted(room, user_id, number, serving)
         if number is None:
