@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bolttickets.adapters.memory_waiting_room import MemoryWaitingRoomStore
-from bolttickets.adapters.redis_waiting_room import RedisWaitingRoomStore
+from bolttickets.adapters.redis_waiting_room import DRAW_CHUNK, RedisWaitingRoomStore
 from bolttickets.services.ports import Joined, WaitingRoomStore
 from tests.support import eventually
 
@@ -188,3 +188,22 @@ async def test_a_lease_is_held_by_one_holder_until_it_lapses(rooms: WaitingRoomS
 
     await eventually(lambda: rooms.lease(short, "b", timedelta(hours=1)), bool, timeout=60)
     assert not await rooms.lease(short, "a", timedelta(hours=1))
+
+
+async def test_a_lottery_larger_than_one_script_call_is_installed_whole(
+    rooms: WaitingRoomStore,
+) -> None:
+    event = uuid4()
+    users = await pre_queued(rooms, event, DRAW_CHUNK + 500)
+    read = await rooms.pre_queue(event)
+    latecomer = uuid4()
+    await rooms.join(event, latecomer, started=False)
+
+    assert not await rooms.draw(event, read)  # a join after the read: stale, nothing written
+    assert await rooms.place(event, users[-1]) == Joined(None)
+    order = list(reversed(await rooms.pre_queue(event)))
+    assert await rooms.draw(event, order)
+
+    numbers = [await rooms.place(event, u) for u in order]
+    assert numbers == [Joined(n) for n in range(1, len(order) + 1)]
+    assert (await rooms.counters(event)).assigned == DRAW_CHUNK + 501

@@ -9,6 +9,8 @@ step touches one cluster slot (``bolt`` is the default namespace):
 - ``bolt:room:{ev}:counters`` hash: assigned, serving ("now serving"), drawn, status.
 - ``bolt:room:{ev}:buyers``   set: admitted buyers who booked with their pass.
 - ``bolt:room:{ev}:passes``   hash: user id -> when their pass was first issued (µs).
+- ``bolt:room:{ev}:lottery:<draw>`` hash: a lottery's numbering while it is staged; it
+  becomes ``places`` at once (or expires, an hour after a draw that never finished).
 
 Outside the tag: ``bolt:room-lease:<name>``, the lease of the process that ticks the rooms.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
@@ -27,6 +29,9 @@ from bolttickets.adapters.redis_stock import script_text, unavailable_as_domain
 from bolttickets.services.ports import Joined, RoomCounters
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Users a lottery numbers per script call: each blocks Redis for a few milliseconds at most.
+DRAW_CHUNK = 2000
+_DRAWN_ALREADY = 2
 
 
 class _Keys(NamedTuple):
@@ -43,7 +48,7 @@ class RedisWaitingRoomStore:
         self._ns = namespace
         self._scripts: dict[str, AsyncScript] = {
             name: client.register_script(script_text(name))
-            for name in ("room_join", "room_draw", "room_advance", "lease")
+            for name in ("room_join", "room_stage", "room_draw", "room_advance", "lease")
         }
 
     async def start(self) -> None:
@@ -82,9 +87,21 @@ class RedisWaitingRoomStore:
 
     @unavailable_as_domain
     async def draw(self, event_id: UUID, order: Sequence[UUID]) -> bool:
+        """Staged in parts of DRAW_CHUNK, then installed at once: a lottery of 100,000
+        blocked Redis for a second in one call."""
         keys = self._keys(event_id)
+        staged = f"{self._ns}:room:{{{event_id}}}:lottery:{uuid4().hex}"
+        for start in range(0, len(order), DRAW_CHUNK):
+            part = [str(u) for u in order[start : start + DRAW_CHUNK]]
+            outcome = int(
+                await self._scripts["room_stage"](
+                    keys=[keys.places, staged, keys.counters], args=[start + 1, *part]
+                )
+            )
+            if outcome != 1:
+                return outcome == _DRAWN_ALREADY
         drawn = await self._scripts["room_draw"](
-            keys=[keys.places, keys.pre, keys.counters], args=[str(u) for u in order]
+            keys=[keys.places, keys.pre, keys.counters, staged], args=[len(order)]
         )
         return int(drawn) == 1
 
