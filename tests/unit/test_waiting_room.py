@@ -18,6 +18,7 @@ from bolttickets.adapters.memory_stock import MemoryStockStore
 from bolttickets.adapters.memory_waiting_room import MemoryWaitingRoomStore
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.domain.errors import (
+    DatabaseUnavailable,
     Forbidden,
     InvalidWaitingRoom,
     NotFound,
@@ -431,3 +432,30 @@ async def test_once_the_event_starts_the_room_is_closed_to_everyone(world: RoomW
     with pytest.raises(WaitingRoomNotOpen, match="started"):
         await world.rooms.join(buyer, event.id)
     assert not world.rooms.check_pass(event.id, buyer.user_id, None)
+
+
+async def test_the_ticker_goes_on_admitting_while_the_database_is_down(
+    world: RoomWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = await world.room(per_minute=None, capacity=2)
+    buyers = [await world.buyer() for _ in range(3)]
+    world.clock.current = START
+    for buyer in buyers:
+        await world.rooms.join(buyer, event.id)
+
+    async def unavailable() -> None:
+        raise DatabaseUnavailable("down for the test")
+
+    monkeypatch.setattr(world.rooms, "refresh", unavailable)
+    ticker = RoomTicker(
+        world.rooms, world.store, world.catalog, world.pubsub, world.clock, every=0.05
+    )
+    running = asyncio.create_task(ticker.run())
+    try:
+        serving = await eventually(
+            lambda: world.store.counters(event.id), lambda c: c.now_serving == 2, timeout=30
+        )
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert serving.assigned == 3

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from uuid import UUID, uuid4
 
@@ -74,6 +75,7 @@ class RoomTicker:
         self._holder = uuid4().hex
         self._lease = timedelta(seconds=max(3 * every, 2.0))
         self._wake = asyncio.Event()
+        self._failing: set[str] = set()
 
     async def run(self) -> None:
         subscription = await self._pubsub.subscribe(UPDATES_CHANNEL)
@@ -82,15 +84,12 @@ class RoomTicker:
         try:
             while True:
                 now = asyncio.get_running_loop().time()
-                try:
-                    if now - refreshed >= self._refresh_every:
-                        await self._rooms.refresh()
-                        refreshed = now
-                    await self.tick()
-                except DomainError:  # a store that does not answer: the next tick tries again
-                    log.warning("waiting_room_tick_failed", exc_info=True)
-                except Exception:  # a bug must not stop every room for good
-                    log.exception("waiting_room_tick_crashed")
+                if now - refreshed >= self._refresh_every:
+                    refreshed = now
+                    await self._attempt("refresh", self._rooms.refresh)
+                # Admission needs only the room store and the stock: a database that does
+                # not answer leaves the rooms as last known, and ticking goes on.
+                await self._attempt("tick", self.tick)
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), self._every)
@@ -99,6 +98,22 @@ class RoomTicker:
         finally:
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
+
+    async def _attempt(self, step: str, action: Callable[[], Awaitable[object]]) -> None:
+        """Run one step; a failure is logged when it starts and when it ends, not every tick."""
+        try:
+            await action()
+        except DomainError as exc:  # a store that does not answer: the next tick tries again
+            if step not in self._failing:
+                log.warning("waiting_room_step_failed", step=step, error=exc.detail)
+            self._failing.add(step)
+            return
+        except Exception:  # a bug must not stop every room for good
+            log.exception("waiting_room_step_crashed", step=step)
+            return
+        if step in self._failing:
+            self._failing.discard(step)
+            log.info("waiting_room_step_recovered", step=step)
 
     async def _watch_sell_outs(self, subscription: Subscription) -> None:
         try:
