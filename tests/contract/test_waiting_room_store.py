@@ -51,6 +51,7 @@ async def test_a_pre_queue_join_has_no_number_until_the_lottery(rooms: WaitingRo
     assert await rooms.place(event, uuid4()) is None
     counters = await rooms.counters(event)
     assert (counters.assigned, counters.now_serving, counters.drawn) == (0, 0, False)
+    assert counters.pre_queued == 3
 
 
 async def test_the_lottery_numbers_the_pre_queue_in_the_drawn_order(
@@ -65,7 +66,7 @@ async def test_the_lottery_numbers_the_pre_queue_in_the_drawn_order(
     assert [await rooms.place(event, u) for u in order] == [Joined(n) for n in (1, 2, 3, 4)]
     assert await rooms.pre_queue(event) == []
     counters = await rooms.counters(event)
-    assert (counters.assigned, counters.drawn) == (4, True)
+    assert (counters.assigned, counters.drawn, counters.pre_queued) == (4, True, 0)
 
 
 async def test_the_lottery_runs_once(rooms: WaitingRoomStore) -> None:

@@ -67,6 +67,7 @@ POST   /api/auth/logout                   -               401  204  204   204 20
 POST   /api/auth/logout-all               -               401  204  204   204 204  204   403  403
 DELETE /api/me                            -               401  204  204   204 204  204   403  403
 PUT    /api/events/{event_id}/waiting-room      events:write 401  403  403   200 403  200   200  403
+GET    /api/events/{event_id}/waiting-room      events:read  401  403  403   200 403  200   200  403
 POST   /api/events/{event_id}/waiting-room/join -            401  200  200   200 200  200   403  403
 GET    /api/events/{event_id}/waiting-room/me   -            401  200  200   200 200  200   403  403
 """

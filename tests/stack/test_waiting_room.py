@@ -152,6 +152,16 @@ async def sale_through_the_room(clients: list[Api]) -> None:
         me = await api.http.get(room_path(event, "/me"), headers=api.auth(token))
         assert me.json()["state"] == "sold_out"
     assert set((await api.remaining(event["id"])).values()) == {0}
+    watched = await api.http.get(room_path(event), headers=api.auth(await api.admin()))
+    assert watched.status_code == 200, watched.text
+    overview = watched.json()
+    assert overview["state"] == "sold_out" and overview["admit_per_minute"] is None
+    assert (overview["numbered"], overview["now_serving"], overview["waiting"]) == (
+        BUYERS,
+        TICKETS,
+        BUYERS - TICKETS,
+    )
+    assert (overview["bought"], overview["pre_queued"]) == (TICKETS, 0)
 
 
 async def no_bypass(clients: list[Api]) -> None:

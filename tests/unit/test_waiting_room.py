@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -459,3 +459,21 @@ async def test_the_ticker_goes_on_admitting_while_the_database_is_down(
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     assert serving.assigned == 3
+
+
+async def test_the_organizer_watches_the_room_even_when_turned_off(world: RoomWorld) -> None:
+    event = await world.room(per_minute=60)
+    for _ in range(3):
+        await world.rooms.join(await world.buyer(), event.id)
+    settings = world.rooms.room_of(event.id)
+    assert settings is not None
+    await world.rooms.configure(world.organizer, replace(settings, enabled=False))
+
+    overview = await world.rooms.overview(world.organizer, event.id)
+
+    assert overview.settings.enabled is False
+    assert (overview.pre_queued, overview.numbered, overview.waiting) == (3, 0, 3)
+    with pytest.raises(Forbidden):
+        await world.rooms.overview(await world.buyer(), event.id)
+    with pytest.raises(NotFound):
+        await world.rooms.overview(world.organizer, (await world.event()).id)

@@ -425,7 +425,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get Waiting Room
+         * @description The room's settings and how it is doing (its size, admissions, purchases), for the
+         *     event's organizer and admins: a live view polls it.
+         */
+        get: operations["getWaitingRoom"];
         /**
          * Set Waiting Room
          * @description Turn the event's waiting room on (or off, ``enabled: false``) and set it up.
@@ -968,6 +973,65 @@ export interface components {
             automatic_factor: number;
             /** Enabled */
             enabled: boolean;
+        };
+        /**
+         * WaitingRoomOverview
+         * @description A room as its organiser watches it.
+         */
+        WaitingRoomOverview: {
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Opens At
+             * Format: date-time
+             */
+            opens_at: string;
+            /** Admit Per Minute */
+            admit_per_minute: number | null;
+            /** Pass Ttl Seconds */
+            pass_ttl_seconds: number;
+            /** Automatic Factor */
+            automatic_factor: number;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "waiting" | "sold_out" | "closed";
+            /**
+             * Now Serving
+             * @description Buyers admitted so far
+             */
+            now_serving: number;
+            /**
+             * Numbered
+             * @description Places given: the lottery's and every later join's
+             */
+            numbered: number;
+            /**
+             * Pre Queued
+             * @description Buyers waiting for the lottery at the sale's start
+             */
+            pre_queued: number;
+            /**
+             * Waiting
+             * @description Buyers not yet admitted
+             */
+            waiting: number;
+            /**
+             * Bought
+             * @description Admitted buyers who booked with their pass
+             */
+            bought: number;
+            /**
+             * Measured Admit Per Minute
+             * @description Admissions a minute over the last minute; null before the first
+             */
+            measured_admit_per_minute: number | null;
         };
         /**
          * WaitingRoomPlace
@@ -2957,6 +3021,90 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthOut"];
+                };
+            };
+        };
+    };
+    getWaitingRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingRoomOverview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the event's organizer nor an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: no such event, or it has no room */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: a field or parameter is invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description IETF RateLimit fields */
+                    RateLimit?: string;
+                    /** @description IETF RateLimit-Policy fields */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store (database, stock store or queue) did not answer; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -79,7 +79,12 @@ class MemoryWaitingRoomStore:
     async def counters(self, event_id: UUID) -> RoomCounters:
         room = self._room(event_id)
         return RoomCounters(
-            room.now_serving, room.assigned, room.drawn, len(room.buyers), room.status
+            room.now_serving,
+            room.assigned,
+            room.drawn,
+            len(room.buyers),
+            len(room.pre_queue),
+            room.status,
         )
 
     async def bought(self, event_id: UUID, user_id: UUID) -> None:

@@ -118,13 +118,15 @@ class RedisWaitingRoomStore:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hgetall(keys.counters)
             pipe.scard(keys.buyers)
-            raw, bought = await pipe.execute()
+            pipe.llen(keys.pre)
+            raw, bought, pre_queued = await pipe.execute()
         fields = cast(dict[bytes, bytes], raw)
         return RoomCounters(
             now_serving=int(fields.get(b"serving", 0)),
             assigned=int(fields.get(b"assigned", 0)),
             drawn=fields.get(b"drawn") == b"1",
             bought=int(bought),
+            pre_queued=int(pre_queued),
             status=fields.get(b"status"),
         )
 

@@ -27,7 +27,7 @@ from bolttickets.domain.waiting_room import (
 from bolttickets.services.catalog import EventView
 from bolttickets.services.ports import AuditEntry
 from bolttickets.services.privacy import PersonalData
-from bolttickets.services.waiting_room import PlaceView
+from bolttickets.services.waiting_room import PlaceView, RoomOverview
 
 # PostgreSQL text cannot hold NUL, and no name or address needs a control character:
 # refused here, they are a 422 instead of a driver error.
@@ -381,6 +381,33 @@ class WaitingRoomOut(BaseModel):
             pass_ttl_seconds=room.pass_ttl_seconds,
             automatic_factor=room.automatic_factor,
             enabled=room.enabled,
+        )
+
+
+class WaitingRoomOverview(WaitingRoomOut):
+    """A room as its organiser watches it."""
+
+    state: Literal["waiting", "sold_out", "closed"]
+    now_serving: int = Field(description="Buyers admitted so far")
+    numbered: int = Field(description="Places given: the lottery's and every later join's")
+    pre_queued: int = Field(description="Buyers waiting for the lottery at the sale's start")
+    waiting: int = Field(description="Buyers not yet admitted")
+    bought: int = Field(description="Admitted buyers who booked with their pass")
+    measured_admit_per_minute: float | None = Field(
+        description="Admissions a minute over the last minute; null before the first"
+    )
+
+    @classmethod
+    def of_overview(cls, overview: RoomOverview) -> WaitingRoomOverview:
+        return cls(
+            **WaitingRoomOut.of(overview.settings).model_dump(),
+            state=overview.state.value,
+            now_serving=overview.now_serving,
+            numbered=overview.numbered,
+            pre_queued=overview.pre_queued,
+            waiting=overview.waiting,
+            bought=overview.bought,
+            measured_admit_per_minute=overview.admit_per_minute,
         )
 
 

@@ -556,6 +556,8 @@ class RoomCounters:
     """The lottery ran: later joins go to the back, in arrival order."""
     bought: int
     """Admitted buyers who booked with their pass."""
+    pre_queued: int
+    """Buyers waiting for the lottery."""
     status: bytes | None
     """What the last tick recorded (``save_status``), opaque to the store."""
 

@@ -110,6 +110,25 @@ def room_frame(event_id: UUID, status: RoomStatus) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
+class RoomOverview:
+    """A room as its organiser watches it."""
+
+    settings: RoomSettings
+    state: RoomState
+    now_serving: int
+    numbered: int
+    """Places given: the lottery's and every later join's."""
+    pre_queued: int
+    bought: int
+    admit_per_minute: float | None
+    """Measured over the last minute."""
+
+    @property
+    def waiting(self) -> int:
+        return self.numbered - self.now_serving + self.pre_queued
+
+
+@dataclass(frozen=True, slots=True)
 class PlaceView:
     """A buyer's place, as ``join`` and ``me`` answer it."""
 
@@ -225,6 +244,27 @@ class WaitingRooms:
         await self._reload(room.event_id)
         await self._pubsub.publish(SETTINGS_CHANNEL, str(room.event_id).encode())
         return room
+
+    async def overview(self, actor: Actor, event_id: UUID) -> RoomOverview:
+        """The room's settings (a room turned off too) and how it is doing."""
+        event = await self.event(event_id)
+        if not event.managed_by(actor.user_id, actor.role):
+            raise Forbidden("Only the event's organizer or an admin watches its waiting room.")
+        async with self._uow() as uow:
+            room = await uow.waiting_rooms.get(event_id)
+        if room is None:
+            raise NotFound(f"Event {event_id} has no waiting room.")
+        counters = await self._store.counters(event_id)
+        status = RoomStatus.decode(counters.status)
+        return RoomOverview(
+            room,
+            status.state,
+            counters.now_serving,
+            counters.assigned,
+            counters.pre_queued,
+            counters.bought,
+            status.admit_per_minute,
+        )
 
     # --- the buyer's side -----------------------------------------------------------------
 

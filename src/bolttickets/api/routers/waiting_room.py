@@ -11,7 +11,13 @@ from fastapi import APIRouter, Depends
 from bolttickets.api import rate_limits
 from bolttickets.api.auditing import Audit
 from bolttickets.api.deps import WaitingRoomsDep
-from bolttickets.api.schemas import Problem, WaitingRoomIn, WaitingRoomOut, WaitingRoomPlace
+from bolttickets.api.schemas import (
+    Problem,
+    WaitingRoomIn,
+    WaitingRoomOut,
+    WaitingRoomOverview,
+    WaitingRoomPlace,
+)
 from bolttickets.api.security import Person, Requires
 from bolttickets.domain.errors import WaitingRoomNotOpen
 from bolttickets.domain.model import Role, Scope
@@ -58,6 +64,25 @@ async def set_waiting_room(
     )
     await audit.record(AuditAction.WAITING_ROOM_SET, target=named("event", event_id))
     return WaitingRoomOut.of(room)
+
+
+@router.get(
+    "",
+    operation_id="getWaitingRoom",
+    responses={
+        401: {"model": Problem},
+        403: {"model": Problem, "description": "Not the event's organizer nor an admin"},
+        404: _NO_ROOM,
+    },
+)
+async def get_waiting_room(
+    event_id: UUID,
+    actor: Annotated[Actor, Depends(Requires(Scope.EVENTS_READ))],
+    rooms: WaitingRoomsDep,
+) -> WaitingRoomOverview:
+    """The room's settings and how it is doing (its size, admissions, purchases), for the
+    event's organizer and admins: a live view polls it."""
+    return WaitingRoomOverview.of_overview(await rooms.overview(actor, event_id))
 
 
 @router.post(
