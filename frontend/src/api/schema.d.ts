@@ -814,6 +814,11 @@ export interface components {
              * @description Where that booking is found
              */
             location?: string | null;
+            /**
+             * Join
+             * @description On a 403 waiting-room: where the buyer joins the event's waiting room
+             */
+            join?: string | null;
         };
         /** RefreshIn */
         RefreshIn: {

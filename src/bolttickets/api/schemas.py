@@ -293,6 +293,10 @@ class Problem(BaseModel):
         default=None, description="On a 503 for a booking: the booking it was for"
     )
     location: str | None = Field(default=None, description="Where that booking is found")
+    join: str | None = Field(
+        default=None,
+        description="On a 403 waiting-room: where the buyer joins the event's waiting room",
+    )
 
 
 class AuditEntryOut(BaseModel):
