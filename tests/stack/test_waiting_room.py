@@ -162,6 +162,12 @@ async def sale_through_the_room(clients: list[Api]) -> None:
         BUYERS - TICKETS,
     )
     assert (overview["bought"], overview["pre_queued"]) == (TICKETS, 0)
+    audited = await api.http.get(
+        "/api/admin/audit",
+        params={"action": "event.waiting-room-set", "target": f"event:{event['id']}"},
+        headers=api.auth(await api.admin()),
+    )
+    assert len(audited.json()["items"]) == 1, audited.text
 
 
 async def no_bypass(clients: list[Api]) -> None:

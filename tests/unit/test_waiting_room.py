@@ -361,7 +361,9 @@ async def test_the_automatic_rate_admits_what_remains_and_waits_for_buyers(
     assert (await world.store.counters(event.id)).now_serving == 4
 
 
-async def test_a_sell_out_is_broadcast_and_admission_stops(world: RoomWorld) -> None:
+async def test_a_sell_out_is_broadcast_admission_stops_and_resumes_with_stock(
+    world: RoomWorld,
+) -> None:
     event = await world.room(per_minute=6000, capacity=2)
     subscription = await world.pubsub.subscribe(ROOMS_CHANNEL)
     messages = aiter(subscription)
@@ -386,6 +388,15 @@ async def test_a_sell_out_is_broadcast_and_admission_stops(world: RoomWorld) -> 
     }
     assert sold_out["state"] == "sold_out" and sold_out["now_serving"] == 0
     assert (await world.rooms.me(buyers[4], event.id)).state is RoomState.SOLD_OUT
+
+    # A ticket comes back (a cancellation, a rejected hold): admission resumes.
+    tt = event.ticket_types[0].id
+    version = (await world.stock.inventory([tt]))[tt].version
+    assert await world.stock.compare_and_set(tt, version, 1)
+    world.clock.advance(1)
+    await world.ticker.tick()
+    resumed = orjson.loads(await asyncio.wait_for(anext(messages), 30))
+    assert resumed["state"] == "waiting" and resumed["now_serving"] == 5
     await subscription.close()
 
 
