@@ -198,7 +198,12 @@ class WaitingRooms:
     async def _follow(self, subscription: Subscription) -> None:
         try:
             async for message in subscription:
-                await self._reload(UUID(message.decode()))
+                try:
+                    event_id = UUID(message.decode())
+                except ValueError:
+                    log.warning("bad_waiting_room_settings_message")
+                    continue
+                await self._reload(event_id)
         finally:
             await subscription.close()
 
