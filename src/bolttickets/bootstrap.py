@@ -269,7 +269,7 @@ async def _start_embedded(
         MemoryPubSub(),
         MemorySessionStore(clock),
         MemoryRateLimiter(),
-        MemoryWaitingRoomStore(),
+        MemoryWaitingRoomStore(clock),
     )
     checks = {"database": _database_check(db), "queue": _log_check(log_queue)}
     container = _wire(settings, adapters, checks, resources)

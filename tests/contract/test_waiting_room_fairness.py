@@ -27,6 +27,7 @@ from bolttickets.domain.model import Event, Role, TicketType
 from bolttickets.domain.waiting_room import RoomSettings
 from bolttickets.services.accounts import Actor
 from bolttickets.services.admission_passes import AdmissionPasses
+from bolttickets.services.clock import SystemClock
 from bolttickets.services.ports import WaitingRoomStore
 from bolttickets.services.waiting_room import WaitingRooms
 from tests.contract.test_waiting_room_store import redis_rooms  # noqa: F401 - a fixture
@@ -48,7 +49,7 @@ Z = 3.29
 @pytest.fixture(params=["memory", "redis"])
 def store(request: pytest.FixtureRequest) -> WaitingRoomStore:
     if request.param == "memory":
-        return MemoryWaitingRoomStore()
+        return MemoryWaitingRoomStore(SystemClock())
     found: WaitingRoomStore = request.getfixturevalue("redis_rooms")
     return found
 

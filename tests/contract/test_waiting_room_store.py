@@ -13,7 +13,8 @@ import redis.asyncio as aioredis
 
 from bolttickets.adapters.memory_waiting_room import MemoryWaitingRoomStore
 from bolttickets.adapters.redis_waiting_room import DRAW_CHUNK, RedisWaitingRoomStore
-from bolttickets.services.ports import Joined, WaitingRoomStore
+from bolttickets.services.clock import SystemClock
+from bolttickets.services.ports import Joined, RoomCounters, WaitingRoomStore
 from tests.support import eventually
 
 
@@ -30,7 +31,7 @@ async def redis_rooms(redis_client: aioredis.Redis) -> AsyncIterator[RedisWaitin
 @pytest.fixture(params=["memory", "redis"])
 def rooms(request: pytest.FixtureRequest) -> WaitingRoomStore:
     if request.param == "memory":
-        return MemoryWaitingRoomStore()
+        return MemoryWaitingRoomStore(SystemClock())
     store: WaitingRoomStore = request.getfixturevalue("redis_rooms")
     return store
 
@@ -169,13 +170,26 @@ async def test_a_pass_is_issued_at_its_first_time(rooms: WaitingRoomStore) -> No
     assert await rooms.admitted_at(event, uuid4(), other) == other
 
 
-async def test_the_status_is_kept(rooms: WaitingRoomStore) -> None:
-    event = uuid4()
+async def test_the_status_is_kept_and_the_room_forgotten_after_its_time(
+    rooms: WaitingRoomStore,
+) -> None:
+    event, lasting = uuid4(), uuid4()
     assert (await rooms.counters(event)).status is None
+    await rooms.join(event, uuid4(), started=False)
+    await rooms.join(lasting, uuid4(), started=False)
 
-    await rooms.save_status(event, b'{"state": "sold_out"}')
-
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    await rooms.save_status(event, b'{"state": "sold_out"}', soon)
     assert (await rooms.counters(event)).status == b'{"state": "sold_out"}'
+
+    async def forgotten() -> RoomCounters:
+        # Another room's tick is what sweeps the memory store.
+        await rooms.save_status(lasting, b"{}", datetime.now(UTC) + timedelta(days=1))
+        return await rooms.counters(event)
+
+    gone = await eventually(forgotten, lambda c: c.pre_queued == 0, timeout=60)
+    assert gone.status is None
+    assert (await rooms.counters(lasting)).pre_queued == 1
 
 
 async def test_a_lease_is_held_by_one_holder_until_it_lapses(rooms: WaitingRoomStore) -> None:

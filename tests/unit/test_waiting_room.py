@@ -215,7 +215,7 @@ async def add_user(db: Database, role: Role, now: datetime) -> Actor:
 @pytest.fixture
 async def world(sqlite_database: Database) -> AsyncIterator[RoomWorld]:
     clock = FakeClock(START - timedelta(minutes=30))
-    stock, store, pubsub = MemoryStockStore(clock), MemoryWaitingRoomStore(), MemoryPubSub()
+    stock, store, pubsub = MemoryStockStore(clock), MemoryWaitingRoomStore(clock), MemoryPubSub()
     catalog = Catalog(
         sqlite_database.unit_of_work, stock, StockSync(sqlite_database.unit_of_work, stock), clock
     )

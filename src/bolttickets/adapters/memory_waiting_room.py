@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from bolttickets.services.ports import Joined, RoomCounters
+from bolttickets.services.ports import Clock, Joined, RoomCounters
 
 
 @dataclass
@@ -25,10 +25,12 @@ class _Room:
     buyers: set[UUID] = field(default_factory=set)
     admitted_at: dict[UUID, datetime] = field(default_factory=dict)
     status: bytes | None = None
+    keep_until: datetime | None = None
 
 
 class MemoryWaitingRoomStore:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._rooms: dict[UUID, _Room] = {}
         self._leases: dict[str, tuple[str, float]] = {}
 
@@ -93,8 +95,13 @@ class MemoryWaitingRoomStore:
     async def admitted_at(self, event_id: UUID, user_id: UUID, now: datetime) -> datetime:
         return self._room(event_id).admitted_at.setdefault(user_id, now)
 
-    async def save_status(self, event_id: UUID, status: bytes) -> None:
-        self._room(event_id).status = status
+    async def save_status(self, event_id: UUID, status: bytes, keep_until: datetime) -> None:
+        room = self._room(event_id)
+        room.status, room.keep_until = status, keep_until
+        now = self._clock.now()
+        self._rooms = {
+            e: r for e, r in self._rooms.items() if r.keep_until is None or r.keep_until > now
+        }
 
     async def lease(self, name: str, holder: str, ttl: timedelta) -> bool:
         now = time.monotonic()

@@ -9,6 +9,9 @@ step touches one cluster slot (``bolt`` is the default namespace):
 - ``bolt:room:{ev}:counters`` hash: assigned, serving ("now serving"), drawn, status.
 - ``bolt:room:{ev}:buyers``   set: admitted buyers who booked with their pass.
 - ``bolt:room:{ev}:passes``   hash: user id -> when their pass was first issued (µs).
+Every tick moves their expiry to a day after the event starts, so a room leaves nothing
+behind.
+
 - ``bolt:room:{ev}:lottery:<draw>`` hash: a lottery's numbering while it is staged; it
   becomes ``places`` at once (or expires, an hour after a draw that never finished).
 
@@ -144,8 +147,13 @@ class RedisWaitingRoomStore:
         return _EPOCH + timedelta(microseconds=int(first))
 
     @unavailable_as_domain
-    async def save_status(self, event_id: UUID, status: bytes) -> None:
-        await self._redis.hset(self._keys(event_id).counters, "status", status)
+    async def save_status(self, event_id: UUID, status: bytes, keep_until: datetime) -> None:
+        keys = self._keys(event_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.counters, "status", status)
+            for key in keys:
+                pipe.expireat(key, keep_until)
+            await pipe.execute()
 
     @unavailable_as_domain
     async def lease(self, name: str, holder: str, ttl: timedelta) -> bool:

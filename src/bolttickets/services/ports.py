@@ -594,7 +594,8 @@ class WaitingRoomStore(Protocol):
         """When the buyer's pass was first issued: ``now`` the first time, the same after,
         so asking again never extends a pass."""
 
-    async def save_status(self, event_id: UUID, status: bytes) -> None: ...
+    async def save_status(self, event_id: UUID, status: bytes, keep_until: datetime) -> None:
+        """Record the tick's status; the whole room is forgotten after ``keep_until``."""
 
     async def lease(self, name: str, holder: str, ttl: timedelta) -> bool:
         """Hold (or renew) the lease ``name`` for ``ttl`` unless another holder has it: the

@@ -51,6 +51,8 @@ _MAX_CATCH_UP_SECONDS = 10.0
 # The counters are marked every few seconds, not every tick: the marks of a pass lifetime
 # (the automatic rate's window) stay a few kilobytes.
 _MARK_EVERY_SECONDS = 5.0
+# How long a room's places outlive its event: buyers may still look at theirs for a while.
+_KEEP_AFTER = timedelta(days=1)
 
 
 class RoomTicker:
@@ -167,7 +169,7 @@ class RoomTicker:
             carry=carry,
             ticked_at=at,
         )
-        await self._store.save_status(event_id, status.encode())
+        await self._store.save_status(event_id, status.encode(), event.starts_at + _KEEP_AFTER)
         await self._pubsub.publish(ROOMS_CHANNEL, room_frame(event_id, status))
 
     async def _remaining(self, event_id: UUID) -> int:
