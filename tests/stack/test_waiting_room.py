@@ -6,6 +6,7 @@ the room without a valid pass of its own buyer for its own event."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -139,8 +140,10 @@ async def sale_through_the_room(clients: list[Api]) -> None:
         bookings.append((token, accepted.json()["booking_id"]))
     statuses = await api.final_statuses(bookings, timeout=120)
     assert set(statuses.values()) == {"confirmed"}
+    confirmed_at = time.monotonic()
 
-    # Every subscriber, on either process, is told of the sell-out.
+    # Every subscriber, on either process, is told of the sell-out (a generous bound: the
+    # machine is shared; the figure is printed, never asserted).
     for socket in sockets:
         told = await socket.wait_for(
             lambda f: f.get("type") == "waiting_room" and f.get("state") == "sold_out",
@@ -148,6 +151,10 @@ async def sale_through_the_room(clients: list[Api]) -> None:
         )
         assert told["event_id"] == event["id"] and told["now_serving"] == TICKETS
         await socket.close()
+    print(
+        f"sold_out on every socket {time.monotonic() - confirmed_at:.2f} s after the test saw "
+        "the last booking confirmed"
+    )
     for token, _ in waiting:
         me = await api.http.get(room_path(event, "/me"), headers=api.auth(token))
         assert me.json()["state"] == "sold_out"

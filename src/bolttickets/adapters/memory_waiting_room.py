@@ -73,9 +73,9 @@ class MemoryWaitingRoomStore:
         room.drawn = True
         return True
 
-    async def advance(self, event_id: UUID, by: int) -> int:
+    async def advance(self, event_id: UUID, to: int) -> int:
         room = self._room(event_id)
-        room.now_serving = min(room.assigned, room.now_serving + max(0, by))
+        room.now_serving = max(room.now_serving, min(room.assigned, to))
         return room.now_serving
 
     async def counters(self, event_id: UUID) -> RoomCounters:

@@ -109,9 +109,9 @@ class RedisWaitingRoomStore:
         return int(drawn) == 1
 
     @unavailable_as_domain
-    async def advance(self, event_id: UUID, by: int) -> int:
+    async def advance(self, event_id: UUID, to: int) -> int:
         serving = await self._scripts["room_advance"](
-            keys=[self._keys(event_id).counters], args=[max(0, by)]
+            keys=[self._keys(event_id).counters], args=[to]
         )
         return int(serving)
 

@@ -582,8 +582,10 @@ class WaitingRoomStore(Protocol):
         most once. False when the pre-queue is no longer what ``order`` permutes (a join
         came in between): read it and draw again. True once drawn, by this call or any."""
 
-    async def advance(self, event_id: UUID, by: int) -> int:
-        """Admit ``by`` more numbers, never past the last one given; the new now-serving."""
+    async def advance(self, event_id: UUID, to: int) -> int:
+        """Admit every number up to ``to``, never past the last one given and never back;
+        the new now-serving. A target, not an increment: two processes that decided from
+        the same counters (a lease that lapsed mid-tick) admit once, not twice."""
 
     async def counters(self, event_id: UUID) -> RoomCounters: ...
 

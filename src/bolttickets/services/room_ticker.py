@@ -155,7 +155,7 @@ class RoomTicker:
         at = now.timestamp()
         if started and remaining > 0:
             admit, carry = _admissions(room, previous, counters, remaining, at)
-            serving = await self._store.advance(event_id, admit)
+            serving = await self._store.advance(event_id, counters.now_serving + admit)
         marks = list(previous.history)
         if not marks or at - marks[-1].at >= _MARK_EVERY_SECONDS:
             marks.append(TickMark(at, serving, counters.bought))

@@ -1,8 +1,8 @@
--- Admit more numbers: "now serving" moves up by ARGV[1], never past the last number given.
--- KEYS: counters   Returns the new "now serving".
+-- Admit every number up to ARGV[1]: "now serving" moves up to it, never past the last
+-- number given and never back. KEYS: counters   Returns the new "now serving".
 local assigned = tonumber(redis.call('HGET', KEYS[1], 'assigned') or '0')
 local serving = tonumber(redis.call('HGET', KEYS[1], 'serving') or '0')
-local moved = math.min(assigned, serving + tonumber(ARGV[1]))
+local moved = math.min(assigned, tonumber(ARGV[1]))
 if moved > serving then
   redis.call('HSET', KEYS[1], 'serving', moved)
   return moved
