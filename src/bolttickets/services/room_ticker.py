@@ -16,11 +16,12 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import structlog
 
 from bolttickets.domain.errors import DomainError
+from bolttickets.domain.model import Event
 from bolttickets.domain.waiting_room import (
     RoomSettings,
     RoomState,
@@ -150,7 +151,7 @@ class RoomTicker:
         if started and not counters.drawn:
             await self._rooms.draw(event_id)
         previous = RoomStatus.decode(counters.status)
-        remaining = await self._remaining(event_id)
+        remaining = await self._remaining(event)
         serving, carry = counters.now_serving, previous.carry
         at = now.timestamp()
         if started and remaining > 0:
@@ -172,8 +173,7 @@ class RoomTicker:
         await self._store.save_status(event_id, status.encode(), event.starts_at + _KEEP_AFTER)
         await self._pubsub.publish(ROOMS_CHANNEL, room_frame(event_id, status))
 
-    async def _remaining(self, event_id: UUID) -> int:
-        event = await self._rooms.event(event_id)
+    async def _remaining(self, event: Event) -> int:
         remaining = await self._catalog.remaining(event.ticket_types)
         return sum(max(0, value) for value, _ in remaining.values())
 
