@@ -41,6 +41,7 @@ from bolttickets.domain.waiting_room import (
 from bolttickets.services.accounts import Actor
 from bolttickets.services.admission_passes import AdmissionPasses
 from bolttickets.services.catalog import Catalog, NewTicketType
+from bolttickets.services.messages import UPDATES_CHANNEL, InventoryUpdate, encode_update
 from bolttickets.services.ports import Admission
 from bolttickets.services.room_ticker import RoomTicker
 from bolttickets.services.stock_sync import StockSync
@@ -488,3 +489,29 @@ async def test_the_organizer_watches_the_room_even_when_turned_off(world: RoomWo
         await world.rooms.overview(await world.buyer(), event.id)
     with pytest.raises(NotFound):
         await world.rooms.overview(world.organizer, (await world.event()).id)
+
+
+async def test_a_sell_out_wakes_the_ticker_at_once(world: RoomWorld) -> None:
+    event = await world.room(per_minute=60, capacity=1)
+    world.clock.current = START
+    frames = await world.pubsub.subscribe(ROOMS_CHANNEL)
+    received = aiter(frames)
+    # A tick an hour apart: only the wake can tick again within the test.
+    ticker = RoomTicker(
+        world.rooms, world.store, world.catalog, world.pubsub, world.clock, every=3600
+    )
+    running = asyncio.create_task(ticker.run())
+    try:
+        first = orjson.loads(await asyncio.wait_for(anext(received), 30))
+        await world.sell(event, 1)
+        tt = event.ticket_types[0].id
+        inventory = (await world.stock.inventory([tt]))[tt]
+        await world.pubsub.publish(
+            UPDATES_CHANNEL, encode_update([InventoryUpdate(event.id, inventory)], [])
+        )
+        told = orjson.loads(await asyncio.wait_for(anext(received), 30))
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await frames.close()
+    assert (first["state"], told["state"]) == ("waiting", "sold_out")
