@@ -34,6 +34,7 @@ from bolttickets.adapters.memory_pubsub import MemoryPubSub
 from bolttickets.adapters.memory_rate_limiter import MemoryRateLimiter
 from bolttickets.adapters.memory_sessions import MemorySessionStore
 from bolttickets.adapters.memory_stock import MemoryStockStore
+from bolttickets.adapters.memory_waiting_room import MemoryWaitingRoomStore
 from bolttickets.adapters.passwords import Argon2Hasher
 from bolttickets.adapters.payments_builtin import BuiltinTestPayments
 from bolttickets.adapters.payments_stripe import StripeProvider
@@ -41,6 +42,7 @@ from bolttickets.adapters.redis_pubsub import RedisPubSub
 from bolttickets.adapters.redis_rate_limiter import RedisRateLimiter
 from bolttickets.adapters.redis_sessions import RedisSessionStore
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
+from bolttickets.adapters.redis_waiting_room import RedisWaitingRoomStore
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.adapters.sqlite_log import SqliteLog, SqliteLogConsumer
@@ -50,6 +52,7 @@ from bolttickets.config import Settings
 from bolttickets.observability import metrics
 from bolttickets.observability.logging import configure as configure_logging
 from bolttickets.services.accounts import Accounts, KnownUsers
+from bolttickets.services.admission_passes import AdmissionPasses
 from bolttickets.services.api_keys import ApiKeys
 from bolttickets.services.audit import AuditLog
 from bolttickets.services.bookings import Bookings
@@ -66,10 +69,13 @@ from bolttickets.services.ports import (
     RateLimiter,
     SessionStore,
     StockStore,
+    WaitingRoomStore,
 )
 from bolttickets.services.privacy import Privacy
+from bolttickets.services.room_ticker import RoomTicker
 from bolttickets.services.sessions import Sessions
 from bolttickets.services.stock_sync import StockSync
+from bolttickets.services.waiting_room import WaitingRooms
 from bolttickets.worker.runner import BookingWorker
 
 if TYPE_CHECKING:
@@ -107,6 +113,8 @@ class Container:
     sync: StockSync
     health_checks: Mapping[str, HealthCheck]
     rate_limiter: RateLimiter
+    waiting_rooms: WaitingRooms
+    room_store: WaitingRoomStore
     worker_task: asyncio.Task[None] | None
     """The booking worker's loop, when this role runs one."""
     resources: contextlib.AsyncExitStack
@@ -123,7 +131,9 @@ async def start(settings: Settings, role: Role, clock: Clock | None = None) -> C
     build = _start_embedded if settings.embedded else _start_full
     resources = contextlib.AsyncExitStack()
     try:
-        return await build(settings, role, clock or SystemClock(), resources)
+        container = await build(settings, role, clock or SystemClock(), resources)
+        await _run_waiting_rooms(container)
+        return container
     except BaseException:
         await resources.aclose()
         raise
@@ -263,6 +273,7 @@ async def _start_embedded(
         MemoryPubSub(),
         MemorySessionStore(clock),
         MemoryRateLimiter(),
+        MemoryWaitingRoomStore(clock),
     )
     checks = {"database": _database_check(db), "queue": _log_check(log_queue)}
     container = _wire(settings, adapters, checks, resources)
@@ -291,6 +302,8 @@ async def _start_full(
     await stock.start()
     rate_limiter = RedisRateLimiter(redis, settings.redis_prefix)
     await rate_limiter.start()
+    room_store = RedisWaitingRoomStore(redis, settings.redis_prefix)
+    await room_store.start()
     await asyncio.to_thread(
         ensure_topics,
         bootstrap,
@@ -316,6 +329,7 @@ async def _start_full(
         RedisPubSub(redis, settings.redis_prefix),
         RedisSessionStore(redis, settings.redis_prefix),
         rate_limiter,
+        room_store,
     )
     container = _wire(settings, adapters, _full_stack_checks(db, redis, settings), resources)
     if role is not Role.WORKER:
@@ -345,12 +359,15 @@ def _wire(
     health_checks: Mapping[str, HealthCheck],
     resources: contextlib.AsyncExitStack,
 ) -> Container:
-    clock, db, stock, queue, pubsub, session_store, rate_limiter = adapters
+    clock, db, stock, queue, pubsub, session_store, rate_limiter, room_store = adapters
     sync = StockSync(db.unit_of_work, stock, on_corrected=metrics.RECONCILE_MOVED.inc)
     catalog = Catalog(db.unit_of_work, stock, sync, clock)
     hasher = Argon2Hasher(cheapest=settings.password_hashing == "argon2id-cheapest")
     audit = AuditLog(db.unit_of_work, clock)
     users = KnownUsers(db.unit_of_work)
+    rooms = WaitingRooms(
+        db.unit_of_work, room_store, pubsub, AdmissionPasses(settings.admission_pass_key), clock
+    )
     return Container(
         settings=settings,
         clock=clock,
@@ -373,13 +390,17 @@ def _wire(
             cache_seconds=settings.api_key_cache_seconds,
         ),
         catalog=catalog,
-        bookings=Bookings(db.unit_of_work, stock, queue, pubsub, catalog, sync, clock, users),
+        bookings=Bookings(
+            db.unit_of_work, stock, queue, pubsub, catalog, sync, clock, users, rooms
+        ),
         audit=audit,
         privacy=Privacy(db.unit_of_work, audit, users, clock),
         payments=_payments(settings, db, clock, resources),
         sync=sync,
         health_checks=health_checks,
         rate_limiter=rate_limiter,
+        waiting_rooms=rooms,
+        room_store=room_store,
         worker_task=None,
         resources=resources,
     )
@@ -437,6 +458,30 @@ class _Adapters(NamedTuple):
     pubsub: PubSub
     sessions: SessionStore
     rate_limiter: RateLimiter
+    rooms: WaitingRoomStore
+
+
+async def _run_waiting_rooms(container: Container) -> None:
+    """Every process knows the rooms and runs the ticker; the store's lease lets one tick."""
+    rooms = container.waiting_rooms
+    await rooms.start()
+    container.resources.push_async_callback(rooms.stop)
+    ticker = RoomTicker(
+        rooms,
+        container.room_store,
+        container.catalog,
+        container.pubsub,
+        container.clock,
+        every=container.settings.waiting_room_tick_ms / 1000,
+    )
+    task = asyncio.create_task(ticker.run(), name="waiting-room-ticker")
+    container.resources.push_async_callback(_cancel, task)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await task
 
 
 async def _stop_worker(worker: BookingWorker, task: asyncio.Task[None]) -> None:

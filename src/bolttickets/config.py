@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     api_key_secret: SecretStr | None = None
     """The key of the HMAC under which API keys are stored. Unset: derived from
     BOLT_JWT_SECRET, so changing that secret invalidates every API key too."""
+    admission_pass_secret: SecretStr | None = None
+    """The HS256 key of waiting-room admission passes. Unset: derived from BOLT_JWT_SECRET
+    (an HMAC of it), never the same key as the access tokens'."""
+    waiting_room_tick_ms: int = Field(default=500, ge=50, le=10_000)
+    """How often the process holding the waiting-room lease admits buyers and broadcasts
+    each room's "now serving" (a sell-out is broadcast at once, not at the next tick)."""
     api_key_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     """How long a process trusts an API key it verified: the longest a revoked key still
     works on another process."""
@@ -315,6 +321,13 @@ class Settings(BaseSettings):
         BOLT_JWT_SECRET, so every process of a deployment shares it."""
         jwt_secret = self.jwt_secret.get_secret_value().encode()
         return hmac.new(jwt_secret, b"bolttickets test payments", hashlib.sha256).hexdigest()
+
+    @property
+    def admission_pass_key(self) -> bytes:
+        if self.admission_pass_secret is not None:
+            return self.admission_pass_secret.get_secret_value().encode()
+        jwt_secret = self.jwt_secret.get_secret_value().encode()
+        return hmac.new(jwt_secret, b"bolttickets admission passes", hashlib.sha256).digest()
 
     @property
     def secure_cookies(self) -> bool:

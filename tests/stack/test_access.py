@@ -66,6 +66,10 @@ POST   /api/auth/refresh                  -               200  200  200   200 20
 POST   /api/auth/logout                   -               401  204  204   204 204  204   403  403
 POST   /api/auth/logout-all               -               401  204  204   204 204  204   403  403
 DELETE /api/me                            -               401  204  204   204 204  204   403  403
+PUT    /api/events/{event_id}/waiting-room      events:write 401  403  403   200 403  200   200  403
+GET    /api/events/{event_id}/waiting-room      events:read  401  403  403   200 403  200   200  403
+POST   /api/events/{event_id}/waiting-room/join -            401  200  200   200 200  200   403  403
+GET    /api/events/{event_id}/waiting-room/me   -            401  200  200   200 200  200   403  403
 """
 
 ENDS_THE_CALLER = {
@@ -95,6 +99,9 @@ class World:
     emails: dict[str, str]
     ids: dict[str, str]
     event: dict[str, Any]
+    room_event: dict[str, Any]
+    """``org``'s too, with the waiting room the waiting-room operations name: the bookings
+    of ``event`` need no pass."""
     booking_id: str
     keys_with: dict[str | None, str]
     keys_without: dict[str | None, str]
@@ -153,6 +160,10 @@ async def world(api: Api) -> World:
     created = await api.http.post("/api/events", json=event_body(), headers=api.auth(tokens["org"]))
     assert created.status_code == 201, created.text
     event = created.json()
+    room_created = await api.http.post(
+        "/api/events", json=event_body(), headers=api.auth(tokens["org"])
+    )
+    assert room_created.status_code == 201, room_created.text
     booked = await api.book(tokens["cust"], event["ticket_types"][0]["id"])
     assert booked.status_code == 202, booked.text
     booking_id = booked.json()["booking_id"]
@@ -174,6 +185,7 @@ async def world(api: Api) -> World:
         emails,
         ids,
         event,
+        room_created.json(),
         booking_id,
         keys_with,
         keys_without,
@@ -214,8 +226,9 @@ async def refresh_token(api: Api, email: str) -> str:
 async def request_of(
     api: Api, world: World, method: str, template: str
 ) -> tuple[str, dict[str, Any] | None]:
+    event = world.room_event if "/waiting-room" in template else world.event
     path = template.format(
-        event_id=world.event["id"],
+        event_id=event["id"],
         booking_id=world.booking_id,
         key_id=world.doomed_key_id,
         user_id=world.doomed_user_id,
@@ -233,6 +246,10 @@ async def request_of(
         },
         ("POST", "/api/admin/api-keys"): {"name": "matrix", "scopes": ["events:read"]},
         ("PUT", "/api/admin/users/{user_id}/role"): {"role": "customer"},
+        ("PUT", "/api/events/{event_id}/waiting-room"): {
+            "opens_at": datetime.now(UTC).isoformat(),
+            "admit_per_minute": 600,
+        },
     }
     if (method, template) == ("POST", "/api/auth/refresh"):
         return path, {"refresh_token": await refresh_token(api, world.emails["cust"])}

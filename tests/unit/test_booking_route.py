@@ -37,7 +37,7 @@ def test_the_booking_route_declares_no_dependency_body_or_header() -> None:
 def test_the_booking_route_documents_what_it_reads() -> None:
     extra = _booking_route().openapi_extra or {}
 
-    assert [p["name"] for p in extra["parameters"]] == ["Idempotency-Key"]
+    assert [p["name"] for p in extra["parameters"]] == ["Idempotency-Key", "Admission-Pass"]
     body = extra["requestBody"]["content"]["application/json"]["schema"]
     assert set(body["required"]) == {"ticket_type_id", "quantity"}
     # Either an access token or an API key (as a bearer token, or in X-API-Key).

@@ -418,6 +418,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events/{event_id}/waiting-room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Waiting Room
+         * @description The room's settings and how it is doing (its size, admissions, purchases), for the
+         *     event's organizer and admins: a live view polls it.
+         */
+        get: operations["getWaitingRoom"];
+        /**
+         * Set Waiting Room
+         * @description Turn the event's waiting room on (or off, ``enabled: false``) and set it up.
+         */
+        put: operations["setWaitingRoom"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{event_id}/waiting-room/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join Waiting Room
+         * @description Get in line: one place per account, the same on every call. Before the sale starts
+         *     the place has no number until the lottery at the start.
+         */
+        post: operations["joinWaitingRoom"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{event_id}/waiting-room/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Waiting Room Place
+         * @description The caller's place, for clients without the WebSocket; with the pass once admitted.
+         */
+        get: operations["getMyWaitingRoomPlace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -521,7 +587,7 @@ export interface components {
          * AuditAction
          * @enum {string}
          */
-        AuditAction: "auth.login.succeeded" | "auth.login.failed" | "event.created" | "booking.cancelled" | "account.exported" | "account.erased" | "user.role-changed" | "api-key.created" | "api-key.revoked";
+        AuditAction: "auth.login.succeeded" | "auth.login.failed" | "event.created" | "booking.cancelled" | "account.exported" | "account.erased" | "user.role-changed" | "api-key.created" | "api-key.revoked" | "event.waiting-room-set";
         /** AuditEntryOut */
         AuditEntryOut: {
             /**
@@ -748,6 +814,11 @@ export interface components {
              * @description Where that booking is found
              */
             location?: string | null;
+            /**
+             * Join
+             * @description On a 403 waiting-room: where the buyer joins the event's waiting room
+             */
+            join?: string | null;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -856,11 +927,159 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** WaitingRoomIn */
+        WaitingRoomIn: {
+            /**
+             * Opens At
+             * Format: date-time
+             * @description When buyers may join; before the sale starts.
+             */
+            opens_at: string;
+            /**
+             * Admit Per Minute
+             * @description Buyers admitted a minute; null: automatic, by the tickets that remain.
+             */
+            admit_per_minute?: number | null;
+            /**
+             * Pass Ttl Seconds
+             * @default 600
+             */
+            pass_ttl_seconds: number;
+            /**
+             * Automatic Factor
+             * @description Automatic rate: admit while admitted-but-not-yet-bought buyers are fewer than the remaining tickets times this.
+             * @default 1
+             */
+            automatic_factor: number;
+            /**
+             * Enabled
+             * @description false turns the room off.
+             * @default true
+             */
+            enabled: boolean;
+        };
+        /** WaitingRoomOut */
+        WaitingRoomOut: {
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Opens At
+             * Format: date-time
+             */
+            opens_at: string;
+            /** Admit Per Minute */
+            admit_per_minute: number | null;
+            /** Pass Ttl Seconds */
+            pass_ttl_seconds: number;
+            /** Automatic Factor */
+            automatic_factor: number;
+            /** Enabled */
+            enabled: boolean;
+        };
+        /**
+         * WaitingRoomOverview
+         * @description A room as its organiser watches it.
+         */
+        WaitingRoomOverview: {
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Opens At
+             * Format: date-time
+             */
+            opens_at: string;
+            /** Admit Per Minute */
+            admit_per_minute: number | null;
+            /** Pass Ttl Seconds */
+            pass_ttl_seconds: number;
+            /** Automatic Factor */
+            automatic_factor: number;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "waiting" | "sold_out" | "closed";
+            /**
+             * Now Serving
+             * @description Buyers admitted so far
+             */
+            now_serving: number;
+            /**
+             * Numbered
+             * @description Places given: the lottery's and every later join's
+             */
+            numbered: number;
+            /**
+             * Pre Queued
+             * @description Buyers waiting for the lottery at the sale's start
+             */
+            pre_queued: number;
+            /**
+             * Waiting
+             * @description Buyers not yet admitted
+             */
+            waiting: number;
+            /**
+             * Bought
+             * @description Admitted buyers who booked with their pass
+             */
+            bought: number;
+            /**
+             * Measured Admit Per Minute
+             * @description Admissions a minute over the last minute; null before the first
+             */
+            measured_admit_per_minute: number | null;
+        };
+        /**
+         * WaitingRoomPlace
+         * @description A buyer's place. Admitted once ``number`` <= ``now_serving``: the WebSocket's
+         *     ``waiting_room`` messages carry ``now_serving``, so a client computes its position.
+         */
+        WaitingRoomPlace: {
+            /**
+             * State
+             * @description closed: the room closed, or the buyer's pass expired unused
+             * @enum {string}
+             */
+            state: "waiting" | "admitted" | "sold_out" | "closed";
+            /**
+             * Number
+             * @description The place; null in the pre-queue until the lottery
+             */
+            number: number | null;
+            /** Now Serving */
+            now_serving: number;
+            /**
+             * Position
+             * @description Places ahead, one's own included; 0 once admitted
+             */
+            position: number | null;
+            /**
+             * Estimated Wait Seconds
+             * @description At the measured admission rate; null while unknown
+             */
+            estimated_wait_seconds: number | null;
+            /**
+             * Pass
+             * @description Once admitted: send it as the Admission-Pass header of POST /api/bookings
+             */
+            pass: string | null;
+            /** Pass Expires At */
+            pass_expires_at?: string | null;
+        };
         /**
          * @description The last path segment of a problem's `type`.
          * @enum {string}
          */
-        ProblemSlug: "booking-not-cancellable" | "database-unavailable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "insufficient-scope" | "internal-error" | "invalid-credentials" | "invalid-refresh-token" | "invalid-webhook" | "last-admin" | "malformed-request" | "method-not-allowed" | "not-found" | "payment-provider-unavailable" | "per-user-limit" | "queue-unavailable" | "rate-limited" | "refresh-token-reused" | "sale-not-open" | "service-unavailable" | "sessions-unavailable" | "sold-out" | "stock-unavailable" | "too-large" | "unauthorized" | "unsupported-media-type" | "validation-error";
+        ProblemSlug: "booking-not-cancellable" | "database-unavailable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "insufficient-scope" | "internal-error" | "invalid-credentials" | "invalid-refresh-token" | "invalid-webhook" | "last-admin" | "malformed-request" | "method-not-allowed" | "not-found" | "payment-provider-unavailable" | "per-user-limit" | "queue-unavailable" | "rate-limited" | "refresh-token-reused" | "sale-not-open" | "service-unavailable" | "sessions-unavailable" | "sold-out" | "stock-unavailable" | "too-large" | "unauthorized" | "unsupported-media-type" | "validation-error" | "waiting-room" | "waiting-room-not-open";
     };
     responses: never;
     parameters: never;
@@ -1803,6 +2022,8 @@ export interface operations {
             header?: {
                 /** @description One key per purchase intent, scoped to the user (not to a ticket type): a retry with the same key and body returns the same booking; the same key with another body (another ticket type or quantity) is a 422 idempotency-key-reused, however long after. */
                 "Idempotency-Key"?: string;
+                /** @description For an event with a waiting room: the pass its join or me operation hands out once the buyer is admitted. */
+                "Admission-Pass"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1850,7 +2071,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key without bookings:write */
+            /** @description insufficient-scope: an API key without bookings:write; or waiting-room: the event has a waiting room and the request has no valid Admission-Pass (the body's join and the Link header name where to join) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2823,6 +3044,382 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthOut"];
+                };
+            };
+        };
+    };
+    getWaitingRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingRoomOverview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the event's organizer nor an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: no such event, or it has no room */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: a field or parameter is invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description IETF RateLimit fields */
+                    RateLimit?: string;
+                    /** @description IETF RateLimit-Policy fields */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store (database, stock store or queue) did not answer; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setWaitingRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitingRoomIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingRoomOut"];
+                };
+            };
+            /** @description malformed-request: the body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the event's organizer nor an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: no such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported-media-type: authenticated by the session cookie, with a body that is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: settings that cannot work */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description IETF RateLimit fields */
+                    RateLimit?: string;
+                    /** @description IETF RateLimit-Policy fields */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store (database, stock store or queue) did not answer; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    joinWaitingRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingRoomPlace"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key: only a person joins */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: no such event, or it has no room */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description waiting-room-not-open: not open yet, or the event started */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: a field or parameter is invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: wait Retry-After seconds. RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10) name the policy that refused it. */
+            429: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    /** @description e.g. "login-per-ip";q=10;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description e.g. "login-per-ip";r=0;t=6 */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store (database, stock store or queue) did not answer; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMyWaitingRoomPlace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingRoomPlace"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key: only a person joins */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: no such event, or it has no room */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: a field or parameter is invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: wait Retry-After seconds. RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10) name the policy that refused it. */
+            429: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    /** @description e.g. "login-per-ip";q=10;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description e.g. "login-per-ip";r=0;t=6 */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store (database, stock store or queue) did not answer; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -21,7 +21,16 @@ from bolttickets.api.deps import Services
 from bolttickets.api.instrumentation import RequestObserver
 from bolttickets.api.origins import Origins
 from bolttickets.api.realtime import RealtimeHub
-from bolttickets.api.routers import admin, audit, auth, bookings, events, health, privacy
+from bolttickets.api.routers import (
+    admin,
+    audit,
+    auth,
+    bookings,
+    events,
+    health,
+    privacy,
+    waiting_room,
+)
 from bolttickets.api.security import Tokens, Unauthorized
 from bolttickets.api.security_headers import SecurityHeaders
 from bolttickets.api.static import MISSING_PAGE, PACKAGED_WEB, SinglePageApp, WebMount
@@ -132,6 +141,7 @@ def create_app(
         audit.router,
         privacy.router,
         health.router,
+        waiting_room.router,
     ):
         app.include_router(router)
     app.router.routes.insert(0, bookings.served_route)  # the hot path: see its declaration

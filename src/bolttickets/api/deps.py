@@ -17,6 +17,7 @@ from bolttickets.services.health import HealthCheck
 from bolttickets.services.ports import Clock, PubSub, RateLimiter
 from bolttickets.services.privacy import Privacy
 from bolttickets.services.sessions import Sessions
+from bolttickets.services.waiting_room import WaitingRooms
 
 
 class Services(Protocol):
@@ -47,6 +48,8 @@ class Services(Protocol):
     def health_checks(self) -> Mapping[str, HealthCheck]: ...
     @property
     def rate_limiter(self) -> RateLimiter: ...
+    @property
+    def waiting_rooms(self) -> WaitingRooms: ...
 
 
 def container(request: Request) -> Services:
@@ -83,9 +86,14 @@ def _sessions(services: ContainerDep) -> Sessions:
     return services.sessions
 
 
+def _waiting_rooms(services: ContainerDep) -> WaitingRooms:
+    return services.waiting_rooms
+
+
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
 ApiKeysDep = Annotated[ApiKeys, Depends(_api_keys)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
 BookingsDep = Annotated[Bookings, Depends(_bookings)]
 PrivacyDep = Annotated[Privacy, Depends(_privacy)]
 SessionsDep = Annotated[Sessions, Depends(_sessions)]
+WaitingRoomsDep = Annotated[WaitingRooms, Depends(_waiting_rooms)]

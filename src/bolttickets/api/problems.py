@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from uuid import UUID
 
 import orjson
 import structlog
@@ -46,6 +47,9 @@ STATUS = {
     errors.InvalidTestCard: 422,
     errors.InvalidWebhook: 400,
     errors.PaymentProviderUnavailable: 503,
+    errors.InvalidWaitingRoom: 422,
+    errors.WaitingRoomRequired: 403,
+    errors.WaitingRoomNotOpen: 409,
 }
 RETRY_AFTER_SECONDS = 1
 
@@ -101,6 +105,11 @@ def problem(
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=MEDIA_TYPE)
 
 
+def join_link(event_id: UUID) -> str:
+    """Where a buyer refused for want of an admission pass gets in line."""
+    return f"/api/events/{event_id}/waiting-room/join"
+
+
 def from_domain(exc: errors.DomainError) -> Response:
     status = STATUS.get(type(exc), 400)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
@@ -112,6 +121,10 @@ def from_domain(exc: errors.DomainError) -> Response:
         location = f"/api/bookings/{exc.booking_id}"
         headers["Location"] = location
         extra = {"booking_id": str(exc.booking_id), "location": location}
+    if isinstance(exc, errors.WaitingRoomRequired) and exc.event_id is not None:
+        join = join_link(exc.event_id)
+        headers["Link"] = f'<{join}>; rel="join"'
+        extra = {"join": join}
     return problem(status, exc.slug, exc.title, exc.detail, headers=headers, extra=extra)
 
 

@@ -36,6 +36,7 @@ from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.messages import UPDATES_CHANNEL, BookingUpdate, decode_update
 from bolttickets.services.ports import PubSub, Subscription
+from bolttickets.services.waiting_room import ROOMS_CHANNEL
 
 log = structlog.get_logger("bolttickets.realtime")
 K = TypeVar("K")
@@ -166,8 +167,11 @@ class RealtimeHub:
 
     async def start(self) -> None:
         subscription = await self._pubsub.subscribe(UPDATES_CHANNEL, on_gap=self._resync_soon)
+        # A room missed is sent again at the next tick: nothing to resync.
+        rooms = await self._pubsub.subscribe(ROOMS_CHANNEL)
         self._tasks = [
             asyncio.create_task(self._listen(subscription), name="realtime-listen"),
+            asyncio.create_task(self._listen_rooms(rooms), name="realtime-rooms"),
             asyncio.create_task(self._flush_every_window(), name="realtime-flush"),
         ]
 
@@ -205,6 +209,22 @@ class RealtimeHub:
                     self._dispatch(message)
                 except (ValueError, KeyError, TypeError):
                     log.warning("bad_update_message")
+        finally:
+            await subscription.close()
+
+    async def _listen_rooms(self, subscription: Subscription) -> None:
+        """Each room's ``waiting_room`` frame, once per tick, to the event's subscribers as
+        it is: every buyer computes their own position from its ``now_serving``."""
+        try:
+            async for message in subscription:
+                try:
+                    event_id = UUID(orjson.loads(message)["event_id"])
+                except (ValueError, KeyError, TypeError):
+                    log.warning("bad_waiting_room_message")
+                    continue
+                frame = message.decode()
+                for client in self._by_event.get(event_id, ()):
+                    client.send(frame)
         finally:
             await subscription.close()
 

@@ -19,9 +19,15 @@ from pydantic import (
 
 from bolttickets.api import password_policy
 from bolttickets.domain.model import ApiKey, Booking, TicketType, User
+from bolttickets.domain.waiting_room import (
+    DEFAULT_AUTOMATIC_FACTOR,
+    DEFAULT_PASS_TTL_SECONDS,
+    RoomSettings,
+)
 from bolttickets.services.catalog import EventView
 from bolttickets.services.ports import AuditEntry
 from bolttickets.services.privacy import PersonalData
+from bolttickets.services.waiting_room import PlaceView, RoomOverview
 
 # PostgreSQL text cannot hold NUL, and no name or address needs a control character:
 # refused here, they are a 422 instead of a driver error.
@@ -287,6 +293,10 @@ class Problem(BaseModel):
         default=None, description="On a 503 for a booking: the booking it was for"
     )
     location: str | None = Field(default=None, description="Where that booking is found")
+    join: str | None = Field(
+        default=None,
+        description="On a 403 waiting-room: where the buyer joins the event's waiting room",
+    )
 
 
 class AuditEntryOut(BaseModel):
@@ -337,3 +347,104 @@ class PersonalDataOut(BaseModel):
 class HealthOut(BaseModel):
     status: Literal["ok", "ready", "unavailable"]
     checks: dict[str, str] = {}
+
+
+class WaitingRoomIn(Strict):
+    opens_at: UtcDatetime = Field(description="When buyers may join; before the sale starts.")
+    admit_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="Buyers admitted a minute; null: automatic, by the tickets that remain.",
+    )
+    pass_ttl_seconds: int = Field(default=DEFAULT_PASS_TTL_SECONDS, ge=30, le=24 * 3600)
+    automatic_factor: float = Field(
+        default=DEFAULT_AUTOMATIC_FACTOR,
+        gt=0,
+        le=100,
+        description="Automatic rate: admit while admitted-but-not-yet-bought buyers are fewer "
+        "than the remaining tickets times this.",
+    )
+    enabled: bool = Field(default=True, description="false turns the room off.")
+
+
+class WaitingRoomOut(BaseModel):
+    event_id: UUID
+    opens_at: datetime
+    admit_per_minute: int | None
+    pass_ttl_seconds: int
+    automatic_factor: float
+    enabled: bool
+
+    @classmethod
+    def of(cls, room: RoomSettings) -> WaitingRoomOut:
+        return cls(
+            event_id=room.event_id,
+            opens_at=room.opens_at,
+            admit_per_minute=room.admit_per_minute,
+            pass_ttl_seconds=room.pass_ttl_seconds,
+            automatic_factor=room.automatic_factor,
+            enabled=room.enabled,
+        )
+
+
+class WaitingRoomOverview(WaitingRoomOut):
+    """A room as its organiser watches it."""
+
+    state: Literal["waiting", "sold_out", "closed"]
+    now_serving: int = Field(description="Buyers admitted so far")
+    numbered: int = Field(description="Places given: the lottery's and every later join's")
+    pre_queued: int = Field(description="Buyers waiting for the lottery at the sale's start")
+    waiting: int = Field(description="Buyers not yet admitted")
+    bought: int = Field(description="Admitted buyers who booked with their pass")
+    measured_admit_per_minute: float | None = Field(
+        description="Admissions a minute over the last minute; null before the first"
+    )
+
+    @classmethod
+    def of_overview(cls, overview: RoomOverview) -> WaitingRoomOverview:
+        return cls(
+            **WaitingRoomOut.of(overview.settings).model_dump(),
+            state=overview.state.value,
+            now_serving=overview.now_serving,
+            numbered=overview.numbered,
+            pre_queued=overview.pre_queued,
+            waiting=overview.waiting,
+            bought=overview.bought,
+            measured_admit_per_minute=overview.admit_per_minute,
+        )
+
+
+class WaitingRoomPlace(BaseModel):
+    """A buyer's place. Admitted once ``number`` <= ``now_serving``: the WebSocket's
+    ``waiting_room`` messages carry ``now_serving``, so a client computes its position."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    state: Literal["waiting", "admitted", "sold_out", "closed"] = Field(
+        description="closed: the room closed, or the buyer's pass expired unused"
+    )
+    number: int | None = Field(description="The place; null in the pre-queue until the lottery")
+    now_serving: int
+    position: int | None = Field(description="Places ahead, one's own included; 0 once admitted")
+    estimated_wait_seconds: int | None = Field(
+        description="At the measured admission rate; null while unknown"
+    )
+    admission_pass: str | None = Field(
+        alias="pass",
+        serialization_alias="pass",
+        description="Once admitted: send it as the Admission-Pass header of POST /api/bookings",
+    )
+    pass_expires_at: datetime | None = None
+
+    @classmethod
+    def of(cls, view: PlaceView) -> WaitingRoomPlace:
+        return cls(
+            state=view.state.value,
+            number=view.number,
+            now_serving=view.now_serving,
+            position=view.position,
+            estimated_wait_seconds=view.estimated_wait_seconds,
+            admission_pass=view.admission_pass,
+            pass_expires_at=view.pass_expires_at,
+        )

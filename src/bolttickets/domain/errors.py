@@ -209,3 +209,29 @@ class SessionsUnavailable(Unavailable):
 
     slug = "sessions-unavailable"
     title = "Session store unavailable"
+
+
+class InvalidWaitingRoom(DomainError):
+    slug = "validation-error"
+    title = "Invalid waiting room"
+
+
+class WaitingRoomRequired(DomainError):
+    """A booking for an event whose waiting room is on, without a valid admission pass."""
+
+    slug = "waiting-room"
+    title = "Admission pass required"
+    explanation = (
+        "This sale has a waiting room: join it, and book with the admission pass you get "
+        "once admitted (the Admission-Pass header)."
+    )
+
+    def __init__(self, detail: str | None = None, *, event_id: UUID | None = None) -> None:
+        super().__init__(detail)
+        self.event_id = event_id
+
+
+class WaitingRoomNotOpen(DomainError):
+    slug = "waiting-room-not-open"
+    title = "Waiting room not open"
+    explanation = "This event's waiting room is not open yet, or it closed."

@@ -66,6 +66,7 @@ ADMISSION_OUTCOMES = (
     "per_user_limit",
     "sale_not_open",
     "key_reused",
+    "no_admission_pass",
     "rate_limited",
     "invalid",
     "unavailable",

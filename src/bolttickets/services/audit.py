@@ -33,6 +33,7 @@ class AuditAction(enum.StrEnum):
     ROLE_CHANGED = "user.role-changed"
     API_KEY_CREATED = "api-key.created"
     API_KEY_REVOKED = "api-key.revoked"
+    WAITING_ROOM_SET = "event.waiting-room-set"
 
 
 def named(kind: str, id_: UUID | str) -> str:

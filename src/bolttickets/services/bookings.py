@@ -32,6 +32,7 @@ from bolttickets.services.ports import (
     UnitOfWorkFactory,
 )
 from bolttickets.services.stock_sync import StockSync
+from bolttickets.services.waiting_room import WaitingRooms
 
 log = structlog.get_logger("bolttickets.bookings")
 
@@ -53,6 +54,7 @@ class Bookings:
         sync: StockSync,
         clock: Clock,
         users: KnownUsers | None = None,
+        rooms: WaitingRooms | None = None,
     ) -> None:
         self._uow = uow
         # Shared with the accounts in a server, so an erasure is seen here at once.
@@ -63,9 +65,15 @@ class Bookings:
         self._catalog = catalog
         self._sync = sync
         self._clock = clock
+        self._rooms = rooms
 
     async def place(
-        self, actor: Actor, ticket_type_id: UUID, quantity: int, idempotency_key: str | None
+        self,
+        actor: Actor,
+        ticket_type_id: UUID,
+        quantity: int,
+        idempotency_key: str | None,
+        admission_pass: str | None = None,
     ) -> Placed:
         """Admit the request against the stock and queue it; the worker decides the outcome.
 
@@ -74,6 +82,9 @@ class Bookings:
         with the same key finds the same booking.
         """
         ticket_type, event = await self._catalog.ticket_type(ticket_type_id)
+        in_room = self._rooms is not None and self._rooms.check_pass(
+            event.id, actor.user_id, admission_pass
+        )
         request = BookingRequest(
             booking_id=booking_id_for(actor.user_id, idempotency_key),
             user_id=actor.user_id,
@@ -87,9 +98,12 @@ class Bookings:
             created_at=self._clock.now(),
         )
         try:
-            return await self._admit(request)
+            placed = await self._admit(request)
         except Unavailable as exc:
             raise exc.of_booking(request.booking_id) from exc
+        if in_room and self._rooms is not None:
+            await self._rooms.bought(event.id, actor.user_id)
+        return placed
 
     async def _admit(self, request: BookingRequest) -> Placed:
         admission = await self._stock.reserve(request)

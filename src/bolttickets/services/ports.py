@@ -33,6 +33,7 @@ from bolttickets.domain.model import (
 )
 from bolttickets.domain.payments import Checkout, PaymentEvent, PaymentRequest
 from bolttickets.domain.requests import BookingRequest
+from bolttickets.domain.waiting_room import RoomSettings
 
 T = TypeVar("T")
 
@@ -224,6 +225,16 @@ class BookingRepository(Protocol):
         ``booking_ids`` the database holds."""
 
 
+class WaitingRoomRepository(Protocol):
+    async def save(self, room: RoomSettings, at: datetime) -> None:
+        """Create or replace the event's room."""
+
+    async def get(self, event_id: UUID) -> RoomSettings | None: ...
+
+    async def active(self, now: datetime) -> list[RoomSettings]:
+        """The enabled rooms of events that have not started at ``now``."""
+
+
 class OffsetRepository(Protocol):
     async def load(self, group: str, topic: str) -> dict[int, int]:
         """partition -> next offset to consume."""
@@ -254,6 +265,7 @@ class UnitOfWork(Protocol):
 
     api_keys: ApiKeyRepository
     payment_events: PaymentEventRepository
+    waiting_rooms: WaitingRoomRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -572,3 +584,70 @@ class RateLimiter(Protocol):
     async def acquire(self, key: str, rate: Rate) -> Quota:
         """Spend one request of ``key``'s allowance under ``rate``, atomically across every
         process sharing the limiter. A refused request spends nothing."""
+
+
+# --- Waiting rooms ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    number: int | None
+    """The place; None while the buyer waits in the pre-queue for the lottery."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomCounters:
+    now_serving: int
+    """Every number up to this one is admitted."""
+    assigned: int
+    """Numbers given so far (the lottery's and every later join's)."""
+    drawn: bool
+    """The lottery ran: later joins go to the back, in arrival order."""
+    bought: int
+    """Admitted buyers who booked with their pass."""
+    pre_queued: int
+    """Buyers waiting for the lottery."""
+    status: bytes | None
+    """What the last tick recorded (``save_status``), opaque to the store."""
+
+
+class WaitingRoomStore(Protocol):
+    """Places in each event's waiting room. Every change is one atomic step across
+    processes."""
+
+    async def join(self, event_id: UUID, user_id: UUID, *, started: bool) -> Joined | None:
+        """The buyer's place, the same on every call. Before the lottery a new buyer joins
+        the pre-queue (no number), unless ``started``: then None, meaning "draw the lottery,
+        then join again". After it, a new buyer gets the next number."""
+
+    async def place(self, event_id: UUID, user_id: UUID) -> Joined | None:
+        """The buyer's place; None when they never joined."""
+
+    async def pre_queue(self, event_id: UUID) -> list[UUID]:
+        """Who waits for the lottery, in arrival order."""
+
+    async def draw(self, event_id: UUID, order: Sequence[UUID]) -> bool:
+        """Number the pre-queue 1, 2, ... in ``order`` (a permutation of ``pre_queue``), at
+        most once. False when the pre-queue is no longer what ``order`` permutes (a join
+        came in between): read it and draw again. True once drawn, by this call or any."""
+
+    async def advance(self, event_id: UUID, to: int) -> int:
+        """Admit every number up to ``to``, never past the last one given and never back;
+        the new now-serving. A target, not an increment: two processes that decided from
+        the same counters (a lease that lapsed mid-tick) admit once, not twice."""
+
+    async def counters(self, event_id: UUID) -> RoomCounters: ...
+
+    async def bought(self, event_id: UUID, user_id: UUID) -> None:
+        """The buyer booked with their pass: counted once per buyer."""
+
+    async def admitted_at(self, event_id: UUID, user_id: UUID, now: datetime) -> datetime:
+        """When the buyer's pass was first issued: ``now`` the first time, the same after,
+        so asking again never extends a pass."""
+
+    async def save_status(self, event_id: UUID, status: bytes, keep_until: datetime) -> None:
+        """Record the tick's status; the whole room is forgotten after ``keep_until``."""
+
+    async def lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Hold (or renew) the lease ``name`` for ``ttl`` unless another holder has it: the
+        one process that ticks the rooms."""

@@ -27,6 +27,7 @@ from bolttickets.adapters.sqlalchemy.repositories import (
     SqlOffsets,
     SqlPaymentEvents,
     SqlUsers,
+    SqlWaitingRooms,
 )
 from bolttickets.services.ports import (
     ApiKeyRepository,
@@ -36,6 +37,7 @@ from bolttickets.services.ports import (
     OffsetRepository,
     PaymentEventRepository,
     UserRepository,
+    WaitingRoomRepository,
 )
 
 
@@ -98,6 +100,7 @@ class SqlUnitOfWork:
 
     api_keys: ApiKeyRepository
     payment_events: PaymentEventRepository
+    waiting_rooms: WaitingRoomRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -122,6 +125,7 @@ class SqlUnitOfWork:
 
         self.api_keys = SqlApiKeys(self._conn)
         self.payment_events = SqlPaymentEvents(self._conn)
+        self.waiting_rooms = SqlWaitingRooms(self._conn)
         return self
 
     async def __aexit__(

@@ -22,6 +22,7 @@ from bolttickets.adapters.sqlalchemy.tables import (
     payment_events,
     ticket_types,
     users,
+    waiting_rooms,
 )
 from bolttickets.domain.allocation import TicketTypeState
 from bolttickets.domain.errors import EmailTaken
@@ -36,6 +37,7 @@ from bolttickets.domain.model import (
     User,
 )
 from bolttickets.domain.payments import PaymentEvent
+from bolttickets.domain.waiting_room import RoomSettings
 from bolttickets.services.ports import AuditEntry, AuditQuery, Page, StockBasis, StoredBooking
 
 T = TypeVar("T")
@@ -688,3 +690,50 @@ class SqlPaymentEvents:
             .returning(payment_events.c.event_id)
         )
         return inserted.first() is not None
+
+
+class SqlWaitingRooms:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def save(self, room: RoomSettings, at: datetime) -> None:
+        values = {
+            "enabled": room.enabled,
+            "opens_at": room.opens_at,
+            "admit_per_minute": room.admit_per_minute,
+            "pass_ttl_seconds": room.pass_ttl_seconds,
+            "automatic_factor": room.automatic_factor,
+            "updated_at": at,
+        }
+        insert = _insert(self._conn, waiting_rooms).values(event_id=room.event_id, **values)
+        await self._conn.execute(
+            insert.on_conflict_do_update(index_elements=["event_id"], set_=values)
+        )
+
+    async def get(self, event_id: UUID) -> RoomSettings | None:
+        row = (
+            await self._conn.execute(
+                sa.select(waiting_rooms).where(waiting_rooms.c.event_id == event_id)
+            )
+        ).first()
+        return None if row is None else _room(row)
+
+    async def active(self, now: datetime) -> list[RoomSettings]:
+        rows = await self._conn.execute(
+            sa.select(waiting_rooms)
+            .join(events, events.c.id == waiting_rooms.c.event_id)
+            .where(waiting_rooms.c.enabled, events.c.starts_at > now)
+            .order_by(waiting_rooms.c.event_id)
+        )
+        return [_room(row) for row in rows]
+
+
+def _room(row: Any) -> RoomSettings:
+    return RoomSettings(
+        event_id=row.event_id,
+        opens_at=row.opens_at,
+        admit_per_minute=row.admit_per_minute,
+        pass_ttl_seconds=row.pass_ttl_seconds,
+        automatic_factor=row.automatic_factor,
+        enabled=row.enabled,
+    )

@@ -118,6 +118,23 @@ bookings = sa.Table(
     ),
 )
 
+# An event's waiting room (docs/waiting-room.md); no row: the event has none.
+waiting_rooms = sa.Table(
+    "waiting_rooms",
+    metadata,
+    sa.Column("event_id", sa.Uuid, sa.ForeignKey("events.id"), primary_key=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("opens_at", UTCDateTime, nullable=False),
+    # NULL: automatic, by the tickets that remain.
+    sa.Column("admit_per_minute", sa.Integer, nullable=True),
+    sa.Column("pass_ttl_seconds", sa.Integer, nullable=False),
+    sa.Column("automatic_factor", sa.Float, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("admit_per_minute > 0", name="admit_per_minute_positive"),
+    sa.CheckConstraint("pass_ttl_seconds > 0", name="pass_ttl_positive"),
+    sa.CheckConstraint("automatic_factor > 0", name="automatic_factor_positive"),
+)
+
 api_keys = sa.Table(
     "api_keys",
     metadata,

@@ -20,6 +20,7 @@ from bolttickets.domain.errors import (
     SaleNotOpen,
     SoldOut,
     Unavailable,
+    WaitingRoomRequired,
 )
 from bolttickets.domain.model import Scope
 from bolttickets.observability import metrics
@@ -55,6 +56,7 @@ _REFUSED: dict[type[Exception], str] = {
     PerUserLimitReached: "per_user_limit",
     SaleNotOpen: "sale_not_open",
     IdempotencyKeyReused: "key_reused",
+    WaitingRoomRequired: "no_admission_pass",
     rate_limits.RateLimited: "rate_limited",
 }
 
@@ -99,7 +101,10 @@ async def _place(request: Request) -> Placed:
             key = _key_adapter.validate_python(key)
         except ValidationError as exc:
             raise _invalid(("header", "Idempotency-Key"), exc, raw) from None
-    return await container(request).bookings.place(actor, body.ticket_type_id, body.quantity, key)
+    admission_pass = request.headers.get("admission-pass")
+    return await container(request).bookings.place(
+        actor, body.ticket_type_id, body.quantity, key, admission_pass
+    )
 
 
 def _refused(request: Request, exc: Exception) -> None:
@@ -150,7 +155,15 @@ router.add_api_route(
                 "required": False,
                 "description": _KEY_DESCRIPTION,
                 "schema": _key_adapter.json_schema(),
-            }
+            },
+            {
+                "name": "Admission-Pass",
+                "in": "header",
+                "required": False,
+                "description": "For an event with a waiting room: the pass its join or me "
+                "operation hands out once the buyer is admitted.",
+                "schema": {"type": "string"},
+            },
         ],
         "requestBody": {
             "required": True,
@@ -162,7 +175,12 @@ router.add_api_route(
             "headers": {"Location": {"description": "The booking", "schema": {"type": "string"}}}
         },
         401: {"model": Problem},
-        403: {"model": Problem, "description": "An API key without bookings:write"},
+        403: {
+            "model": Problem,
+            "description": "insufficient-scope: an API key without bookings:write; or "
+            f"{WaitingRoomRequired.slug}: the event has a waiting room and the request has no "
+            "valid Admission-Pass (the body's join and the Link header name where to join)",
+        },
         404: {"model": Problem, "description": "not-found: no such ticket type"},
         409: {"model": Problem, "description": _either(SoldOut, PerUserLimitReached, SaleNotOpen)},
         422: {"model": Problem, "description": _either(problems.INVALID[0], IdempotencyKeyReused)},
