@@ -4,14 +4,11 @@ process helper every test server uses."""
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
-from tests.support import eventually, free_port, stop_process
+from tests.support import free_port, start_server, stop_process
 
 API_KEY = "sk_test_bolttickets"
 
@@ -34,24 +31,15 @@ class StripeMock:
         return self.workdir / "stripe-mock.log"
 
     async def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: ASYNC220 - starting it does not block
+        self.process = await start_server(
             [
                 *(self.binary, "-http-addr", f"127.0.0.1:{self.port}"),
                 *("-https-addr", f"127.0.0.1:{self.https_port}"),
             ],
-            stdout=self.log_path.open("ab"),
-            stderr=subprocess.STDOUT,
+            log=self.log_path,
+            ready=f"{self.url}/v1/balance",
+            auth=(API_KEY, ""),
         )
-        async with httpx.AsyncClient(base_url=self.url, auth=(API_KEY, "")) as client:
-
-            async def status() -> int:
-                if self.process is not None and self.process.poll() is not None:
-                    raise AssertionError(f"stripe-mock exited: {self.log_path.read_text()}")
-                with contextlib.suppress(httpx.TransportError):
-                    return (await client.get("/v1/balance")).status_code
-                return 0
-
-            await eventually(status, lambda code: code == 200, timeout=60)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -438,6 +438,37 @@ def tool(name: str, install: str | None = None) -> str:
     return path
 
 
+async def start_server(
+    argv: list[str],
+    *,
+    log: Path,
+    ready: str,
+    env: dict[str, str] | None = None,
+    auth: tuple[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start a program the tests talk to on 127.0.0.1, its output appended to ``log``, and
+    return once ``ready`` (one of its URLs) answers 200. If it exits first the test fails
+    with the tail of its log; if it never answers it is stopped before the test fails."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: ASYNC220 - starting it does not block
+    try:
+        async with httpx.AsyncClient(auth=auth, timeout=5) as client:
+
+            async def answers() -> bool:
+                if process.poll() is not None:
+                    tail = log.read_text()[-3000:]  # noqa: ASYNC240 - only once it has failed
+                    raise AssertionError(f"{Path(argv[0]).name} exited: {tail}")
+                with contextlib.suppress(httpx.TransportError):
+                    return (await client.get(ready)).status_code == 200
+                return False
+
+            await eventually(answers, bool, timeout=60)
+    except BaseException:
+        stop_process(process)
+        raise
+    return process
+
+
 def stop_process(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM, and SIGKILL if it has not exited 30 s later; returns once it is gone."""
     if process.poll() is not None:

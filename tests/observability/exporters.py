@@ -3,16 +3,13 @@ postgres-redis dashboard has something to read (built by scripts/tools)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
-from tests.support import eventually, free_port, tool
+from tests.support import free_port, start_server, stop_process, tool
 
 
 @dataclass(frozen=True)
@@ -42,35 +39,16 @@ async def running(
 ) -> AsyncIterator[Exporter]:
     """The exporter on 127.0.0.1:``exporter.port`` until the block ends."""
     address = f"127.0.0.1:{exporter.port}"
-    with log.open("ab") as out:
-        process = await asyncio.create_subprocess_exec(
-            executable(exporter),
-            f"--web.listen-address={address}",
-            *args,
-            env=env,
-            stdout=out,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+    process = await start_server(
+        [executable(exporter), f"--web.listen-address={address}", *args],
+        log=log,
+        ready=f"http://{address}/metrics",
+        env=env,
+    )
     try:
-        async with httpx.AsyncClient(base_url=f"http://{address}", timeout=5) as client:
-
-            async def answers() -> bool:
-                if process.returncode is not None:
-                    tail = log.read_text()[-2000:]  # noqa: ASYNC240 - only once it has failed
-                    raise AssertionError(f"{exporter.binary} exited: {tail}")
-                with contextlib.suppress(httpx.TransportError):
-                    return (await client.get("/metrics")).status_code == 200
-                return False
-
-            await eventually(answers, bool, timeout=60)
         yield exporter
     finally:
-        process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        stop_process(process)
 
 
 def postgres_exporter() -> Exporter:

@@ -3,7 +3,6 @@ ports on 127.0.0.1 with ``jaeger.yaml``, queried through its HTTP API as its UI 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import eventually, free_port, stop_process
+from tests.support import free_port, start_server, stop_process
 
 CONFIG = Path(__file__).with_name("jaeger.yaml")
 
@@ -41,24 +40,13 @@ class Jaeger:
         return self.workdir / "jaeger.log"
 
     async def start(self) -> None:
-        env = os.environ | {f"JAEGER_{name}_PORT": str(port) for name, port in self.ports.items()}
-        self.process = subprocess.Popen(  # noqa: ASYNC220 - starting it does not block
+        self.process = await start_server(
             [self.binary, "--config", str(CONFIG)],
-            env=env,
-            stdout=self.log_path.open("ab"),
-            stderr=subprocess.STDOUT,
+            log=self.log_path,
+            ready=f"http://127.0.0.1:{self.ports['HEALTH']}/status",
+            env=os.environ
+            | {f"JAEGER_{name}_PORT": str(port) for name, port in self.ports.items()},
         )
-        health = f"http://127.0.0.1:{self.ports['HEALTH']}/status"
-        async with httpx.AsyncClient() as client:
-
-            async def status() -> int:
-                if self.process is not None and self.process.poll() is not None:
-                    raise AssertionError(f"jaeger exited: {self.log_path.read_text()[-3000:]}")
-                with contextlib.suppress(httpx.TransportError):
-                    return (await client.get(health)).status_code
-                return 0
-
-            await eventually(status, lambda code: code == 200, timeout=60)
 
     def stop(self) -> None:
         if self.process is not None:
