@@ -27,7 +27,8 @@ export function overviewQueryOptions(eventId: string) {
   return queryOptions({
     queryKey: queryKeys.waitingRoom.overview(eventId),
     queryFn: ({ signal }) => unwrap(api.GET("/api/events/{event_id}/waiting-room", { ...path(eventId), signal })),
-    refetchInterval: OVERVIEW_POLL_MS,
+    // Only a room that is on changes by itself.
+    refetchInterval: (query) => (query.state.data?.enabled ? OVERVIEW_POLL_MS : false),
   });
 }
 
