@@ -1,13 +1,4 @@
-import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
-import { ApiSession, expect, screenshot, test } from "./support";
-
-async function expectNoSeriousViolations(page: Page, label: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const summary = serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(summary, `axe on ${label}`).toEqual([]);
-}
+import { ApiSession, expect, expectNoSeriousViolations, screenshot, test } from "./support";
 
 test.describe("accessibility and small screens", () => {
   test("main pages have no serious or critical axe violations", async ({ browser, admin }) => {

@@ -7,6 +7,7 @@ PATH); a missing tool fails the test with the command that installs it."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 from pathlib import Path
@@ -79,6 +80,7 @@ def test_the_chart_lints_strictly(values: str) -> None:
         ("api.resources.limits=null", "/api/resources"),
         ('kafka.securityProtocol="SCRAM"', "/kafka/securityProtocol"),
         ('kafka.saslUsername=""', "kafka.saslUsername is required with a SASL_*"),
+        ("app.waitingRoomTickMs=10", "/app/waitingRoomTickMs"),
     ],
 )
 def test_the_chart_refuses_unsafe_values(setting: str, refusal: str) -> None:
@@ -266,3 +268,35 @@ def test_prometheus_reaches_the_apis_internal_port_only(renders: dict[str, list[
         if any("prometheus" in str(peer) for peer in rule["from"])
     ]
     assert [[p["port"] for p in rule["ports"]] for rule in from_prometheus] == [[internal]]
+
+
+def test_the_waiting_rooms_knobs_reach_every_app_pod() -> None:
+    """Its tick in the ConfigMap; its pass key, optional, in the Secret every pod reads
+    (every API process must sign and check passes with the same one)."""
+    key = "a-pass-key-of-32-characters-or-more-0123"
+    manifests = [
+        m
+        for m in yaml.safe_load_all(
+            helm(
+                "template",
+                "bolttickets",
+                str(CHART),
+                "--values",
+                str(CHART / "values-minikube.yaml"),
+                "--set",
+                "app.waitingRoomTickMs=250",
+                "--set",
+                f"secrets.values.BOLT_ADMISSION_PASS_SECRET={key}",
+            )
+        )
+        if m
+    ]
+    [config] = [m for m in manifests if m["metadata"]["name"] == "bolttickets-config"]
+    assert config["data"]["BOLT_WAITING_ROOM_TICK_MS"] == "250"
+    [secret] = [m for m in manifests if m["metadata"]["name"] == "bolttickets-secrets"]
+    assert base64.b64decode(secret["data"]["BOLT_ADMISSION_PASS_SECRET"]).decode() == key
+    unset = helm(
+        "template", "bolttickets", str(CHART), "--values", str(CHART / "values-minikube.yaml")
+    )
+    assert "BOLT_ADMISSION_PASS_SECRET" not in unset
+    assert 'BOLT_WAITING_ROOM_TICK_MS: "500"' in unset

@@ -216,8 +216,14 @@ async def no_bypass(clients: list[Api]) -> None:
 
     accepted = await book(last, buyer, event, place["pass"])
     assert accepted.status_code == 202, accepted.text
-    # An event without a room needs no pass.
+    # An event without a room needs no pass, and its page says so (the web page sends
+    # buyers of an event with a room into it before they may buy).
     plain = await api.create_event((10,))
+    shown = (await api.http.get(f"/api/events/{event['id']}")).json()
+    assert shown["waiting_room_opens_at"] is not None
+    assert (await api.http.get(f"/api/events/{plain['id']}")).json()[
+        "waiting_room_opens_at"
+    ] is None
     free = await book(api, other, plain, None)
     assert free.status_code == 202, free.text
     decided = await api.final_statuses(

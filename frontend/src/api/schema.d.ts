@@ -738,6 +738,11 @@ export interface components {
             created_at: string;
             /** Ticket Types */
             ticket_types: components["schemas"]["TicketTypeOut"][];
+            /**
+             * Waiting Room Opens At
+             * @description When the event's sale has a waiting room (until the event starts): when buyers may join it; a booking then needs its admission pass
+             */
+            waiting_room_opens_at?: string | null;
         };
         /** EventPage */
         EventPage: {

@@ -5,6 +5,7 @@ import { LoginPage, RegisterPage, RequireUser } from "../features/auth/component
 import { MyBookingsPage } from "../features/bookings/components/MyBookingsPage";
 import { EventPage } from "../features/events/components/EventPage";
 import { EventsPage } from "../features/events/components/EventsPage";
+import { WaitingRoomPage } from "../features/waiting-room/components/WaitingRoomPage";
 import { Layout } from "./Layout";
 
 // Organiser pages are loaded only by organisers.
@@ -21,6 +22,14 @@ export function AppRoutes() {
         <Routes>
           <Route path="/" element={<EventsPage />} />
           <Route path="/events/:eventId" element={<EventPage />} />
+          <Route
+            path="/events/:eventId/waiting-room"
+            element={
+              <RequireUser>
+                <WaitingRoomPage />
+              </RequireUser>
+            }
+          />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/register" element={<RegisterPage />} />
           <Route

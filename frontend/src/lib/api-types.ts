@@ -29,3 +29,8 @@ export type Booking = Ok<paths["/api/bookings/{booking_id}"]["get"], 200>;
 export type BookingStatus = Booking["status"];
 export type BookingAccepted = Ok<paths["/api/bookings"]["post"], 202>;
 export type BookingCreateBody = BodyOf<paths["/api/bookings"]["post"]>;
+
+export type WaitingRoomPlace = Ok<paths["/api/events/{event_id}/waiting-room/me"]["get"], 200>;
+export type WaitingRoomSettings = Ok<paths["/api/events/{event_id}/waiting-room"]["put"], 200>;
+export type WaitingRoomSettingsBody = BodyOf<paths["/api/events/{event_id}/waiting-room"]["put"]>;
+export type WaitingRoomOverview = Ok<paths["/api/events/{event_id}/waiting-room"]["get"], 200>;

@@ -11,4 +11,15 @@ export const queryKeys = {
     lists: ["bookings", "list"] as const,
     detail: (bookingId: string) => ["bookings", "detail", bookingId] as const,
   },
+  waitingRoom: {
+    /** The buyer's own place (join or me). */
+    place: (eventId: string) => ["waiting-room", eventId, "place"] as const,
+    /** The organiser's overview. */
+    overview: (eventId: string) => ["waiting-room", eventId, "overview"] as const,
+    /** The last `waiting_room` socket message of the event. */
+    feed: (eventId: string) => ["waiting-room", eventId, "feed"] as const,
+  },
+  waitingList: {
+    mine: (eventId: string) => ["waiting-list", eventId, "mine"] as const,
+  },
 };

@@ -1,4 +1,4 @@
-import type { Booking, Event, TicketType, User } from "../lib/api-types";
+import type { Booking, Event, TicketType, User, WaitingRoomOverview, WaitingRoomPlace } from "../lib/api-types";
 
 let counter = 0;
 /** Deterministic UUID-shaped ids for tests. */
@@ -59,4 +59,36 @@ export function aBooking(event: Event, overrides: Partial<Booking> = {}): Bookin
 
 export function problem(slug: string, status: number, detail?: string) {
   return { type: `/problems/${slug}`, title: slug.replace(/-/g, " "), status, detail: detail ?? slug };
+}
+
+export function aPlace(overrides: Partial<WaitingRoomPlace> = {}): WaitingRoomPlace {
+  return {
+    state: "waiting",
+    number: 10,
+    now_serving: 0,
+    position: 10,
+    estimated_wait_seconds: 60,
+    pass: null,
+    pass_expires_at: null,
+    ...overrides,
+  };
+}
+
+export function aRoomOverview(eventId: string, overrides: Partial<WaitingRoomOverview> = {}): WaitingRoomOverview {
+  return {
+    event_id: eventId,
+    opens_at: "2030-06-01T09:00:00Z",
+    admit_per_minute: 120,
+    pass_ttl_seconds: 600,
+    automatic_factor: 1,
+    enabled: true,
+    state: "waiting",
+    now_serving: 40,
+    numbered: 100,
+    pre_queued: 0,
+    waiting: 60,
+    bought: 25,
+    measured_admit_per_minute: 118.5,
+    ...overrides,
+  };
 }

@@ -1,9 +1,13 @@
 import { http, HttpResponse } from "msw";
 import { problem } from "./fixtures";
 
-/** Defaults every test starts from: a visitor and no events. Tests override per case. */
+/** Defaults every test starts from: a visitor, no events, no waiting rooms or lists. Tests override per case. */
 export const handlers = [
   http.get("*/api/auth/me", () => HttpResponse.json(problem("unauthorized", 401), { status: 401 })),
   http.post("*/api/auth/refresh", () => HttpResponse.json(problem("invalid-refresh-token", 401), { status: 401 })),
   http.get("*/api/events", () => HttpResponse.json({ items: [], next_cursor: null })),
+  http.get("*/api/events/:eventId/waiting-room", () =>
+    HttpResponse.json(problem("not-found", 404, "The event has no waiting room."), { status: 404 }),
+  ),
+  http.get("*/api/events/:eventId/waiting-list/me", () => HttpResponse.json({ places: [] })),
 ];

@@ -218,9 +218,14 @@ class EventOut(BaseModel):
     sale_starts_at: datetime | None
     created_at: datetime
     ticket_types: list[TicketTypeOut]
+    waiting_room_opens_at: datetime | None = Field(
+        default=None,
+        description="When the event's sale has a waiting room (until the event starts): when "
+        "buyers may join it; a booking then needs its admission pass",
+    )
 
     @classmethod
-    def of(cls, view: EventView) -> EventOut:
+    def of(cls, view: EventView, room: RoomSettings | None = None) -> EventOut:
         e = view.event
         return cls(
             id=e.id,
@@ -230,6 +235,7 @@ class EventOut(BaseModel):
             sale_starts_at=e.sale_starts_at,
             created_at=e.created_at,
             ticket_types=[TicketTypeOut.of(t, view.remaining[t.id]) for t in e.ticket_types],
+            waiting_room_opens_at=room.opens_at if room else None,
         )
 
 

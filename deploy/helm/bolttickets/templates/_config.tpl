@@ -17,6 +17,7 @@ BOLT_WORKER_LINGER_MS: {{ $app.workerLingerMs | quote }}
 BOLT_SWEEP_AFTER_SECONDS: {{ $app.sweepAfterSeconds | quote }}
 BOLT_RECONCILE_EVERY_SECONDS: {{ $app.reconcileEverySeconds | quote }}
 BOLT_REALTIME_WINDOW_MS: {{ $app.realtimeWindowMs | quote }}
+BOLT_WAITING_ROOM_TICK_MS: {{ $app.waitingRoomTickMs | quote }}
 {{- with $app.trustedProxies }}
 BOLT_TRUSTED_PROXIES: {{ . | quote }}
 {{- end }}

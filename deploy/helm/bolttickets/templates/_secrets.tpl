@@ -11,6 +11,9 @@
 {{- with $values.BOLT_ADMIN_PASSWORD }}
 BOLT_ADMIN_PASSWORD: {{ . | b64enc | quote }}
 {{- end }}
+{{- with $values.BOLT_ADMISSION_PASS_SECRET }}
+BOLT_ADMISSION_PASS_SECRET: {{ . | b64enc | quote }}
+{{- end }}
 {{- if hasPrefix "SASL_" .Values.kafka.securityProtocol }}
 BOLT_KAFKA_SASL_PASSWORD: {{ required "secrets.values.BOLT_KAFKA_SASL_PASSWORD is required with a SASL_* kafka.securityProtocol" $values.BOLT_KAFKA_SASL_PASSWORD | b64enc | quote }}
 {{- end }}

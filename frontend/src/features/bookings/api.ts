@@ -14,13 +14,17 @@ export interface PurchaseRequest {
   quantity: number;
   /** One per purchase intent, the same on every retry of it. */
   idempotencyKey: string;
+  /** The waiting room's (or a waiting-list offer's) pass, for an event that has a room. */
+  admissionPass?: string | null;
 }
 
-export function createBooking({ ticketTypeId, quantity, idempotencyKey }: PurchaseRequest): Promise<BookingAccepted> {
+export function createBooking({ ticketTypeId, quantity, idempotencyKey, admissionPass }: PurchaseRequest): Promise<BookingAccepted> {
   return unwrap(
     api.POST("/api/bookings", {
       body: { ticket_type_id: ticketTypeId, quantity },
-      params: { header: { "Idempotency-Key": idempotencyKey } },
+      params: {
+        header: { "Idempotency-Key": idempotencyKey, ...(admissionPass ? { "Admission-Pass": admissionPass } : {}) },
+      },
     }),
   );
 }

@@ -22,6 +22,8 @@ export function problemMessage(slug: ProblemSlug | null, ticketType?: Pick<Ticke
       return "This ticket type no longer exists.";
     case "rate-limited":
       return "Too many attempts — wait a moment, then try again.";
+    case "waiting-room":
+      return "This sale has a waiting room — taking you to your place in line…";
     case "idempotency-key-reused":
       return "This purchase was already sent with other details. Please try again.";
     default:

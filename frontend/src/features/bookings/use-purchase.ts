@@ -31,7 +31,7 @@ function newKey(): string {
  * quantity): retries after a 503 or a network error reuse it, and a click while a
  * request is in flight is ignored (PurchaseForm also ignores a double click's second click).
  */
-export function usePurchase(event: Pick<Event, "id">, ticketType: TicketType) {
+export function usePurchase(event: Pick<Event, "id">, ticketType: TicketType, admissionPass?: string | null) {
   const queryClient = useQueryClient();
   const intent = useRef<{ fingerprint: string; key: string } | null>(null);
   const inFlight = useRef(false);
@@ -74,7 +74,7 @@ export function usePurchase(event: Pick<Event, "id">, ticketType: TicketType) {
     const fingerprint = `${ticketType.id}:${quantity}`;
     if (intent.current?.fingerprint !== fingerprint) intent.current = { fingerprint, key: newKey() };
     inFlight.current = true;
-    mutation.mutate({ ticketTypeId: ticketType.id, quantity, idempotencyKey: intent.current.key });
+    mutation.mutate({ ticketTypeId: ticketType.id, quantity, idempotencyKey: intent.current.key, admissionPass });
   };
 
   return {

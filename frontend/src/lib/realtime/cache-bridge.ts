@@ -25,6 +25,13 @@ export function applyRealtimeMessage(queryClient: QueryClient, message: Realtime
     case "booking":
       updateBooking(queryClient, message.booking_id, { status: message.status, reason: message.reason });
       return;
+    case "waiting_room":
+      queryClient.setQueryData(queryKeys.waitingRoom.feed(message.event_id), message);
+      return;
+    case "waiting_list":
+      // The message says only that offers moved on: each buyer asks for their own place.
+      void queryClient.invalidateQueries({ queryKey: queryKeys.waitingList.mine(message.event_id) });
+      return;
   }
 }
 

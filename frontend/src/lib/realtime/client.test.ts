@@ -113,6 +113,23 @@ describe("RealtimeClient: subscriptions", () => {
     expect(received).toEqual([{ type: "booking", booking_id: "b1", status: "confirmed", reason: null }]);
     expect(errors).toEqual(["unknown event"]);
   });
+
+  it("forwards the waiting room's and list's messages of subscribed events only, well-formed ones", () => {
+    const { client, received } = setup();
+    client.subscribe(EVENT);
+    const socket = FakeWebSocket.latest();
+    socket.open();
+    const room = { type: "waiting_room", event_id: EVENT, state: "waiting", now_serving: 40, admit_per_minute: 600 };
+    socket.receive(room);
+    socket.receive({ ...room, now_serving: 41, admit_per_minute: null });
+    socket.receive({ ...room, event_id: "other-event" });
+    socket.receive({ ...room, state: "admitted" }); // not a room's state
+    socket.receive({ ...room, now_serving: "41" });
+    const list = { type: "waiting_list", event_id: EVENT, ticket_type_id: TT_A, offered_through: 3 };
+    socket.receive(list);
+    socket.receive({ ...list, ticket_type_id: 7 });
+    expect(received).toEqual([room, { ...room, now_serving: 41, admit_per_minute: null }, list]);
+  });
 });
 
 describe("RealtimeClient: version ordering", () => {

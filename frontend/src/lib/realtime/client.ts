@@ -4,6 +4,8 @@ import {
   type InventoryMessage,
   parseServerMessage,
   type SnapshotMessage,
+  type WaitingListMessage,
+  type WaitingRoomMessage,
 } from "./protocol";
 
 /**
@@ -31,7 +33,12 @@ export interface RealtimeState {
   readonly nextRetryAt: number | null;
 }
 
-export type RealtimeMessage = SnapshotMessage | InventoryMessage | BookingMessage;
+export type RealtimeMessage =
+  | SnapshotMessage
+  | InventoryMessage
+  | BookingMessage
+  | WaitingRoomMessage
+  | WaitingListMessage;
 
 /** The part of the browser WebSocket this client uses, so tests can inject a fake. */
 export interface SocketLike {
@@ -184,7 +191,7 @@ export class RealtimeClient {
     return () => this.stateListeners.delete(listener);
   };
 
-  /** Accepted snapshot, inventory and booking messages, in arrival order. */
+  /** Accepted snapshot, inventory, booking and waiting room/list messages, in arrival order. */
   onMessage(listener: (message: RealtimeMessage) => void): () => void {
     this.messageListeners.add(listener);
     return () => this.messageListeners.delete(listener);
@@ -322,6 +329,10 @@ export class RealtimeClient {
         return;
       case "booking":
         this.emit(message);
+        return;
+      case "waiting_room":
+      case "waiting_list":
+        if (this.subscriptions.has(message.event_id)) this.emit(message);
         return;
     }
   }

@@ -30,10 +30,30 @@ export interface BookingMessage {
   reason: string | null;
 }
 
+/** One per event per tick: each buyer computes their own position from now_serving. */
+export interface WaitingRoomMessage {
+  type: "waiting_room";
+  event_id: string;
+  state: "waiting" | "sold_out" | "closed";
+  now_serving: number;
+  /** The measured admissions a minute; null while unknown. */
+  admit_per_minute: number | null;
+}
+
+/** A ticket type's waiting-list offers moved on: its buyers ask for their place again. */
+export interface WaitingListMessage {
+  type: "waiting_list";
+  event_id: string;
+  ticket_type_id: string;
+  offered_through: number;
+}
+
 export type ServerMessage =
   | SnapshotMessage
   | InventoryMessage
   | BookingMessage
+  | WaitingRoomMessage
+  | WaitingListMessage
   | { type: "ping" }
   | { type: "error"; detail: string };
 
@@ -81,6 +101,23 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
         status: status as BookingMessage["status"],
         reason: isString(reason) ? reason : null,
       };
+    }
+    case "waiting_room": {
+      const { event_id, state, now_serving, admit_per_minute } = value;
+      if (!isString(event_id) || !isString(state) || !isNumber(now_serving)) return null;
+      if (!["waiting", "sold_out", "closed"].includes(state)) return null;
+      return {
+        type: "waiting_room",
+        event_id,
+        state: state as WaitingRoomMessage["state"],
+        now_serving,
+        admit_per_minute: isNumber(admit_per_minute) ? admit_per_minute : null,
+      };
+    }
+    case "waiting_list": {
+      const { event_id, ticket_type_id, offered_through } = value;
+      if (!isString(event_id) || !isString(ticket_type_id) || !isNumber(offered_through)) return null;
+      return { type: "waiting_list", event_id, ticket_type_id, offered_through };
     }
     default:
       return null;

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from bolttickets.api import rate_limits
 from bolttickets.api.auditing import Audit
-from bolttickets.api.deps import BookingsDep, CatalogDep
+from bolttickets.api.deps import BookingsDep, CatalogDep, WaitingRoomsDep
 from bolttickets.api.schemas import BookingOut, BookingPage, EventIn, EventOut, EventPage, Problem
 from bolttickets.api.security import Public, Requires
 from bolttickets.domain.model import Role, Scope
@@ -62,9 +62,14 @@ async def create_event(
     dependencies=[*_PUBLIC, rate_limits.READS],
     responses={**_PUBLIC_REFUSALS, 422: {"model": Problem}, **rate_limits.RESPONSES},
 )
-async def list_events(catalog: CatalogDep, limit: Limit = 20, cursor: Cursor = None) -> EventPage:
+async def list_events(
+    catalog: CatalogDep, rooms: WaitingRoomsDep, limit: Limit = 20, cursor: Cursor = None
+) -> EventPage:
     page = await catalog.list_events(cursor, limit)
-    return EventPage(items=[EventOut.of(v) for v in page.items], next_cursor=page.next_cursor)
+    return EventPage(
+        items=[EventOut.of(v, rooms.room_of(v.event.id)) for v in page.items],
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get(
@@ -73,8 +78,9 @@ async def list_events(catalog: CatalogDep, limit: Limit = 20, cursor: Cursor = N
     dependencies=[*_PUBLIC, rate_limits.READS],
     responses={**_PUBLIC_REFUSALS, 404: {"model": Problem}, **rate_limits.RESPONSES},
 )
-async def get_event(event_id: UUID, catalog: CatalogDep) -> EventOut:
-    return EventOut.of(await catalog.get_event(event_id))
+async def get_event(event_id: UUID, catalog: CatalogDep, rooms: WaitingRoomsDep) -> EventOut:
+    # The rooms are in memory (docs/waiting-room.md): no extra database read.
+    return EventOut.of(await catalog.get_event(event_id), rooms.room_of(event_id))
 
 
 @router.get(

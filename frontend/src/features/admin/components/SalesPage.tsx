@@ -6,6 +6,7 @@ import { PageHeading } from "../../../components/PageHeading";
 import { formatDateTime, formatMoney } from "../../../lib/format";
 import { useIsEventLive, useLiveEvents } from "../../../lib/realtime/react";
 import { eventQueryOptions } from "../../events/api";
+import { RoomAdmin } from "../../waiting-room/components/RoomAdmin";
 import { useSalesRate } from "../sales-rate";
 
 const rateFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
@@ -86,6 +87,7 @@ export function SalesPage() {
           </tbody>
         </table>
       </div>
+      <RoomAdmin eventId={event.id} />
     </section>
   );
 }

@@ -1,7 +1,9 @@
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
+import { useNavigate } from "react-router";
 import type { Event, TicketType } from "../../../lib/api-types";
 import { formatMoney } from "../../../lib/format";
 import { ApiError, NetworkError } from "../../../lib/problem";
+import { waitingRoomPath } from "../../waiting-room/paths";
 import { purchaseErrorMessage } from "../messages";
 import { usePurchase } from "../use-purchase";
 import { BookingStatusMessage } from "./BookingStatusMessage";
@@ -9,15 +11,23 @@ import { BookingStatusMessage } from "./BookingStatusMessage";
 /** Without a per-person limit, one purchase is still capped at this many tickets. */
 const MAX_PER_PURCHASE = 10;
 
-export function PurchaseForm({ event, ticketType, saleOpen, signedIn }: {
+export function PurchaseForm({ event, ticketType, saleOpen, signedIn, admissionPass }: {
   event: Event;
   ticketType: TicketType;
   saleOpen: boolean;
   signedIn: boolean;
+  /** For an event with a waiting room: the buyer's pass from the room or a waiting-list offer. */
+  admissionPass?: string | null;
 }) {
   const id = useId();
   const [wanted, setWanted] = useState(1);
-  const purchase = usePurchase(event, ticketType);
+  const purchase = usePurchase(event, ticketType, admissionPass);
+  const navigate = useNavigate();
+  const needsRoom = purchase.error instanceof ApiError && purchase.error.slug === "waiting-room";
+  useEffect(() => {
+    // No valid pass (none, or it expired): the buyer's way in is the event's waiting room.
+    if (needsRoom) void navigate(waitingRoomPath(event.id));
+  }, [needsRoom, navigate, event.id]);
   const max = Math.max(0, Math.min(ticketType.per_user_limit ?? MAX_PER_PURCHASE, MAX_PER_PURCHASE, ticketType.remaining));
   const quantity = Math.min(Math.max(1, wanted), Math.max(1, max));
   const soldOut = ticketType.remaining === 0;

@@ -11,6 +11,8 @@ import { isApiError } from "../../../lib/problem";
 import { useLiveEvents } from "../../../lib/realtime/react";
 import { useMe } from "../../auth/api";
 import { PurchaseForm } from "../../bookings/components/PurchaseForm";
+import { WaitingListPanel } from "../../waiting-list/components/WaitingListPanel";
+import { waitingRoomPath } from "../../waiting-room/paths";
 import { eventQueryOptions } from "../api";
 import { useSaleCountdown } from "../use-sale-countdown";
 import { SaleCountdown } from "./SaleCountdown";
@@ -56,6 +58,7 @@ function EventDetails({ event }: { event: Event }) {
             tickets.
           </p>
         )}
+        {event.waiting_room_opens_at && <WaitingRoomNotice event={event} opensAt={event.waiting_room_opens_at} signedIn={Boolean(me.data)} />}
         <ul className="ticket-types">
           {event.ticket_types.map((ticketType) => (
             <TicketTypeRow
@@ -92,7 +95,26 @@ function TicketTypeRow(props: { event: Event; ticketType: TicketType; saleOpen: 
           <span className="muted"> · at most {ticketType.per_user_limit} per person</span>
         ) : null}
       </p>
-      <PurchaseForm {...props} />
+      {/* With a waiting room, buying happens in the room once admitted. */}
+      {!event.waiting_room_opens_at && <PurchaseForm {...props} />}
+      {props.signedIn && ticketType.remaining === 0 && <WaitingListPanel event={event} ticketType={ticketType} />}
     </li>
+  );
+}
+
+function WaitingRoomNotice({ event, opensAt, signedIn }: { event: Event; opensAt: string; signedIn: boolean }) {
+  return (
+    <div className="notice waiting-room-notice">
+      <p>
+        This sale has a waiting room, open from <time dateTime={opensAt}>{formatDateTime(opensAt)}</time>. Everyone in
+        it before the sale starts gets a place by lottery, so there is no need to rush; later arrivals join the back of
+        the line.
+      </p>
+      {signedIn && (
+        <Link className="button" to={waitingRoomPath(event.id)}>
+          Join the waiting room
+        </Link>
+      )}
+    </div>
   );
 }

@@ -1,9 +1,13 @@
 import { describeDuration, formatCountdown, formatDateTime } from "../../../lib/format";
 
-export function SaleCountdown({ saleStartsAt, msLeft }: { saleStartsAt: string; msLeft: number }) {
+export function SaleCountdown({ saleStartsAt, msLeft, label = "Sale opens in" }: {
+  saleStartsAt: string;
+  msLeft: number;
+  label?: string;
+}) {
   return (
     <p className="countdown" data-testid="sale-countdown">
-      Sale opens in{" "}
+      {label}{" "}
       <time dateTime={saleStartsAt} className="countdown-clock" aria-hidden="true">
         {formatCountdown(msLeft)}
       </time>

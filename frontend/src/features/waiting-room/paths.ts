@@ -1,0 +1,1 @@
+export const waitingRoomPath = (eventId: string) => `/events/${eventId}/waiting-room`;
