@@ -119,10 +119,10 @@ class Bookings:
             admission = await self._stock.reserve(request)
         if admission is Admission.RESERVED:
             await self._ensure_buyer_exists(request)
-            if offered:
-                await self._use_offer(request)
             if request.idempotency_key is not None and (decided := await self._decided(request)):
                 return decided
+            if offered:
+                await self._use_offer(request)
             await self._queue.send(request)
             # Debug only: a line per booking costs more than the booking at a sale's rate.
             log.debug("booking_queued", booking_id=str(request.booking_id))

@@ -19,7 +19,13 @@ from uuid import UUID
 import orjson
 import structlog
 
-from bolttickets.domain.errors import Forbidden, NotFound, NotSoldOut, WaitingListRequired
+from bolttickets.domain.errors import (
+    Forbidden,
+    NotFound,
+    NotSoldOut,
+    Unavailable,
+    WaitingListRequired,
+)
 from bolttickets.domain.model import Event, TicketType
 from bolttickets.domain.waiting_list import ListCounts, ListPlace, Offers
 from bolttickets.services.accounts import Actor
@@ -173,7 +179,10 @@ class WaitingLists:
         if ticket_type_id not in self._gated or count <= 0:
             return
         _, event = await self._catalog.ticket_type(ticket_type_id)
-        await self._offer(event, ticket_type_id, count)
+        try:
+            await self._offer(event, ticket_type_id, count)
+        except Unavailable:  # the tickets are back in the stock: the ticker offers them
+            log.warning("waiting_list_offer_deferred", ticket_type_id=str(ticket_type_id))
 
     async def _offer(self, event: Event, ticket_type_id: UUID, count: int) -> None:
         # The purchase count first, the stock after: the store subtracts purchases since.
@@ -204,8 +213,14 @@ class WaitingLists:
             if offers.gated:
                 await self._offer(event, ticket_type_id, _EVERYONE)
 
-    async def _changed(self, event_id: UUID, ticket_type_id: UUID, offers: Offers) -> None:
-        if offers.gated != (ticket_type_id in self._gated):
+    async def _changed(
+        self, event_id: UUID, ticket_type_id: UUID, offers: Offers, *, announce: bool = False
+    ) -> None:
+        """Tell every process of the gate after a step that may have moved it (``announce``:
+        a join or a leave, whatever this process believed), and the event's subscribers of
+        changed offers."""
+        moved = offers.gated != (ticket_type_id in self._gated)
+        if announce or moved or offers.offered or offers.lapsed:
             await self._publish_gate(event_id, ticket_type_id, offers.gated)
         if offers.offered or offers.lapsed:
             await self._pubsub.publish(
@@ -236,7 +251,7 @@ class WaitingLists:
         offers = await self._store.join(
             event_id, ticket_type_id, actor.user_id, event.starts_at + _KEEP_AFTER
         )
-        await self._changed(event_id, ticket_type_id, offers)
+        await self._changed(event_id, ticket_type_id, offers, announce=True)
         view = await self._view(actor.user_id, event_id, ticket_type_id)
         assert view is not None, "a buyer who joined has a place"
         return view
@@ -254,7 +269,7 @@ class WaitingLists:
         offers = await self._store.leave(
             ticket_type_id, actor.user_id, await self._expiry(event_id)
         )
-        await self._changed(event_id, ticket_type_id, offers)
+        await self._changed(event_id, ticket_type_id, offers, announce=True)
 
     async def _view(self, user_id: UUID, event_id: UUID, ticket_type_id: UUID) -> PlaceView | None:
         place = await self._store.place(ticket_type_id, user_id)
