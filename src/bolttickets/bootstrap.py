@@ -34,6 +34,7 @@ from bolttickets.adapters.memory_pubsub import MemoryPubSub
 from bolttickets.adapters.memory_rate_limiter import MemoryRateLimiter
 from bolttickets.adapters.memory_sessions import MemorySessionStore
 from bolttickets.adapters.memory_stock import MemoryStockStore
+from bolttickets.adapters.memory_waiting_list import MemoryWaitingListStore
 from bolttickets.adapters.memory_waiting_room import MemoryWaitingRoomStore
 from bolttickets.adapters.passwords import Argon2Hasher
 from bolttickets.adapters.payments_builtin import BuiltinTestPayments
@@ -42,6 +43,7 @@ from bolttickets.adapters.redis_pubsub import RedisPubSub
 from bolttickets.adapters.redis_rate_limiter import RedisRateLimiter
 from bolttickets.adapters.redis_sessions import RedisSessionStore
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
+from bolttickets.adapters.redis_waiting_list import RedisWaitingListStore
 from bolttickets.adapters.redis_waiting_room import RedisWaitingRoomStore
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
@@ -69,12 +71,14 @@ from bolttickets.services.ports import (
     RateLimiter,
     SessionStore,
     StockStore,
+    WaitingListStore,
     WaitingRoomStore,
 )
 from bolttickets.services.privacy import Privacy
 from bolttickets.services.room_ticker import RoomTicker
 from bolttickets.services.sessions import Sessions
 from bolttickets.services.stock_sync import StockSync
+from bolttickets.services.waiting_list import WaitingLists
 from bolttickets.services.waiting_room import WaitingRooms
 from bolttickets.worker.runner import BookingWorker
 
@@ -115,6 +119,7 @@ class Container:
     rate_limiter: RateLimiter
     waiting_rooms: WaitingRooms
     room_store: WaitingRoomStore
+    waiting_lists: WaitingLists
     worker_task: asyncio.Task[None] | None
     """The booking worker's loop, when this role runs one."""
     resources: contextlib.AsyncExitStack
@@ -274,6 +279,7 @@ async def _start_embedded(
         MemorySessionStore(clock),
         MemoryRateLimiter(),
         MemoryWaitingRoomStore(clock),
+        MemoryWaitingListStore(clock),
     )
     checks = {"database": _database_check(db), "queue": _log_check(log_queue)}
     container = _wire(settings, adapters, checks, resources)
@@ -304,6 +310,8 @@ async def _start_full(
     await rate_limiter.start()
     room_store = RedisWaitingRoomStore(redis, settings.redis_prefix)
     await room_store.start()
+    list_store = RedisWaitingListStore(redis, settings.redis_prefix)
+    await list_store.start()
     await asyncio.to_thread(
         ensure_topics,
         bootstrap,
@@ -330,6 +338,7 @@ async def _start_full(
         RedisSessionStore(redis, settings.redis_prefix),
         rate_limiter,
         room_store,
+        list_store,
     )
     container = _wire(settings, adapters, _full_stack_checks(db, redis, settings), resources)
     if role is not Role.WORKER:
@@ -359,14 +368,22 @@ def _wire(
     health_checks: Mapping[str, HealthCheck],
     resources: contextlib.AsyncExitStack,
 ) -> Container:
-    clock, db, stock, queue, pubsub, session_store, rate_limiter, room_store = adapters
+    clock, db, stock, queue, pubsub, session_store, rate_limiter, room_store, list_store = adapters
     sync = StockSync(db.unit_of_work, stock, on_corrected=metrics.RECONCILE_MOVED.inc)
     catalog = Catalog(db.unit_of_work, stock, sync, clock)
     hasher = Argon2Hasher(cheapest=settings.password_hashing == "argon2id-cheapest")
     audit = AuditLog(db.unit_of_work, clock)
     users = KnownUsers(db.unit_of_work)
-    rooms = WaitingRooms(
-        db.unit_of_work, room_store, pubsub, AdmissionPasses(settings.admission_pass_key), clock
+    passes = AdmissionPasses(settings.admission_pass_key)
+    rooms = WaitingRooms(db.unit_of_work, room_store, pubsub, passes, clock)
+    lists = WaitingLists(
+        db.unit_of_work,
+        list_store,
+        catalog,
+        pubsub,
+        passes,
+        clock,
+        offer_ttl_seconds=settings.waiting_list_offer_ttl_seconds,
     )
     return Container(
         settings=settings,
@@ -391,7 +408,7 @@ def _wire(
         ),
         catalog=catalog,
         bookings=Bookings(
-            db.unit_of_work, stock, queue, pubsub, catalog, sync, clock, users, rooms
+            db.unit_of_work, stock, queue, pubsub, catalog, sync, clock, users, rooms, lists
         ),
         audit=audit,
         privacy=Privacy(db.unit_of_work, audit, users, clock),
@@ -401,6 +418,7 @@ def _wire(
         rate_limiter=rate_limiter,
         waiting_rooms=rooms,
         room_store=room_store,
+        waiting_lists=lists,
         worker_task=None,
         resources=resources,
     )
@@ -459,6 +477,7 @@ class _Adapters(NamedTuple):
     sessions: SessionStore
     rate_limiter: RateLimiter
     rooms: WaitingRoomStore
+    lists: WaitingListStore
 
 
 async def _run_waiting_rooms(container: Container) -> None:
@@ -466,6 +485,8 @@ async def _run_waiting_rooms(container: Container) -> None:
     rooms = container.waiting_rooms
     await rooms.start()
     container.resources.push_async_callback(rooms.stop)
+    await container.waiting_lists.start()
+    container.resources.push_async_callback(container.waiting_lists.stop)
     ticker = RoomTicker(
         rooms,
         container.room_store,
@@ -473,6 +494,7 @@ async def _run_waiting_rooms(container: Container) -> None:
         container.pubsub,
         container.clock,
         every=container.settings.waiting_room_tick_ms / 1000,
+        lists=container.waiting_lists,
     )
     task = asyncio.create_task(ticker.run(), name="waiting-room-ticker")
     container.resources.push_async_callback(_cancel, task)

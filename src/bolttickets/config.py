@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     waiting_room_tick_ms: int = Field(default=500, ge=50, le=10_000)
     """How often the process holding the waiting-room lease admits buyers and broadcasts
     each room's "now serving" (a sell-out is broadcast at once, not at the next tick)."""
+    waiting_list_offer_ttl_seconds: int = Field(default=600, ge=1, le=86_400)
+    """How long a waiting-list offer (and its pass) lasts before it passes to the next in
+    line."""
     api_key_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     """How long a process trusts an API key it verified: the longest a revoked key still
     works on another process."""

@@ -71,6 +71,7 @@ async def test_booking_counters_are_what_the_sale_did(scraped_sale: ScrapedSale)
         "sale_not_open": 0,
         "key_reused": 0,
         "no_admission_pass": 0,
+        "no_offer": 0,
         "rate_limited": 0,
         "invalid": 0,
         "unavailable": 0,

@@ -70,6 +70,10 @@ PUT    /api/events/{event_id}/waiting-room      events:write 401  403  403   200
 GET    /api/events/{event_id}/waiting-room      events:read  401  403  403   200 403  200   200  403
 POST   /api/events/{event_id}/waiting-room/join -            401  200  200   200 200  200   403  403
 GET    /api/events/{event_id}/waiting-room/me   -            401  200  200   200 200  200   403  403
+POST   /api/events/{event_id}/waiting-list      -            401  200  200   200 200  200   403  403
+GET    /api/events/{event_id}/waiting-list/me   -            401  200  200   200 200  200   403  403
+DELETE /api/events/{event_id}/waiting-list/{ticket_type_id} - 401 204 204  204 204  204   403  403
+GET    /api/events/{event_id}/waiting-list      events:read  401  403  403   200 403  200   200  403
 """
 
 ENDS_THE_CALLER = {
@@ -102,6 +106,9 @@ class World:
     room_event: dict[str, Any]
     """``org``'s too, with the waiting room the waiting-room operations name: the bookings
     of ``event`` need no pass."""
+    sold_out_event: dict[str, Any]
+    """``org``'s too, sold out, whose waiting list the waiting-list operations name (each
+    person joins it, then leaves)."""
     booking_id: str
     keys_with: dict[str | None, str]
     keys_without: dict[str | None, str]
@@ -136,12 +143,12 @@ async def new_key(api: Api, admin: str, scopes: list[str], **extra: Any) -> dict
     return created
 
 
-def event_body() -> dict[str, Any]:
+def event_body(capacity: int = 1000) -> dict[str, Any]:
     return {
         "name": f"Gig {uuid.uuid4().hex[:6]}",
         "venue": "Hall",
         "starts_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
-        "ticket_types": [{"name": "GA", "price_cents": 1000, "capacity": 1000}],
+        "ticket_types": [{"name": "GA", "price_cents": 1000, "capacity": capacity}],
     }
 
 
@@ -168,6 +175,13 @@ async def world(api: Api) -> World:
     assert booked.status_code == 202, booked.text
     booking_id = booked.json()["booking_id"]
     await api.final_statuses([(tokens["cust"], booking_id)])  # confirmed: cancellable
+    sold_out = await api.http.post(
+        "/api/events", json=event_body(capacity=1), headers=api.auth(tokens["org"])
+    )
+    assert sold_out.status_code == 201, sold_out.text
+    last_one = await api.book(tokens["cust2"], sold_out.json()["ticket_types"][0]["id"])
+    assert last_one.status_code == 202, last_one.text
+    await api.final_statuses([(tokens["cust2"], last_one.json()["booking_id"])])
 
     owner = {"owner_id": ids["org"]}
     keys_with: dict[str | None, str] = {}
@@ -186,6 +200,7 @@ async def world(api: Api) -> World:
         ids,
         event,
         room_created.json(),
+        sold_out.json(),
         booking_id,
         keys_with,
         keys_without,
@@ -227,8 +242,11 @@ async def request_of(
     api: Api, world: World, method: str, template: str
 ) -> tuple[str, dict[str, Any] | None]:
     event = world.room_event if "/waiting-room" in template else world.event
+    if "/waiting-list" in template:
+        event = world.sold_out_event
     path = template.format(
         event_id=event["id"],
+        ticket_type_id=event["ticket_types"][0]["id"],
         booking_id=world.booking_id,
         key_id=world.doomed_key_id,
         user_id=world.doomed_user_id,
@@ -246,6 +264,9 @@ async def request_of(
         },
         ("POST", "/api/admin/api-keys"): {"name": "matrix", "scopes": ["events:read"]},
         ("PUT", "/api/admin/users/{user_id}/role"): {"role": "customer"},
+        ("POST", "/api/events/{event_id}/waiting-list"): {
+            "ticket_type_id": world.sold_out_event["ticket_types"][0]["id"]
+        },
         ("PUT", "/api/events/{event_id}/waiting-room"): {
             "opens_at": datetime.now(UTC).isoformat(),
             "admit_per_minute": 600,

@@ -484,6 +484,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events/{event_id}/waiting-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Waiting Lists
+         * @description How the event's waiting lists are doing, per ticket type anyone joined.
+         */
+        get: operations["getWaitingLists"];
+        put?: never;
+        /**
+         * Join Waiting List
+         * @description Wait for a sold-out ticket type: a ticket that comes back is offered to the next in
+         *     line. Joining again returns the same place.
+         */
+        post: operations["joinWaitingList"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{event_id}/waiting-list/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Waiting List Places
+         * @description The caller's places, one per ticket type joined, with an offer's pass while offered.
+         */
+        get: operations["getMyWaitingListPlaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{event_id}/waiting-list/{ticket_type_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Leave Waiting List
+         * @description Leave the list; an offer the caller held passes to the next in line.
+         */
+        delete: operations["leaveWaitingList"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -962,6 +1027,11 @@ export interface components {
              * @default true
              */
             enabled: boolean;
+            /**
+             * Offer Ttl Seconds
+             * @description How long a waiting-list offer is held for its buyer before it passes to the next in line (whether or not the room is enabled); null: the deployment's default (BOLT_WAITING_LIST_OFFER_TTL_SECONDS, 600).
+             */
+            offer_ttl_seconds?: number | null;
         };
         /** WaitingRoomOut */
         WaitingRoomOut: {
@@ -983,6 +1053,8 @@ export interface components {
             automatic_factor: number;
             /** Enabled */
             enabled: boolean;
+            /** Offer Ttl Seconds */
+            offer_ttl_seconds: number | null;
         };
         /**
          * WaitingRoomOverview
@@ -1007,6 +1079,8 @@ export interface components {
             automatic_factor: number;
             /** Enabled */
             enabled: boolean;
+            /** Offer Ttl Seconds */
+            offer_ttl_seconds: number | null;
             /**
              * State
              * @enum {string}
@@ -1080,11 +1154,91 @@ export interface components {
             /** Pass Expires At */
             pass_expires_at?: string | null;
         };
+        /** WaitlistCounts */
+        WaitlistCounts: {
+            /**
+             * Ticket Type Id
+             * Format: uuid
+             */
+            ticket_type_id: string;
+            /** Waiting */
+            waiting: number;
+            /**
+             * Offered
+             * @description Offers outstanding
+             */
+            offered: number;
+            /**
+             * Bought
+             * @description Offers taken
+             */
+            bought: number;
+            /**
+             * Lapsed
+             * @description Offers not taken in time
+             */
+            lapsed: number;
+        };
+        /** WaitlistJoin */
+        WaitlistJoin: {
+            /**
+             * Ticket Type Id
+             * Format: uuid
+             * @description The sold-out ticket type to wait for
+             */
+            ticket_type_id: string;
+        };
+        /** WaitlistOverview */
+        WaitlistOverview: {
+            /**
+             * Ticket Types
+             * @description The ticket types anyone joined
+             */
+            ticket_types: components["schemas"]["WaitlistCounts"][];
+        };
+        /**
+         * WaitlistPlace
+         * @description A buyer's place on one ticket type's waiting list. The WebSocket's ``waiting_list``
+         *     messages say when offers changed: fetch ``/me`` again then.
+         */
+        WaitlistPlace: {
+            /**
+             * Ticket Type Id
+             * Format: uuid
+             */
+            ticket_type_id: string;
+            /**
+             * State
+             * @description offered: a ticket is held for the buyer until offer_expires_at; lapsed: it was not taken in time and passed to the next in line
+             * @enum {string}
+             */
+            state: "waiting" | "offered" | "lapsed" | "bought" | "left";
+            /**
+             * Position
+             * @description Buyers ahead, one's own included; null unless waiting
+             */
+            position: number | null;
+            /** Offer Expires At */
+            offer_expires_at: string | null;
+            /**
+             * Pass
+             * @description While offered: send it as the Admission-Pass header of POST /api/bookings (one ticket of this type)
+             */
+            pass: string | null;
+        };
+        /** WaitlistPlaces */
+        WaitlistPlaces: {
+            /**
+             * Places
+             * @description One per ticket type the buyer joined
+             */
+            places: components["schemas"]["WaitlistPlace"][];
+        };
         /**
          * @description The last path segment of a problem's `type`.
          * @enum {string}
          */
-        ProblemSlug: "booking-not-cancellable" | "database-unavailable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "insufficient-scope" | "internal-error" | "invalid-credentials" | "invalid-refresh-token" | "invalid-webhook" | "last-admin" | "malformed-request" | "method-not-allowed" | "not-found" | "payment-provider-unavailable" | "per-user-limit" | "queue-unavailable" | "rate-limited" | "refresh-token-reused" | "sale-not-open" | "service-unavailable" | "sessions-unavailable" | "sold-out" | "stock-unavailable" | "too-large" | "unauthorized" | "unsupported-media-type" | "validation-error" | "waiting-room" | "waiting-room-not-open";
+        ProblemSlug: "booking-not-cancellable" | "database-unavailable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "insufficient-scope" | "internal-error" | "invalid-credentials" | "invalid-refresh-token" | "invalid-webhook" | "last-admin" | "malformed-request" | "method-not-allowed" | "not-found" | "not-sold-out" | "payment-provider-unavailable" | "per-user-limit" | "queue-unavailable" | "rate-limited" | "refresh-token-reused" | "sale-not-open" | "service-unavailable" | "sessions-unavailable" | "sold-out" | "stock-unavailable" | "too-large" | "unauthorized" | "unsupported-media-type" | "validation-error" | "waiting-list" | "waiting-room" | "waiting-room-not-open";
     };
     responses: never;
     parameters: never;
@@ -2027,7 +2181,7 @@ export interface operations {
             header?: {
                 /** @description One key per purchase intent, scoped to the user (not to a ticket type): a retry with the same key and body returns the same booking; the same key with another body (another ticket type or quantity) is a 422 idempotency-key-reused, however long after. */
                 "Idempotency-Key"?: string;
-                /** @description For an event with a waiting room: the pass its join or me operation hands out once the buyer is admitted. */
+                /** @description For an event with a waiting room: the pass its join or me operation hands out once the buyer is admitted. For a ticket type others wait for: the pass of the buyer's waiting-list offer (it admits to the event's room too). */
                 "Admission-Pass"?: string;
             };
             path?: never;
@@ -2076,7 +2230,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description insufficient-scope: an API key without bookings:write; or waiting-room: the event has a waiting room and the request has no valid Admission-Pass (the body's join and the Link header name where to join) */
+            /** @description insufficient-scope: an API key without bookings:write; or waiting-room: the event has a waiting room and the request has no valid Admission-Pass (the body's join and the Link header name where to join); or waiting-list: buyers wait for this ticket type and the request has no valid Admission-Pass of an offer of it, for one ticket (the body's join and the Link header name its waiting list) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3384,6 +3538,381 @@ export interface operations {
                 };
             };
             /** @description not-found: no such event, or it has no room */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: a field or parameter is invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: wait Retry-After seconds. RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10) name the policy that refused it. */
+            429: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    /** @description e.g. "login-per-ip";q=10;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description e.g. "login-per-ip";r=0;t=6 */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store (database, stock store or queue) did not answer; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWaitingLists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistOverview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the event's organizer nor an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: no such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: a field or parameter is invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description IETF RateLimit fields */
+                    RateLimit?: string;
+                    /** @description IETF RateLimit-Policy fields */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store (database, stock store or queue) did not answer; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    joinWaitingList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitlistJoin"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistPlace"];
+                };
+            };
+            /** @description malformed-request: the body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key: only a person waits */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: no such event or ticket type */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-sold-out: the ticket type still has tickets: book one */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported-media-type: authenticated by the session cookie, with a body that is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: a field or parameter is invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: wait Retry-After seconds. RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10) name the policy that refused it. */
+            429: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    /** @description e.g. "login-per-ip";q=10;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description e.g. "login-per-ip";r=0;t=6 */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store (database, stock store or queue) did not answer; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMyWaitingListPlaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistPlaces"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key: only a person waits */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: no such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: a field or parameter is invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: wait Retry-After seconds. RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10) name the policy that refused it. */
+            429: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    /** @description e.g. "login-per-ip";q=10;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description e.g. "login-per-ip";r=0;t=6 */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store (database, stock store or queue) did not answer; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    leaveWaitingList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+                ticket_type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key: only a person waits */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: no such event or ticket type, or not on its list */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -17,6 +17,7 @@ from bolttickets.services.health import HealthCheck
 from bolttickets.services.ports import Clock, PubSub, RateLimiter
 from bolttickets.services.privacy import Privacy
 from bolttickets.services.sessions import Sessions
+from bolttickets.services.waiting_list import WaitingLists
 from bolttickets.services.waiting_room import WaitingRooms
 
 
@@ -50,6 +51,8 @@ class Services(Protocol):
     def rate_limiter(self) -> RateLimiter: ...
     @property
     def waiting_rooms(self) -> WaitingRooms: ...
+    @property
+    def waiting_lists(self) -> WaitingLists: ...
 
 
 def container(request: Request) -> Services:
@@ -97,3 +100,10 @@ BookingsDep = Annotated[Bookings, Depends(_bookings)]
 PrivacyDep = Annotated[Privacy, Depends(_privacy)]
 SessionsDep = Annotated[Sessions, Depends(_sessions)]
 WaitingRoomsDep = Annotated[WaitingRooms, Depends(_waiting_rooms)]
+
+
+def _waiting_lists(services: ContainerDep) -> WaitingLists:
+    return services.waiting_lists
+
+
+WaitingListsDep = Annotated[WaitingLists, Depends(_waiting_lists)]

@@ -50,6 +50,8 @@ STATUS = {
     errors.InvalidWaitingRoom: 422,
     errors.WaitingRoomRequired: 403,
     errors.WaitingRoomNotOpen: 409,
+    errors.WaitingListRequired: 403,
+    errors.NotSoldOut: 409,
 }
 RETRY_AFTER_SECONDS = 1
 
@@ -123,6 +125,10 @@ def from_domain(exc: errors.DomainError) -> Response:
         extra = {"booking_id": str(exc.booking_id), "location": location}
     if isinstance(exc, errors.WaitingRoomRequired) and exc.event_id is not None:
         join = join_link(exc.event_id)
+        headers["Link"] = f'<{join}>; rel="join"'
+        extra = {"join": join}
+    if isinstance(exc, errors.WaitingListRequired) and exc.event_id is not None:
+        join = f"/api/events/{exc.event_id}/waiting-list"
         headers["Link"] = f'<{join}>; rel="join"'
         extra = {"join": join}
     return problem(status, exc.slug, exc.title, exc.detail, headers=headers, extra=extra)

@@ -36,6 +36,7 @@ from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.messages import UPDATES_CHANNEL, BookingUpdate, decode_update
 from bolttickets.services.ports import PubSub, Subscription
+from bolttickets.services.waiting_list import LISTS_CHANNEL
 from bolttickets.services.waiting_room import ROOMS_CHANNEL
 
 log = structlog.get_logger("bolttickets.realtime")
@@ -169,9 +170,12 @@ class RealtimeHub:
         subscription = await self._pubsub.subscribe(UPDATES_CHANNEL, on_gap=self._resync_soon)
         # A room missed is sent again at the next tick: nothing to resync.
         rooms = await self._pubsub.subscribe(ROOMS_CHANNEL)
+        # A waiting-list frame missed is only a hint lost: clients poll their place too.
+        lists = await self._pubsub.subscribe(LISTS_CHANNEL)
         self._tasks = [
             asyncio.create_task(self._listen(subscription), name="realtime-listen"),
             asyncio.create_task(self._listen_rooms(rooms), name="realtime-rooms"),
+            asyncio.create_task(self._listen_rooms(lists), name="realtime-lists"),
             asyncio.create_task(self._flush_every_window(), name="realtime-flush"),
         ]
 
@@ -214,7 +218,8 @@ class RealtimeHub:
 
     async def _listen_rooms(self, subscription: Subscription) -> None:
         """Each room's ``waiting_room`` frame, once per tick, to the event's subscribers as
-        it is: every buyer computes their own position from its ``now_serving``."""
+        it is: every buyer computes their own position from its ``now_serving``. The
+        ``waiting_list`` frames, sent when offers change, go the same way."""
         try:
             async for message in subscription:
                 try:

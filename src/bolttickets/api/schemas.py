@@ -19,6 +19,7 @@ from pydantic import (
 
 from bolttickets.api import password_policy
 from bolttickets.domain.model import ApiKey, Booking, TicketType, User
+from bolttickets.domain.waiting_list import ListCounts
 from bolttickets.domain.waiting_room import (
     DEFAULT_AUTOMATIC_FACTOR,
     DEFAULT_PASS_TTL_SECONDS,
@@ -27,6 +28,7 @@ from bolttickets.domain.waiting_room import (
 from bolttickets.services.catalog import EventView
 from bolttickets.services.ports import AuditEntry
 from bolttickets.services.privacy import PersonalData
+from bolttickets.services.waiting_list import PlaceView as ListPlaceView
 from bolttickets.services.waiting_room import PlaceView, RoomOverview
 
 # PostgreSQL text cannot hold NUL, and no name or address needs a control character:
@@ -372,6 +374,14 @@ class WaitingRoomIn(Strict):
         "than the remaining tickets times this.",
     )
     enabled: bool = Field(default=True, description="false turns the room off.")
+    offer_ttl_seconds: int | None = Field(
+        default=None,
+        ge=10,
+        le=24 * 3600,
+        description="How long a waiting-list offer is held for its buyer before it passes to "
+        "the next in line (whether or not the room is enabled); null: the deployment's "
+        "default (BOLT_WAITING_LIST_OFFER_TTL_SECONDS, 600).",
+    )
 
 
 class WaitingRoomOut(BaseModel):
@@ -381,6 +391,7 @@ class WaitingRoomOut(BaseModel):
     pass_ttl_seconds: int
     automatic_factor: float
     enabled: bool
+    offer_ttl_seconds: int | None
 
     @classmethod
     def of(cls, room: RoomSettings) -> WaitingRoomOut:
@@ -391,6 +402,7 @@ class WaitingRoomOut(BaseModel):
             pass_ttl_seconds=room.pass_ttl_seconds,
             automatic_factor=room.automatic_factor,
             enabled=room.enabled,
+            offer_ttl_seconds=room.offer_ttl_seconds,
         )
 
 
@@ -454,3 +466,66 @@ class WaitingRoomPlace(BaseModel):
             admission_pass=view.admission_pass,
             pass_expires_at=view.pass_expires_at,
         )
+
+
+class WaitlistJoin(Strict):
+    ticket_type_id: UUID = Field(description="The sold-out ticket type to wait for")
+
+
+class WaitlistPlace(BaseModel):
+    """A buyer's place on one ticket type's waiting list. The WebSocket's ``waiting_list``
+    messages say when offers changed: fetch ``/me`` again then."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    ticket_type_id: UUID
+    state: Literal["waiting", "offered", "lapsed", "bought", "left"] = Field(
+        description="offered: a ticket is held for the buyer until offer_expires_at; lapsed: "
+        "it was not taken in time and passed to the next in line"
+    )
+    position: int | None = Field(
+        description="Buyers ahead, one's own included; null unless waiting"
+    )
+    offer_expires_at: datetime | None
+    offer_pass: str | None = Field(
+        alias="pass",
+        serialization_alias="pass",
+        description="While offered: send it as the Admission-Pass header of POST /api/bookings "
+        "(one ticket of this type)",
+    )
+
+    @classmethod
+    def of(cls, view: ListPlaceView) -> WaitlistPlace:
+        return cls(
+            ticket_type_id=view.ticket_type_id,
+            state=view.place.state.value,
+            position=view.place.position,
+            offer_expires_at=view.place.offer_expires_at,
+            offer_pass=view.offer_pass,
+        )
+
+
+class WaitlistPlaces(BaseModel):
+    places: list[WaitlistPlace] = Field(description="One per ticket type the buyer joined")
+
+
+class WaitlistCounts(BaseModel):
+    ticket_type_id: UUID
+    waiting: int
+    offered: int = Field(description="Offers outstanding")
+    bought: int = Field(description="Offers taken")
+    lapsed: int = Field(description="Offers not taken in time")
+
+    @classmethod
+    def of(cls, counts: ListCounts) -> WaitlistCounts:
+        return cls(
+            ticket_type_id=counts.ticket_type_id,
+            waiting=counts.waiting,
+            offered=counts.offered,
+            bought=counts.bought,
+            lapsed=counts.lapsed,
+        )
+
+
+class WaitlistOverview(BaseModel):
+    ticket_types: list[WaitlistCounts] = Field(description="The ticket types anyone joined")

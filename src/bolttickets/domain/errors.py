@@ -235,3 +235,25 @@ class WaitingRoomNotOpen(DomainError):
     slug = "waiting-room-not-open"
     title = "Waiting room not open"
     explanation = "This event's waiting room is not open yet, or it closed."
+
+
+class WaitingListRequired(DomainError):
+    """A booking of a ticket type others wait for, without a valid offer of it."""
+
+    slug = "waiting-list"
+    title = "Waiting-list offer required"
+    explanation = (
+        "Buyers are waiting for this ticket type: the tickets that come back are offered to "
+        "them in turn. Join its waiting list, and book with the offer's pass (the "
+        "Admission-Pass header) once you get one."
+    )
+
+    def __init__(self, detail: str | None = None, *, event_id: UUID | None = None) -> None:
+        super().__init__(detail)
+        self.event_id = event_id
+
+
+class NotSoldOut(DomainError):
+    slug = "not-sold-out"
+    title = "Not sold out"
+    explanation = "This ticket type still has tickets: book one instead of waiting."

@@ -40,12 +40,17 @@ class RoomSettings:
     automatic_factor: float = DEFAULT_AUTOMATIC_FACTOR
     """Automatic mode admits while admitted-but-not-yet-bought < remaining x this."""
     enabled: bool = True
+    offer_ttl_seconds: int | None = None
+    """How long a waiting-list offer lasts (docs/waiting-room.md, "Waiting list"); None:
+    the deployment's default. Set here whether or not the room is enabled."""
 
     def validate(self, event: Event) -> None:
         if self.admit_per_minute is not None and self.admit_per_minute <= 0:
             raise InvalidWaitingRoom("admit_per_minute must be a positive integer, or null.")
         if self.pass_ttl_seconds <= 0:
             raise InvalidWaitingRoom("pass_ttl_seconds must be positive.")
+        if self.offer_ttl_seconds is not None and self.offer_ttl_seconds <= 0:
+            raise InvalidWaitingRoom("offer_ttl_seconds must be positive, or null.")
         if self.automatic_factor <= 0:
             raise InvalidWaitingRoom("automatic_factor must be positive.")
         if event.sale_starts_at is not None and self.opens_at >= event.sale_starts_at:

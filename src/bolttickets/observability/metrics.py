@@ -67,6 +67,7 @@ ADMISSION_OUTCOMES = (
     "sale_not_open",
     "key_reused",
     "no_admission_pass",
+    "no_offer",
     "rate_limited",
     "invalid",
     "unavailable",

@@ -15,6 +15,7 @@ from bolttickets.domain.errors import (
     SaleNotOpen,
     Unavailable,
     UnknownAccount,
+    WaitingListRequired,
 )
 from bolttickets.domain.model import Booking, BookingStatus
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
@@ -32,6 +33,7 @@ from bolttickets.services.ports import (
     UnitOfWorkFactory,
 )
 from bolttickets.services.stock_sync import StockSync
+from bolttickets.services.waiting_list import WaitingLists
 from bolttickets.services.waiting_room import WaitingRooms
 
 log = structlog.get_logger("bolttickets.bookings")
@@ -55,6 +57,7 @@ class Bookings:
         clock: Clock,
         users: KnownUsers | None = None,
         rooms: WaitingRooms | None = None,
+        lists: WaitingLists | None = None,
     ) -> None:
         self._uow = uow
         # Shared with the accounts in a server, so an erasure is seen here at once.
@@ -66,6 +69,7 @@ class Bookings:
         self._sync = sync
         self._clock = clock
         self._rooms = rooms
+        self._lists = lists
 
     async def place(
         self,
@@ -85,6 +89,9 @@ class Bookings:
         in_room = self._rooms is not None and self._rooms.check_pass(
             event.id, actor.user_id, admission_pass
         )
+        offered = self._lists is not None and self._lists.check_offer(
+            event.id, ticket_type.id, actor.user_id, admission_pass, quantity
+        )
         request = BookingRequest(
             booking_id=booking_id_for(actor.user_id, idempotency_key),
             user_id=actor.user_id,
@@ -98,14 +105,14 @@ class Bookings:
             created_at=self._clock.now(),
         )
         try:
-            placed = await self._admit(request)
+            placed = await self._admit(request, offered=offered)
         except Unavailable as exc:
             raise exc.of_booking(request.booking_id) from exc
         if in_room and self._rooms is not None:
             await self._rooms.bought(event.id, actor.user_id)
         return placed
 
-    async def _admit(self, request: BookingRequest) -> Placed:
+    async def _admit(self, request: BookingRequest, *, offered: bool = False) -> Placed:
         admission = await self._stock.reserve(request)
         if admission is Admission.UNKNOWN:
             await self._sync.rebuild(request.ticket_type_id)
@@ -114,6 +121,8 @@ class Bookings:
             await self._ensure_buyer_exists(request)
             if request.idempotency_key is not None and (decided := await self._decided(request)):
                 return decided
+            if offered:
+                await self._use_offer(request)
             await self._queue.send(request)
             # Debug only: a line per booking costs more than the booking at a sale's rate.
             log.debug("booking_queued", booking_id=str(request.booking_id))
@@ -135,6 +144,16 @@ class Bookings:
             return
         await self._stock.settle([Settlement(request, confirmed=False)])
         raise UnknownAccount()
+
+    async def _use_offer(self, request: BookingRequest) -> None:
+        """The ticket is the offered buyer's: their offer is used, once. One that lapsed or
+        was left since its pass was issued gives the ticket back: it is someone else's now."""
+        assert self._lists is not None
+        try:
+            await self._lists.use(request.event_id, request.ticket_type_id, request.user_id)
+        except WaitingListRequired:
+            await self._stock.settle([Settlement(request, confirmed=False)])
+            raise
 
     async def _decided(self, request: BookingRequest) -> Placed | None:
         """The booking the database already holds under this admitted request's key, whose
@@ -225,6 +244,8 @@ class Bookings:
         # happen (a crash, a Redis error, a rush that keeps moving the stock), the worker's
         # round robin over open sales does it.
         await self._sync.reconcile(cancelled.ticket_type_id, attempts=3)
+        if self._lists is not None:
+            await self._lists.stock_returned(cancelled.ticket_type_id, cancelled.quantity)
         await publish_updates(
             self._stock, self._pubsub, {cancelled.ticket_type_id: cancelled.event_id}, [cancelled]
         )

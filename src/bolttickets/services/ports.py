@@ -33,6 +33,7 @@ from bolttickets.domain.model import (
 )
 from bolttickets.domain.payments import Checkout, PaymentEvent, PaymentRequest
 from bolttickets.domain.requests import BookingRequest
+from bolttickets.domain.waiting_list import ListCounts, ListPlace, Offers
 from bolttickets.domain.waiting_room import RoomSettings
 
 T = TypeVar("T")
@@ -651,3 +652,50 @@ class WaitingRoomStore(Protocol):
     async def lease(self, name: str, holder: str, ttl: timedelta) -> bool:
         """Hold (or renew) the lease ``name`` for ``ttl`` unless another holder has it: the
         one process that ticks the rooms."""
+
+
+@dataclass(frozen=True, slots=True)
+class Spare:
+    """The stock an offer may give: ``remaining`` tickets of the type, read after the
+    list's purchase count was ``bought``. The store subtracts the offers outstanding and the
+    purchases since, in the same step as it offers, so two offers racing each other never
+    give the same ticket twice."""
+
+    remaining: int
+    bought: int
+
+
+class WaitingListStore(Protocol):
+    """Each sold-out ticket type's waiting list. Every change is one atomic step across
+    processes; an offer is always one ticket, taken from the front of the line."""
+
+    async def join(
+        self, event_id: UUID, ticket_type_id: UUID, user_id: UUID, keep_until: datetime
+    ) -> Offers:
+        """Put the buyer at the back of the line, unless they wait or hold an offer already
+        (then nothing changes). The list is forgotten after ``keep_until``."""
+
+    async def place(self, ticket_type_id: UUID, user_id: UUID) -> ListPlace | None:
+        """The buyer's place; None when they never joined."""
+
+    async def offer(
+        self, ticket_type_id: UUID, count: int, spare: Spare, expires_at: datetime
+    ) -> Offers:
+        """Offer one ticket each to the next ``count`` in line: fewer if fewer wait, and
+        never more than ``spare`` leaves unoffered (read against the offers at that step)."""
+
+    async def lapse(self, ticket_type_id: UUID, now: datetime, expires_at: datetime) -> Offers:
+        """Lapse the offers expired by ``now`` and offer each of them to the next in line."""
+
+    async def leave(self, ticket_type_id: UUID, user_id: UUID, expires_at: datetime) -> Offers:
+        """Take the buyer off the line; an offer they held goes to the next in line."""
+
+    async def use(self, ticket_type_id: UUID, user_id: UUID, now: datetime) -> bool:
+        """The buyer books with their offer: True (and bought) only for an offer not yet
+        expired, once."""
+
+    async def counts(self, ticket_type_id: UUID) -> ListCounts | None:
+        """None when nobody ever joined."""
+
+    async def gated(self) -> dict[UUID, UUID]:
+        """Ticket type -> event of every list with anyone waiting or holding an offer."""

@@ -3,6 +3,8 @@ store's lease ticks. Any number of API processes (and workers) may run it; they 
 because one of them at a time holds the lease, and a holder that dies lets it lapse to
 another within one lease lifetime. No extra process is needed.
 
+Each tick also sweeps the waiting lists (``WaitingLists.sweep``: expired offers pass on).
+
 Each tick, for each open room: the lottery at the sale's start, then admissions (a fixed
 rate, or automatic: by the tickets that remain), then one ``waiting_room`` message per
 event on the pub/sub backplane, whatever the number of buyers. A sell-out wakes the loop
@@ -40,6 +42,7 @@ from bolttickets.services.ports import (
     Subscription,
     WaitingRoomStore,
 )
+from bolttickets.services.waiting_list import WaitingLists
 from bolttickets.services.waiting_room import ROOMS_CHANNEL, RoomStatus, WaitingRooms, room_frame
 
 log = structlog.get_logger("bolttickets.waiting_room")
@@ -67,7 +70,9 @@ class RoomTicker:
         *,
         every: float,
         refresh_every: float = 5.0,
+        lists: WaitingLists | None = None,
     ) -> None:
+        """``lists``: their gates are refreshed and their offers swept here too."""
         self._rooms = rooms
         self._store = store
         self._catalog = catalog
@@ -75,6 +80,7 @@ class RoomTicker:
         self._clock = clock
         self._every = every
         self._refresh_every = refresh_every
+        self._lists = lists
         self._holder = uuid4().hex
         self._lease = timedelta(seconds=max(3 * every, 2.0))
         self._wake = asyncio.Event()
@@ -90,6 +96,8 @@ class RoomTicker:
                 if now - refreshed >= self._refresh_every:
                     refreshed = now
                     await self._attempt("refresh", self._rooms.refresh)
+                    if self._lists is not None:
+                        await self._attempt("refresh-lists", self._lists.refresh)
                 # Admission needs only the room store and the stock: a database that does
                 # not answer leaves the rooms as last known, and ticking goes on.
                 await self._attempt("tick", self.tick)
@@ -140,6 +148,8 @@ class RoomTicker:
         for room in self._rooms.active():
             if self._clock.now() >= room.opens_at:
                 await self._tick(room)
+        if self._lists is not None:
+            await self._lists.sweep()
         return True
 
     async def _tick(self, room: RoomSettings) -> None:

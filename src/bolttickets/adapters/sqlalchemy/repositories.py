@@ -703,6 +703,7 @@ class SqlWaitingRooms:
             "admit_per_minute": room.admit_per_minute,
             "pass_ttl_seconds": room.pass_ttl_seconds,
             "automatic_factor": room.automatic_factor,
+            "offer_ttl_seconds": room.offer_ttl_seconds,
             "updated_at": at,
         }
         insert = _insert(self._conn, waiting_rooms).values(event_id=room.event_id, **values)
@@ -736,4 +737,5 @@ def _room(row: Any) -> RoomSettings:
         pass_ttl_seconds=row.pass_ttl_seconds,
         automatic_factor=row.automatic_factor,
         enabled=row.enabled,
+        offer_ttl_seconds=row.offer_ttl_seconds,
     )

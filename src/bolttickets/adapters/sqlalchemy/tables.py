@@ -130,7 +130,10 @@ waiting_rooms = sa.Table(
     sa.Column("pass_ttl_seconds", sa.Integer, nullable=False),
     sa.Column("automatic_factor", sa.Float, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # The waiting list's offer lifetime; NULL: BOLT_WAITING_LIST_OFFER_TTL_SECONDS.
+    sa.Column("offer_ttl_seconds", sa.Integer, nullable=True),
     sa.CheckConstraint("admit_per_minute > 0", name="admit_per_minute_positive"),
+    sa.CheckConstraint("offer_ttl_seconds > 0", name="offer_ttl_positive"),
     sa.CheckConstraint("pass_ttl_seconds > 0", name="pass_ttl_positive"),
     sa.CheckConstraint("automatic_factor > 0", name="automatic_factor_positive"),
 )

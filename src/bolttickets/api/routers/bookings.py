@@ -20,6 +20,7 @@ from bolttickets.domain.errors import (
     SaleNotOpen,
     SoldOut,
     Unavailable,
+    WaitingListRequired,
     WaitingRoomRequired,
 )
 from bolttickets.domain.model import Scope
@@ -57,6 +58,7 @@ _REFUSED: dict[type[Exception], str] = {
     SaleNotOpen: "sale_not_open",
     IdempotencyKeyReused: "key_reused",
     WaitingRoomRequired: "no_admission_pass",
+    WaitingListRequired: "no_offer",
     rate_limits.RateLimited: "rate_limited",
 }
 
@@ -161,7 +163,9 @@ router.add_api_route(
                 "in": "header",
                 "required": False,
                 "description": "For an event with a waiting room: the pass its join or me "
-                "operation hands out once the buyer is admitted.",
+                "operation hands out once the buyer is admitted. For a ticket type others "
+                "wait for: the pass of the buyer's waiting-list offer (it admits to the "
+                "event's room too).",
                 "schema": {"type": "string"},
             },
         ],
@@ -179,7 +183,10 @@ router.add_api_route(
             "model": Problem,
             "description": "insufficient-scope: an API key without bookings:write; or "
             f"{WaitingRoomRequired.slug}: the event has a waiting room and the request has no "
-            "valid Admission-Pass (the body's join and the Link header name where to join)",
+            "valid Admission-Pass (the body's join and the Link header name where to join); "
+            f"or {WaitingListRequired.slug}: buyers wait for this ticket type and the request "
+            "has no valid Admission-Pass of an offer of it, for one ticket (the body's join "
+            "and the Link header name its waiting list)",
         },
         404: {"model": Problem, "description": "not-found: no such ticket type"},
         409: {"model": Problem, "description": _either(SoldOut, PerUserLimitReached, SaleNotOpen)},

@@ -60,6 +60,7 @@ async def set_waiting_room(
             pass_ttl_seconds=body.pass_ttl_seconds,
             automatic_factor=body.automatic_factor,
             enabled=body.enabled,
+            offer_ttl_seconds=body.offer_ttl_seconds,
         ),
     )
     await audit.record(AuditAction.WAITING_ROOM_SET, target=named("event", event_id))
