@@ -34,3 +34,5 @@ export type WaitingRoomPlace = Ok<paths["/api/events/{event_id}/waiting-room/me"
 export type WaitingRoomSettings = Ok<paths["/api/events/{event_id}/waiting-room"]["put"], 200>;
 export type WaitingRoomSettingsBody = BodyOf<paths["/api/events/{event_id}/waiting-room"]["put"]>;
 export type WaitingRoomOverview = Ok<paths["/api/events/{event_id}/waiting-room"]["get"], 200>;
+export type WaitlistPlace = Ok<paths["/api/events/{event_id}/waiting-list"]["post"], 200>;
+export type MyWaitlistPlaces = Ok<paths["/api/events/{event_id}/waiting-list/me"]["get"], 200>;

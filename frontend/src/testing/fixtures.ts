@@ -82,6 +82,7 @@ export function aRoomOverview(eventId: string, overrides: Partial<WaitingRoomOve
     pass_ttl_seconds: 600,
     automatic_factor: 1,
     enabled: true,
+    offer_ttl_seconds: null,
     state: "waiting",
     now_serving: 40,
     numbered: 100,

@@ -40,6 +40,7 @@ describe("the organiser's waiting room", () => {
     await user.type(screen.getByLabelText("Buyers admitted per minute"), "300");
     await user.clear(screen.getByLabelText("Admission pass valid for (seconds)"));
     await user.type(screen.getByLabelText("Admission pass valid for (seconds)"), "900");
+    await user.type(screen.getByLabelText("Waiting-list offer valid for (seconds)"), "120");
     await user.click(screen.getByRole("button", { name: "Save waiting room" }));
 
     expect(await screen.findByRole("heading", { name: "Waiting room live" })).toBeInTheDocument();
@@ -49,6 +50,7 @@ describe("the organiser's waiting room", () => {
         admit_per_minute: 300,
         automatic_factor: 1,
         pass_ttl_seconds: 900,
+        offer_ttl_seconds: 120,
         enabled: true,
       },
     ]);
@@ -93,20 +95,21 @@ describe("the organiser's waiting room", () => {
 });
 
 describe("buildRoomBody", () => {
-  const draft = { enabled: true, opensAt: "2030-06-01T09:00", automatic: true, perMinute: "60", factor: "2", passTtl: "600" };
+  const draft = { enabled: true, opensAt: "2030-06-01T09:00", automatic: true, perMinute: "60", factor: "2", passTtl: "600", offerTtl: "" };
 
   it("sends null for the automatic rate, with its factor", () => {
     expect(buildRoomBody(draft)).toEqual({
-      body: { opens_at: new Date("2030-06-01T09:00").toISOString(), admit_per_minute: null, automatic_factor: 2, pass_ttl_seconds: 600, enabled: true },
+      body: { opens_at: new Date("2030-06-01T09:00").toISOString(), admit_per_minute: null, automatic_factor: 2, pass_ttl_seconds: 600, offer_ttl_seconds: null, enabled: true },
     });
   });
 
   it("lists every problem of settings that cannot work", () => {
-    expect(buildRoomBody({ ...draft, opensAt: "", automatic: false, perMinute: "0", passTtl: "5" })).toEqual({
+    expect(buildRoomBody({ ...draft, opensAt: "", automatic: false, perMinute: "0", passTtl: "5", offerTtl: "5" })).toEqual({
       problems: [
         "Enter when the waiting room opens.",
         "The admission rate is a whole number of buyers a minute, at least 1.",
         "The pass is valid for 30 to 86,400 seconds.",
+        "A waiting-list offer lasts 10 to 86,400 seconds, or leave it empty for the default.",
       ],
     });
   });

@@ -13,6 +13,8 @@ interface Draft {
   perMinute: string;
   factor: string;
   passTtl: string;
+  /** Empty: the deployment's default offer lifetime. */
+  offerTtl: string;
 }
 
 /** An ISO instant as a datetime-local value in the browser's time zone. */
@@ -30,6 +32,7 @@ function draftOf(settings: WaitingRoomSettings | null): Draft {
     perMinute: String(settings?.admit_per_minute ?? 60),
     factor: String(settings?.automatic_factor ?? DEFAULT_FACTOR),
     passTtl: String(settings?.pass_ttl_seconds ?? DEFAULT_PASS_TTL_SECONDS),
+    offerTtl: settings?.offer_ttl_seconds == null ? "" : String(settings.offer_ttl_seconds),
   };
 }
 
@@ -40,6 +43,7 @@ export function buildRoomBody(draft: Draft): { body: WaitingRoomSettingsBody } |
   const perMinute = Number(draft.perMinute);
   const factor = Number(draft.factor);
   const passTtl = Number(draft.passTtl);
+  const offerTtl = draft.offerTtl.trim() === "" ? null : Number(draft.offerTtl);
   if (!draft.opensAt || Number.isNaN(opens)) problems.push("Enter when the waiting room opens.");
   if (!draft.automatic && (!Number.isInteger(perMinute) || perMinute < 1)) {
     problems.push("The admission rate is a whole number of buyers a minute, at least 1.");
@@ -48,6 +52,9 @@ export function buildRoomBody(draft: Draft): { body: WaitingRoomSettingsBody } |
   if (!Number.isInteger(passTtl) || passTtl < 30 || passTtl > 86_400) {
     problems.push("The pass is valid for 30 to 86,400 seconds.");
   }
+  if (offerTtl !== null && (!Number.isInteger(offerTtl) || offerTtl < 10 || offerTtl > 86_400)) {
+    problems.push("A waiting-list offer lasts 10 to 86,400 seconds, or leave it empty for the default.");
+  }
   if (problems.length) return { problems };
   return {
     body: {
@@ -55,6 +62,7 @@ export function buildRoomBody(draft: Draft): { body: WaitingRoomSettingsBody } |
       admit_per_minute: draft.automatic ? null : perMinute,
       automatic_factor: draft.automatic ? factor : DEFAULT_FACTOR,
       pass_ttl_seconds: passTtl,
+      offer_ttl_seconds: offerTtl,
       enabled: draft.enabled,
     },
   };
@@ -168,6 +176,23 @@ export function RoomSettingsForm({ eventId, settings }: { eventId: string; setti
           value={draft.passTtl}
           onChange={(e) => update({ passTtl: e.target.value })}
         />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-offer-ttl`}>Waiting-list offer valid for (seconds)</label>
+        <input
+          id={`${id}-offer-ttl`}
+          type="number"
+          min={10}
+          max={86_400}
+          step={1}
+          value={draft.offerTtl}
+          aria-describedby={`${id}-offer-ttl-hint`}
+          onChange={(e) => update({ offerTtl: e.target.value })}
+        />
+        <p id={`${id}-offer-ttl-hint`} className="muted">
+          After a sell-out, a ticket that comes back is offered to the next on the waiting list for this long.
+          Empty: the default.
+        </p>
       </div>
       {shown.length > 0 && (
         <div role="alert" className="notice notice-error">
