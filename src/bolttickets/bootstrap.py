@@ -75,6 +75,7 @@ from bolttickets.services.privacy import Privacy
 from bolttickets.services.room_ticker import RoomTicker
 from bolttickets.services.sessions import Sessions
 from bolttickets.services.stock_sync import StockSync
+from bolttickets.services.tickets import Tickets
 from bolttickets.services.waiting_room import WaitingRooms
 from bolttickets.worker.runner import BookingWorker
 
@@ -115,6 +116,7 @@ class Container:
     rate_limiter: RateLimiter
     waiting_rooms: WaitingRooms
     room_store: WaitingRoomStore
+    tickets: Tickets
     worker_task: asyncio.Task[None] | None
     """The booking worker's loop, when this role runs one."""
     resources: contextlib.AsyncExitStack
@@ -401,6 +403,7 @@ def _wire(
         rate_limiter=rate_limiter,
         waiting_rooms=rooms,
         room_store=room_store,
+        tickets=Tickets(db.unit_of_work, clock, pubsub),
         worker_task=None,
         resources=resources,
     )

@@ -23,6 +23,7 @@ from bolttickets.services.ports import (
     StoredBooking,
     UnitOfWorkFactory,
 )
+from bolttickets.services.tickets import Tickets
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ async def apply_batch(
         for booking in decided:
             if booking.status is BookingStatus.CONFIRMED:
                 sold[booking.ticket_type_id] += booking.quantity
+                await Tickets.issue_for(uow, booking)
         if sold:
             await uow.bookings.add_sold(sold)
         await uow.offsets.store(position.group, position.topic, position.next_offsets)
