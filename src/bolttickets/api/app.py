@@ -29,6 +29,7 @@ from bolttickets.api.routers import (
     events,
     health,
     privacy,
+    tickets,
     waiting_room,
 )
 from bolttickets.api.security import Tokens, Unauthorized
@@ -142,6 +143,7 @@ def create_app(
         privacy.router,
         health.router,
         waiting_room.router,
+        tickets.router,
     ):
         app.include_router(router)
     app.router.routes.insert(0, bookings.served_route)  # the hot path: see its declaration

@@ -17,6 +17,7 @@ from bolttickets.services.health import HealthCheck
 from bolttickets.services.ports import Clock, PubSub, RateLimiter
 from bolttickets.services.privacy import Privacy
 from bolttickets.services.sessions import Sessions
+from bolttickets.services.tickets import Tickets
 from bolttickets.services.waiting_room import WaitingRooms
 
 
@@ -50,6 +51,8 @@ class Services(Protocol):
     def rate_limiter(self) -> RateLimiter: ...
     @property
     def waiting_rooms(self) -> WaitingRooms: ...
+    @property
+    def tickets(self) -> Tickets: ...
 
 
 def container(request: Request) -> Services:
@@ -90,6 +93,10 @@ def _waiting_rooms(services: ContainerDep) -> WaitingRooms:
     return services.waiting_rooms
 
 
+def _tickets(services: ContainerDep) -> Tickets:
+    return services.tickets
+
+
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
 ApiKeysDep = Annotated[ApiKeys, Depends(_api_keys)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
@@ -97,3 +104,4 @@ BookingsDep = Annotated[Bookings, Depends(_bookings)]
 PrivacyDep = Annotated[Privacy, Depends(_privacy)]
 SessionsDep = Annotated[Sessions, Depends(_sessions)]
 WaitingRoomsDep = Annotated[WaitingRooms, Depends(_waiting_rooms)]
+TicketsDep = Annotated[Tickets, Depends(_tickets)]

@@ -36,6 +36,7 @@ from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.messages import UPDATES_CHANNEL, BookingUpdate, decode_update
 from bolttickets.services.ports import PubSub, Subscription
+from bolttickets.services.tickets import CHECKINS_CHANNEL
 from bolttickets.services.waiting_room import ROOMS_CHANNEL
 
 log = structlog.get_logger("bolttickets.realtime")
@@ -169,9 +170,12 @@ class RealtimeHub:
         subscription = await self._pubsub.subscribe(UPDATES_CHANNEL, on_gap=self._resync_soon)
         # A room missed is sent again at the next tick: nothing to resync.
         rooms = await self._pubsub.subscribe(ROOMS_CHANNEL)
+        # Check-in counts are frames of one event too, sent on as they come.
+        checkins = await self._pubsub.subscribe(CHECKINS_CHANNEL)
         self._tasks = [
             asyncio.create_task(self._listen(subscription), name="realtime-listen"),
             asyncio.create_task(self._listen_rooms(rooms), name="realtime-rooms"),
+            asyncio.create_task(self._listen_rooms(checkins), name="realtime-checkins"),
             asyncio.create_task(self._flush_every_window(), name="realtime-flush"),
         ]
 
