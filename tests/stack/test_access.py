@@ -70,6 +70,13 @@ PUT    /api/events/{event_id}/waiting-room      events:write 401  403  403   200
 GET    /api/events/{event_id}/waiting-room      events:read  401  403  403   200 403  200   200  403
 POST   /api/events/{event_id}/waiting-room/join -            401  200  200   200 200  200   403  403
 GET    /api/events/{event_id}/waiting-room/me   -            401  200  200   200 200  200   403  403
+GET    /api/bookings/{booking_id}/tickets     bookings:read 401  200  404   404 404  404   404  403
+GET    /api/tickets/{code}/qr.svg             bookings:read 401  200  404   404 404  404   404  403
+GET    /api/tickets/{code}/qr.png             bookings:read 401  200  404   404 404  404   404  403
+GET    /api/tickets/{code}/ticket.pdf         bookings:read 401  200  404   404 404  404   404  403
+POST   /api/checkin                             -            401  403  403   403 403  200   403  403
+GET    /api/events/{event_id}/checkins        bookings:read 401  403  403   200 403  200   200  403
+GET    /api/events/{event_id}/attendees.csv   bookings:read 401  403  403   200 403  200   200  403
 """
 
 ENDS_THE_CALLER = {
@@ -107,6 +114,8 @@ class World:
     keys_without: dict[str | None, str]
     doomed_key_id: str
     doomed_user_id: str
+    ticket_code: str
+    """Of a ticket of another booking of ``cust``'s, one nobody cancels."""
 
 
 async def register(api: Api, prefix: str) -> tuple[str, str]:
@@ -168,6 +177,13 @@ async def world(api: Api) -> World:
     assert booked.status_code == 202, booked.text
     booking_id = booked.json()["booking_id"]
     await api.final_statuses([(tokens["cust"], booking_id)])  # confirmed: cancellable
+    kept = await api.book(tokens["cust"], event["ticket_types"][0]["id"])
+    assert kept.status_code == 202, kept.text
+    await api.final_statuses([(tokens["cust"], kept.json()["booking_id"])])
+    tickets = await api.http.get(
+        f"/api/bookings/{kept.json()['booking_id']}/tickets", headers=api.auth(tokens["cust"])
+    )
+    [ticket] = tickets.json()
 
     owner = {"owner_id": ids["org"]}
     keys_with: dict[str | None, str] = {}
@@ -191,6 +207,7 @@ async def world(api: Api) -> World:
         keys_without,
         doomed_key["id"],
         doomed_user_id,
+        ticket["code"],
     )
 
 
@@ -232,6 +249,7 @@ async def request_of(
         booking_id=world.booking_id,
         key_id=world.doomed_key_id,
         user_id=world.doomed_user_id,
+        code=world.ticket_code,
     )
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/auth/register"): {
@@ -246,6 +264,7 @@ async def request_of(
         },
         ("POST", "/api/admin/api-keys"): {"name": "matrix", "scopes": ["events:read"]},
         ("PUT", "/api/admin/users/{user_id}/role"): {"role": "customer"},
+        ("POST", "/api/checkin"): {"code": world.ticket_code},
         ("PUT", "/api/events/{event_id}/waiting-room"): {
             "opens_at": datetime.now(UTC).isoformat(),
             "admit_per_minute": 600,
