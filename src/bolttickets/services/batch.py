@@ -73,9 +73,9 @@ async def apply_batch(
         for booking in decided:
             if booking.status is BookingStatus.CONFIRMED:
                 sold[booking.ticket_type_id] += booking.quantity
-                await Tickets.issue_for(uow, booking)
         if sold:
             await uow.bookings.add_sold(sold)
+        await Tickets.issue_for(uow, *(b for b in decided if b.status is BookingStatus.CONFIRMED))
         await uow.offsets.store(position.group, position.topic, position.next_offsets)
         await uow.commit()
     return BatchOutcome(decided, _settlements(requests, decided, existing))

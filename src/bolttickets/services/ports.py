@@ -270,8 +270,8 @@ class Attendee:
 
 class TicketRepository(Protocol):
     async def issue(self, tickets: Sequence[Ticket]) -> None:
-        """Insert the tickets, skipping any whose (booking, position) exists: issuing a
-        booking again changes nothing."""
+        """Insert the tickets, new (neither checked in nor void), skipping any whose
+        (booking, position) exists: issuing a booking again changes nothing."""
 
     async def void(self, booking_id: UUID) -> None:
         """Mark every ticket of the booking void."""

@@ -53,9 +53,10 @@ class Tickets:
         self._pubsub = pubsub
 
     @staticmethod
-    async def issue_for(uow: UnitOfWork, booking: Booking) -> None:
-        """One ticket per admission of ``booking``, in the caller's transaction; issuing it
-        again (a retried transaction, a redelivered request) adds none."""
+    async def issue_for(uow: UnitOfWork, *bookings: Booking) -> None:
+        """One ticket per admission of each booking, in the caller's transaction and one
+        statement (a worker's batch issues hundreds at once); issuing a booking again (a
+        retried transaction, a redelivered request) adds none."""
         await uow.tickets.issue(
             [
                 Ticket(
@@ -66,6 +67,7 @@ class Tickets:
                     ticket_type_id=booking.ticket_type_id,
                     user_id=booking.user_id,
                 )
+                for booking in bookings
                 for position in range(1, booking.quantity + 1)
             ]
         )

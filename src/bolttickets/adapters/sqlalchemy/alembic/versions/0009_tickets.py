@@ -30,15 +30,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["booking_id"], ["bookings.id"], name=op.f("fk_tickets_booking_id_bookings")
         ),
-        sa.ForeignKeyConstraint(
-            ["event_id"], ["events.id"], name=op.f("fk_tickets_event_id_events")
-        ),
-        sa.ForeignKeyConstraint(
-            ["ticket_type_id"],
-            ["ticket_types.id"],
-            name=op.f("fk_tickets_ticket_type_id_ticket_types"),
-        ),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_tickets_user_id_users")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_tickets")),
         sa.UniqueConstraint("booking_id", "position", name="uq_tickets_booking_position"),
     )
