@@ -78,6 +78,7 @@ from bolttickets.services.privacy import Privacy
 from bolttickets.services.room_ticker import RoomTicker
 from bolttickets.services.sessions import Sessions
 from bolttickets.services.stock_sync import StockSync
+from bolttickets.services.tickets import Tickets
 from bolttickets.services.waiting_list import WaitingLists
 from bolttickets.services.waiting_room import WaitingRooms
 from bolttickets.worker.runner import BookingWorker
@@ -120,6 +121,8 @@ class Container:
     waiting_rooms: WaitingRooms
     room_store: WaitingRoomStore
     waiting_lists: WaitingLists
+
+    tickets: Tickets
     worker_task: asyncio.Task[None] | None
     """The booking worker's loop, when this role runs one."""
     resources: contextlib.AsyncExitStack
@@ -419,6 +422,7 @@ def _wire(
         waiting_rooms=rooms,
         room_store=room_store,
         waiting_lists=lists,
+        tickets=Tickets(db.unit_of_work, clock, pubsub),
         worker_task=None,
         resources=resources,
     )

@@ -74,6 +74,14 @@ POST   /api/events/{event_id}/waiting-list      -            401  200  200   200
 GET    /api/events/{event_id}/waiting-list/me   -            401  200  200   200 200  200   403  403
 DELETE /api/events/{event_id}/waiting-list/{ticket_type_id} - 401 204 204  204 204  204   403  403
 GET    /api/events/{event_id}/waiting-list      events:read  401  403  403   200 403  200   200  403
+
+GET    /api/bookings/{booking_id}/tickets     bookings:read 401  200  404   404 404  404   404  403
+GET    /api/tickets/{code}/qr.svg             bookings:read 401  200  404   404 404  404   404  403
+GET    /api/tickets/{code}/qr.png             bookings:read 401  200  404   404 404  404   404  403
+GET    /api/tickets/{code}/ticket.pdf         bookings:read 401  200  404   404 404  404   404  403
+POST   /api/checkin                             -            401  403  403   403 403  200   403  403
+GET    /api/events/{event_id}/checkins        bookings:read 401  403  403   200 403  200   200  403
+GET    /api/events/{event_id}/attendees.csv   bookings:read 401  403  403   200 403  200   200  403
 """
 
 ENDS_THE_CALLER = {
@@ -114,6 +122,8 @@ class World:
     keys_without: dict[str | None, str]
     doomed_key_id: str
     doomed_user_id: str
+    ticket_code: str
+    """Of a ticket of another booking of ``cust``'s, one nobody cancels."""
 
 
 async def register(api: Api, prefix: str) -> tuple[str, str]:
@@ -183,6 +193,14 @@ async def world(api: Api) -> World:
     assert last_one.status_code == 202, last_one.text
     await api.final_statuses([(tokens["cust2"], last_one.json()["booking_id"])])
 
+    kept = await api.book(tokens["cust"], event["ticket_types"][0]["id"])
+    assert kept.status_code == 202, kept.text
+    await api.final_statuses([(tokens["cust"], kept.json()["booking_id"])])
+    tickets = await api.http.get(
+        f"/api/bookings/{kept.json()['booking_id']}/tickets", headers=api.auth(tokens["cust"])
+    )
+    [ticket] = tickets.json()
+
     owner = {"owner_id": ids["org"]}
     keys_with: dict[str | None, str] = {}
     keys_without: dict[str | None, str] = {}
@@ -206,6 +224,7 @@ async def world(api: Api) -> World:
         keys_without,
         doomed_key["id"],
         doomed_user_id,
+        ticket["code"],
     )
 
 
@@ -250,6 +269,7 @@ async def request_of(
         booking_id=world.booking_id,
         key_id=world.doomed_key_id,
         user_id=world.doomed_user_id,
+        code=world.ticket_code,
     )
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/auth/register"): {
@@ -267,6 +287,7 @@ async def request_of(
         ("POST", "/api/events/{event_id}/waiting-list"): {
             "ticket_type_id": world.sold_out_event["ticket_types"][0]["id"]
         },
+        ("POST", "/api/checkin"): {"code": world.ticket_code},
         ("PUT", "/api/events/{event_id}/waiting-room"): {
             "opens_at": datetime.now(UTC).isoformat(),
             "admit_per_minute": 600,

@@ -124,8 +124,10 @@ async def sale_through_the_room(clients: list[Api]) -> None:
     # counts only once every place it read had its number.
     seen = await eventually(
         places,
-        lambda ps: all(p["number"] is not None for p in ps)
-        and sum(p["state"] == "admitted" for p in ps) == TICKETS,
+        lambda ps: (
+            all(p["number"] is not None for p in ps)
+            and sum(p["state"] == "admitted" for p in ps) == TICKETS
+        ),
         timeout=SALE_STARTS_IN.total_seconds() + 90,
     )
     assert sorted(p["number"] for p in seen) == list(range(1, BUYERS + 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -13,6 +14,7 @@ from bolttickets.domain.allocation import TicketTypeState
 from bolttickets.domain.errors import DatabaseUnavailable, EmailTaken, QueueUnavailable
 from bolttickets.domain.model import Booking, BookingStatus, Event, TicketType, User
 from bolttickets.domain.requests import BookingRequest
+from bolttickets.domain.tickets import Ticket
 from bolttickets.services.messages import encode_request
 from bolttickets.services.ports import (
     Page,
@@ -44,6 +46,8 @@ class FakeData:
         self.bookings: dict[UUID, tuple[Booking, str | None, str]] = {}
         self.offsets: dict[tuple[str, str, int], int] = {}
         self.release_pending: set[UUID] = set()
+        self.tickets: dict[tuple[UUID, int], Ticket] = {}
+        """(booking id, position) -> the ticket; the services' unit tests need no more."""
         self.commits = 0
 
 
@@ -57,6 +61,7 @@ class FakeUnitOfWork:
         self.events = _FakeEvents(self)
         self.bookings = _FakeBookings(self)
         self.offsets = _FakeOffsets(self)
+        self.tickets = _FakeTickets(self)
 
     async def __aenter__(self) -> Self:
         return self
@@ -101,6 +106,15 @@ class FakeUnitOfWork:
             self.data.release_pending.add(booking_id)
         else:
             self.data.release_pending.discard(booking_id)
+
+    def _apply_ticket(self, ticket: object) -> None:
+        assert isinstance(ticket, Ticket)
+        self.data.tickets.setdefault((ticket.booking_id, ticket.position), ticket)
+
+    def _apply_void(self, booking_id: object) -> None:
+        for key, ticket in self.data.tickets.items():
+            if ticket.booking_id == booking_id:
+                self.data.tickets[key] = replace(ticket, void=True)
 
     def _apply_offset(self, change: object) -> None:
         key, offset = change  # type: ignore[misc]
@@ -298,6 +312,19 @@ class _FakeOffsets:
 
     async def store(self, group: str, topic: str, offsets: Mapping[int, int]) -> None:
         self._uow._staged.extend(("offset", ((group, topic, p), o)) for p, o in offsets.items())
+
+
+class _FakeTickets:
+    """Issuing and voiding, which the booking services do; the rest is the contract suite's."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    async def issue(self, tickets: Sequence[Ticket]) -> None:
+        self._uow._staged.extend(("ticket", t) for t in tickets)
+
+    async def void(self, booking_id: UUID) -> None:
+        self._uow._staged.append(("void", booking_id))
 
 
 class FakeUowFactory:

@@ -45,7 +45,7 @@ export function Layout({ children }: { children: ReactNode }) {
                   <NavLink to="/bookings">My bookings</NavLink>
                 </li>
               )}
-              {user && user.role !== "customer" && (
+              {user && (user.role === "organizer" || user.role === "admin") && (
                 <li>
                   <NavLink to="/admin">Organiser</NavLink>
                 </li>

@@ -29,6 +29,7 @@ from bolttickets.api.routers import (
     events,
     health,
     privacy,
+    tickets,
     waiting_list,
     waiting_room,
 )
@@ -144,6 +145,7 @@ def create_app(
         health.router,
         waiting_room.router,
         waiting_list.router,
+        tickets.router,
     ):
         app.include_router(router)
     app.router.routes.insert(0, bookings.served_route)  # the hot path: see its declaration

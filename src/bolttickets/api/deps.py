@@ -17,6 +17,7 @@ from bolttickets.services.health import HealthCheck
 from bolttickets.services.ports import Clock, PubSub, RateLimiter
 from bolttickets.services.privacy import Privacy
 from bolttickets.services.sessions import Sessions
+from bolttickets.services.tickets import Tickets
 from bolttickets.services.waiting_list import WaitingLists
 from bolttickets.services.waiting_room import WaitingRooms
 
@@ -53,6 +54,8 @@ class Services(Protocol):
     def waiting_rooms(self) -> WaitingRooms: ...
     @property
     def waiting_lists(self) -> WaitingLists: ...
+
+    def tickets(self) -> Tickets: ...
 
 
 def container(request: Request) -> Services:
@@ -93,6 +96,10 @@ def _waiting_rooms(services: ContainerDep) -> WaitingRooms:
     return services.waiting_rooms
 
 
+def _tickets(services: ContainerDep) -> Tickets:
+    return services.tickets
+
+
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
 ApiKeysDep = Annotated[ApiKeys, Depends(_api_keys)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
@@ -107,3 +114,4 @@ def _waiting_lists(services: ContainerDep) -> WaitingLists:
 
 
 WaitingListsDep = Annotated[WaitingLists, Depends(_waiting_lists)]
+TicketsDep = Annotated[Tickets, Depends(_tickets)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bolttickets.domain import errors
@@ -52,8 +54,13 @@ STATUS = {
     errors.WaitingRoomNotOpen: 409,
     errors.WaitingListRequired: 403,
     errors.NotSoldOut: 409,
+    errors.UnknownTicket: 404,
+    errors.AlreadyCheckedIn: 409,
+    errors.TicketVoid: 409,
 }
 RETRY_AFTER_SECONDS = 1
+_TIME = TypeAdapter(datetime)
+"""Spelled as in every other answer (pydantic's RFC 3339, ``Z`` for UTC)."""
 
 _HTTP_SLUGS = {
     400: ("malformed-request", "Malformed request"),
@@ -131,6 +138,8 @@ def from_domain(exc: errors.DomainError) -> Response:
         join = f"/api/events/{exc.event_id}/waiting-list"
         headers["Link"] = f'<{join}>; rel="join"'
         extra = {"join": join}
+    if isinstance(exc, errors.AlreadyCheckedIn):
+        extra = {"checked_in_at": _TIME.dump_python(exc.checked_in_at, mode="json")}
     return problem(status, exc.slug, exc.title, exc.detail, headers=headers, extra=extra)
 
 

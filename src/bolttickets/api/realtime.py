@@ -36,6 +36,7 @@ from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.messages import UPDATES_CHANNEL, BookingUpdate, decode_update
 from bolttickets.services.ports import PubSub, Subscription
+from bolttickets.services.tickets import CHECKINS_CHANNEL
 from bolttickets.services.waiting_list import LISTS_CHANNEL
 from bolttickets.services.waiting_room import ROOMS_CHANNEL
 
@@ -172,10 +173,13 @@ class RealtimeHub:
         rooms = await self._pubsub.subscribe(ROOMS_CHANNEL)
         # A waiting-list frame missed is only a hint lost: clients poll their place too.
         lists = await self._pubsub.subscribe(LISTS_CHANNEL)
+        # Check-in counts are frames of one event too, sent on as they come.
+        checkins = await self._pubsub.subscribe(CHECKINS_CHANNEL)
         self._tasks = [
             asyncio.create_task(self._listen(subscription), name="realtime-listen"),
-            asyncio.create_task(self._listen_rooms(rooms), name="realtime-rooms"),
-            asyncio.create_task(self._listen_rooms(lists), name="realtime-lists"),
+            asyncio.create_task(self._forward_event_frames(rooms), name="realtime-rooms"),
+            asyncio.create_task(self._forward_event_frames(lists), name="realtime-lists"),
+            asyncio.create_task(self._forward_event_frames(checkins), name="realtime-checkins"),
             asyncio.create_task(self._flush_every_window(), name="realtime-flush"),
         ]
 
@@ -216,16 +220,17 @@ class RealtimeHub:
         finally:
             await subscription.close()
 
-    async def _listen_rooms(self, subscription: Subscription) -> None:
-        """Each room's ``waiting_room`` frame, once per tick, to the event's subscribers as
-        it is: every buyer computes their own position from its ``now_serving``. The
-        ``waiting_list`` frames, sent when offers change, go the same way."""
+    async def _forward_event_frames(self, subscription: Subscription) -> None:
+        """Frames already written for one event's subscribers, sent on as they are: each
+        room's ``waiting_room`` frame once per tick (every buyer computes their own position
+        from its ``now_serving``), the ``waiting_list`` frames when offers change, the
+        ``checkins`` counts after each scan."""
         try:
             async for message in subscription:
                 try:
                     event_id = UUID(orjson.loads(message)["event_id"])
                 except (ValueError, KeyError, TypeError):
-                    log.warning("bad_waiting_room_message")
+                    log.warning("bad_event_frame")
                     continue
                 frame = message.decode()
                 for client in self._by_event.get(event_id, ()):

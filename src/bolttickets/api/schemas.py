@@ -26,7 +26,7 @@ from bolttickets.domain.waiting_room import (
     RoomSettings,
 )
 from bolttickets.services.catalog import EventView
-from bolttickets.services.ports import AuditEntry
+from bolttickets.services.ports import AuditEntry, TicketDetails
 from bolttickets.services.privacy import PersonalData
 from bolttickets.services.waiting_list import PlaceView as ListPlaceView
 from bolttickets.services.waiting_room import PlaceView, RoomOverview
@@ -84,7 +84,7 @@ class LoginIn(Strict):
     password: str = Field(min_length=1, max_length=password_policy.MAX_LENGTH)
 
 
-RoleName = Literal["customer", "organizer", "admin"]
+RoleName = Literal["customer", "organizer", "admin", "door"]
 ScopeName = Literal["events:read", "events:write", "bookings:read", "bookings:write"]
 
 
@@ -304,6 +304,9 @@ class Problem(BaseModel):
     join: str | None = Field(
         default=None,
         description="On a 403 waiting-room: where the buyer joins the event's waiting room",
+    )
+    checked_in_at: datetime | None = Field(
+        default=None, description="On a 409 already-checked-in: when the ticket was first scanned"
     )
 
 
@@ -529,3 +532,56 @@ class WaitlistCounts(BaseModel):
 
 class WaitlistOverview(BaseModel):
     ticket_types: list[WaitlistCounts] = Field(description="The ticket types anyone joined")
+
+
+class TicketOut(BaseModel):
+    code: str = Field(description="The ticket itself: whoever shows it is admitted once")
+    booking_id: UUID
+    event_id: UUID
+    ticket_type_id: UUID
+    ticket_type_name: str
+    event_name: str
+    starts_at: datetime
+    checked_in_at: datetime | None
+
+    @classmethod
+    def of(cls, t: TicketDetails) -> TicketOut:
+        return cls(
+            code=t.ticket.code,
+            booking_id=t.ticket.booking_id,
+            event_id=t.ticket.event_id,
+            ticket_type_id=t.ticket.ticket_type_id,
+            ticket_type_name=t.ticket_type_name,
+            event_name=t.event_name,
+            starts_at=t.starts_at,
+            checked_in_at=t.ticket.checked_in_at,
+        )
+
+
+class CheckinIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64)
+
+
+class CheckinOut(BaseModel):
+    code: str
+    event_id: UUID
+    ticket_type_id: UUID
+    ticket_type_name: str
+    checked_in_at: datetime
+
+    @classmethod
+    def of(cls, t: TicketDetails) -> CheckinOut:
+        assert t.ticket.checked_in_at is not None
+        return cls(
+            code=t.ticket.code,
+            event_id=t.ticket.event_id,
+            ticket_type_id=t.ticket.ticket_type_id,
+            ticket_type_name=t.ticket_type_name,
+            checked_in_at=t.ticket.checked_in_at,
+        )
+
+
+class CheckinCountsOut(BaseModel):
+    event_id: UUID
+    issued: int = Field(description="Tickets of the event that are not void")
+    checked_in: int

@@ -3,6 +3,7 @@
 Each error carries a stable ``slug``; the API maps slugs to HTTP problem details in one place.
 """
 
+from datetime import datetime
 from uuid import UUID
 
 
@@ -257,3 +258,24 @@ class NotSoldOut(DomainError):
     slug = "not-sold-out"
     title = "Not sold out"
     explanation = "This ticket type still has tickets: book one instead of waiting."
+
+
+class UnknownTicket(NotFound):
+    slug = "unknown-ticket"
+    title = "Unknown ticket"
+    explanation = "No ticket has this code."
+
+
+class AlreadyCheckedIn(DomainError):
+    slug = "already-checked-in"
+    title = "Already checked in"
+
+    def __init__(self, checked_in_at: datetime) -> None:
+        super().__init__(f"This ticket was checked in at {checked_in_at.isoformat()}.")
+        self.checked_in_at = checked_in_at
+
+
+class TicketVoid(DomainError):
+    slug = "ticket-void"
+    title = "Ticket void"
+    explanation = "This ticket's booking was refunded or cancelled."

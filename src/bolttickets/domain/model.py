@@ -20,6 +20,8 @@ class Role(enum.StrEnum):
     ORGANIZER = "organizer"
     """Creates events and manages only its own: changes them, sees their bookings."""
     ADMIN = "admin"
+    DOOR = "door"
+    """Checks tickets in at the door and sees the counts; reads no bookings but their own."""
 
 
 class Scope(enum.StrEnum):

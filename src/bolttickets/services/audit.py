@@ -34,6 +34,8 @@ class AuditAction(enum.StrEnum):
     API_KEY_CREATED = "api-key.created"
     API_KEY_REVOKED = "api-key.revoked"
     WAITING_ROOM_SET = "event.waiting-room-set"
+    TICKET_CHECKED_IN = "ticket.checked-in"
+    ATTENDEES_EXPORTED = "event.attendees-exported"
 
 
 def named(kind: str, id_: UUID | str) -> str:

@@ -23,6 +23,7 @@ from bolttickets.services.ports import (
     StoredBooking,
     UnitOfWorkFactory,
 )
+from bolttickets.services.tickets import Tickets
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ async def apply_batch(
                 sold[booking.ticket_type_id] += booking.quantity
         if sold:
             await uow.bookings.add_sold(sold)
+        await Tickets.issue_for(uow, *(b for b in decided if b.status is BookingStatus.CONFIRMED))
         await uow.offsets.store(position.group, position.topic, position.next_offsets)
         await uow.commit()
     return BatchOutcome(decided, _settlements(requests, decided, existing))

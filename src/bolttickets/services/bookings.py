@@ -33,6 +33,7 @@ from bolttickets.services.ports import (
     UnitOfWorkFactory,
 )
 from bolttickets.services.stock_sync import StockSync
+from bolttickets.services.tickets import Tickets
 from bolttickets.services.waiting_list import WaitingLists
 from bolttickets.services.waiting_room import WaitingRooms
 
@@ -235,6 +236,7 @@ class Bookings:
             return booking
         async with self._uow(write=True) as uow:
             cancelled = await uow.bookings.cancel(booking_id)
+            await Tickets.void_for(uow, booking)
             await uow.commit()
         if cancelled is None:  # someone else cancelled it first: they give the stock back
             return await self.get(actor, booking_id)

@@ -33,6 +33,7 @@ from bolttickets.domain.model import (
 )
 from bolttickets.domain.payments import Checkout, PaymentEvent, PaymentRequest
 from bolttickets.domain.requests import BookingRequest
+from bolttickets.domain.tickets import Ticket
 from bolttickets.domain.waiting_list import ListCounts, ListPlace, Offers
 from bolttickets.domain.waiting_room import RoomSettings
 
@@ -249,6 +250,50 @@ class PaymentEventRepository(Protocol):
         however many race (a unique key decides, not a read before the write)."""
 
 
+@dataclass(frozen=True, slots=True)
+class TicketDetails:
+    """A ticket with what its holder reads on it."""
+
+    ticket: Ticket
+    event_name: str
+    starts_at: datetime
+    ticket_type_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """A row of an event's attendee list."""
+
+    ticket: Ticket
+    ticket_type_name: str
+    buyer_email: str
+
+
+class TicketRepository(Protocol):
+    async def issue(self, tickets: Sequence[Ticket]) -> None:
+        """Insert the tickets, new (neither checked in nor void), skipping any whose
+        (booking, position) exists: issuing a booking again changes nothing."""
+
+    async def void(self, booking_id: UUID) -> None:
+        """Mark every ticket of the booking void."""
+
+    async def of_booking(self, booking_id: UUID) -> list[TicketDetails]:
+        """In position order."""
+
+    async def get(self, code: str) -> TicketDetails | None: ...
+
+    async def check_in(self, code: str, at: datetime) -> TicketDetails | None:
+        """Set the ticket's check-in time to ``at`` in one conditional write, only if it is
+        not void nor checked in already; the ticket only when this call checked it in, so
+        of any number of racing calls exactly one gets it."""
+
+    async def counts(self, event_id: UUID) -> tuple[int, int]:
+        """(issued, checked in) of the event's tickets that are not void."""
+
+    async def attendees(self, event_id: UUID, after: str | None, limit: int) -> list[Attendee]:
+        """The event's tickets, void ones too, in code order from just past ``after``."""
+
+
 class RefusedByDatabase(Exception):
     """The database refused a write for what it holds (a foreign key to a row it lacks, a
     value out of range): the same write is refused every time, so retrying cannot help."""
@@ -267,6 +312,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     payment_events: PaymentEventRepository
     waiting_rooms: WaitingRoomRepository
+    tickets: TicketRepository
 
     async def __aenter__(self) -> Self: ...
 

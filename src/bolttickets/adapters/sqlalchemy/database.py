@@ -29,6 +29,7 @@ from bolttickets.adapters.sqlalchemy.repositories import (
     SqlUsers,
     SqlWaitingRooms,
 )
+from bolttickets.adapters.sqlalchemy.ticket_repository import SqlTickets
 from bolttickets.services.ports import (
     ApiKeyRepository,
     AuditRepository,
@@ -36,6 +37,7 @@ from bolttickets.services.ports import (
     EventRepository,
     OffsetRepository,
     PaymentEventRepository,
+    TicketRepository,
     UserRepository,
     WaitingRoomRepository,
 )
@@ -101,6 +103,7 @@ class SqlUnitOfWork:
     api_keys: ApiKeyRepository
     payment_events: PaymentEventRepository
     waiting_rooms: WaitingRoomRepository
+    tickets: TicketRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -126,6 +129,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(self._conn)
         self.payment_events = SqlPaymentEvents(self._conn)
         self.waiting_rooms = SqlWaitingRooms(self._conn)
+        self.tickets = SqlTickets(self._conn)
         return self
 
     async def __aexit__(

@@ -138,6 +138,27 @@ waiting_rooms = sa.Table(
     sa.CheckConstraint("automatic_factor > 0", name="automatic_factor_positive"),
 )
 
+# One row per admission of a booking (docs/tickets.md). (booking_id, position) makes issuing
+# idempotent; the check-in is one conditional UPDATE of checked_in_at, so only one scan wins.
+# Event, ticket type and buyer are the booking's, copied so counts and the attendee list
+# need no join through bookings; the booking's foreign key vouches for them, and three more
+# foreign keys checked per row slowed a worker's batch, which issues hundreds at once.
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("booking_id", sa.Uuid, sa.ForeignKey("bookings.id"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("event_id", sa.Uuid, nullable=False),
+    sa.Column("ticket_type_id", sa.Uuid, nullable=False),
+    sa.Column("user_id", sa.Uuid, nullable=False),
+    sa.Column("checked_in_at", UTCDateTime, nullable=True),
+    sa.Column("void", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("booking_id", "position", name="uq_tickets_booking_position"),
+    sa.CheckConstraint("position > 0", name="position_positive"),
+    sa.Index("ix_tickets_event_code", "event_id", "code"),
+)
+
 api_keys = sa.Table(
     "api_keys",
     metadata,

@@ -15,6 +15,13 @@ describe("organiser pages", () => {
     expect(await screen.findByRole("heading", { name: "Not allowed" })).toBeInTheDocument();
   });
 
+  it("are closed to the door, which sees no link to them", async () => {
+    server.use(http.get("*/api/auth/me", () => HttpResponse.json(aUser({ role: "door" }))));
+    renderApp("/admin/events/new");
+    expect(await screen.findByRole("heading", { name: "Not allowed" })).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Organiser" })).not.toBeInTheDocument();
+  });
+
   it("are open to organizers, with the link to them", async () => {
     server.use(http.get("*/api/auth/me", () => HttpResponse.json(aUser({ role: "organizer" }))));
     renderApp("/admin/events/new");
