@@ -13,8 +13,11 @@ type Ok<Op, Code extends number> = Op extends { responses: infer R }
   : never;
 type BodyOf<Op> = Op extends { requestBody?: infer B } ? JsonOf<NonNullable<B>> : never;
 
-export type User = Ok<paths["/api/auth/me"]["get"], 200>;
-export type Role = User["role"];
+type GeneratedUser = Ok<paths["/api/auth/me"]["get"], 200>;
+// ISSUE-13 PRE-MERGE: the "door" role (docs: s27-api13.md), until schema.d.ts is regenerated
+// with it; then this becomes `User = GeneratedUser` and `Role = User["role"]` again.
+export type Role = GeneratedUser["role"] | "door";
+export type User = Omit<GeneratedUser, "role"> & { role: Role };
 export type RegisterBody = BodyOf<paths["/api/auth/register"]["post"]>;
 export type LoginBody = BodyOf<paths["/api/auth/login"]["post"]>;
 
@@ -24,8 +27,17 @@ export type TicketType = Event["ticket_types"][number];
 export type EventCreateBody = BodyOf<paths["/api/events"]["post"]>;
 export type TicketTypeCreateBody = EventCreateBody["ticket_types"][number];
 
-export type BookingPage = Ok<paths["/api/bookings"]["get"], 200>;
-export type Booking = Ok<paths["/api/bookings/{booking_id}"]["get"], 200>;
-export type BookingStatus = Booking["status"];
+type GeneratedBooking = Ok<paths["/api/bookings/{booking_id}"]["get"], 200>;
+// ISSUE-13 PRE-MERGE: the checkout states and fields, hand-written from s27-api13.md until
+// schema.d.ts is regenerated with them; then Booking, BookingPage and BookingStatus are the
+// generated types again and "confirmed" (gone from the API) leaves the status maps.
+export type BookingStatus = GeneratedBooking["status"] | "reserved" | "paid" | "expired" | "refunded";
+export type Booking = Omit<GeneratedBooking, "status"> & {
+  status: BookingStatus;
+  /** Set while reserved: the payment deadline. */
+  expires_at?: string | null;
+  payment_id?: string | null;
+};
+export type BookingPage = Omit<Ok<paths["/api/bookings"]["get"], 200>, "items"> & { items: Booking[] };
 export type BookingAccepted = Ok<paths["/api/bookings"]["post"], 202>;
 export type BookingCreateBody = BodyOf<paths["/api/bookings"]["post"]>;

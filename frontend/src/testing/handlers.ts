@@ -1,4 +1,5 @@
 import { http, HttpResponse } from "msw";
+import { checkoutDefaults } from "./checkout-handlers";
 import { problem } from "./fixtures";
 
 /** Defaults every test starts from: a visitor and no events. Tests override per case. */
@@ -6,4 +7,5 @@ export const handlers = [
   http.get("*/api/auth/me", () => HttpResponse.json(problem("unauthorized", 401), { status: 401 })),
   http.post("*/api/auth/refresh", () => HttpResponse.json(problem("invalid-refresh-token", 401), { status: 401 })),
   http.get("*/api/events", () => HttpResponse.json({ items: [], next_cursor: null })),
+  ...checkoutDefaults,
 ];

@@ -1,5 +1,6 @@
 import {
   type BookingMessage,
+  type CheckinsMessage,
   type ClientMessage,
   type InventoryMessage,
   parseServerMessage,
@@ -31,7 +32,7 @@ export interface RealtimeState {
   readonly nextRetryAt: number | null;
 }
 
-export type RealtimeMessage = SnapshotMessage | InventoryMessage | BookingMessage;
+export type RealtimeMessage = SnapshotMessage | InventoryMessage | BookingMessage | CheckinsMessage;
 
 /** The part of the browser WebSocket this client uses, so tests can inject a fake. */
 export interface SocketLike {
@@ -184,7 +185,7 @@ export class RealtimeClient {
     return () => this.stateListeners.delete(listener);
   };
 
-  /** Accepted snapshot, inventory and booking messages, in arrival order. */
+  /** Accepted snapshot, inventory, booking and check-in messages, in arrival order. */
   onMessage(listener: (message: RealtimeMessage) => void): () => void {
     this.messageListeners.add(listener);
     return () => this.messageListeners.delete(listener);
@@ -322,6 +323,9 @@ export class RealtimeClient {
         return;
       case "booking":
         this.emit(message);
+        return;
+      case "checkins":
+        if (this.subscriptions.has(message.event_id)) this.emit(message);
         return;
     }
   }

@@ -7,6 +7,7 @@ import { formatDateTime, formatMoney } from "../../../lib/format";
 import { useIsEventLive, useLiveEvents } from "../../../lib/realtime/react";
 import { eventQueryOptions } from "../../events/api";
 import { useSalesRate } from "../sales-rate";
+import { EventOperations } from "./EventOperations";
 
 const rateFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
@@ -86,6 +87,7 @@ export function SalesPage() {
           </tbody>
         </table>
       </div>
+      <EventOperations eventId={event.id} />
     </section>
   );
 }
