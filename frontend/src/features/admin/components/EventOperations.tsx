@@ -125,8 +125,13 @@ function PaidBooking({ booking }: { booking: Booking }) {
           </button>
         </div>
       ) : (
-        <button type="button" className="button button-secondary" onClick={() => setConfirming(true)}>
-          Refund<span className="visually-hidden"> {what}</span>
+        <button
+          type="button"
+          className="button button-secondary"
+          aria-label={`Refund ${what}`}
+          onClick={() => setConfirming(true)}
+        >
+          Refund
         </button>
       )}
       {refund.isError && (

@@ -85,8 +85,8 @@ function BookingRow({ booking, event }: { booking: Booking; event: Event | undef
       {booking.status === "reserved" && (
         <>
           <ReservationCountdown expiresAt={booking.expires_at} onElapsed={recheck} />
-          <Link className="button" to={detail}>
-            Pay now<span className="visually-hidden"> for {event?.name ?? "this booking"}</span>
+          <Link className="button" to={detail} aria-label={`Pay now for ${event?.name ?? "this booking"}`}>
+            Pay now
           </Link>
         </>
       )}
@@ -95,8 +95,8 @@ function BookingRow({ booking, event }: { booking: Booking; event: Event | undef
       )}
       {booking.status === "paid" && (
         <p>
-          <Link to={detail}>
-            Show tickets<span className="visually-hidden"> for {event?.name ?? "this booking"}</span>
+          <Link to={detail} aria-label={`Show tickets for ${event?.name ?? "this booking"}`}>
+            Show tickets
           </Link>
         </p>
       )}

@@ -45,17 +45,19 @@ function TicketCard({ ticket }: { ticket: Ticket }) {
           type="button"
           className="button button-secondary"
           disabled={download.isPending}
+          aria-label={`Download PNG of ticket ${ticket.code}`}
           onClick={() => download.mutate({ url: ticketFiles.qrPng(ticket.code), filename: `ticket-${ticket.code}.png` })}
         >
-          Download PNG<span className="visually-hidden"> of ticket {ticket.code}</span>
+          Download PNG
         </button>
         <button
           type="button"
           className="button button-secondary"
           disabled={download.isPending}
+          aria-label={`Download PDF of ticket ${ticket.code}`}
           onClick={() => download.mutate({ url: ticketFiles.pdf(ticket.code), filename: `ticket-${ticket.code}.pdf` })}
         >
-          Download PDF<span className="visually-hidden"> of ticket {ticket.code}</span>
+          Download PDF
         </button>
       </div>
       {download.isError && (
