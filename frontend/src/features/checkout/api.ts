@@ -78,6 +78,8 @@ export function ticketsQueryOptions(bookingId: string) {
   return queryOptions({
     queryKey: queryKeys.bookings.tickets(bookingId),
     queryFn: ({ signal }) => requestJson<Ticket[]>("GET", `/api/bookings/${path(bookingId)}/tickets`, undefined, signal),
+    // Paid a moment ago: the tickets may still be being issued.
+    refetchInterval: (query) => (query.state.data?.length === 0 ? 2000 : false),
   });
 }
 
