@@ -56,11 +56,10 @@ export function RegisterPage() {
   );
 }
 
-/** Renders children for a signed-in user (an admin with `admin`), else sends to log-in. */
 export const ORGANISER_ROLES: readonly Role[] = ["organizer", "admin"];
 export const DOOR_ROLES: readonly Role[] = ["door", "admin"];
 
-/** Signed in (and, with `admin` or `roles`, in one of those roles) or asked to log in. */
+/** Renders children for a signed-in user (with `admin` or `roles`: in one of those roles), else sends to log-in. */
 export function RequireUser({ children, admin = false, roles }: {
   children: ReactNode;
   admin?: boolean;
