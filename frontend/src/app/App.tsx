@@ -1,8 +1,11 @@
 import { lazy, Suspense } from "react";
 import { Route, Routes } from "react-router";
 import { NotFound } from "../components/NotFound";
-import { LoginPage, RegisterPage, RequireUser } from "../features/auth/components/AuthPages";
+import { DOOR_ROLES, LoginPage, RegisterPage, RequireUser } from "../features/auth/components/AuthPages";
+import { BookingPage } from "../features/bookings/components/BookingPage";
 import { MyBookingsPage } from "../features/bookings/components/MyBookingsPage";
+import { CheckinPage } from "../features/checkout/components/CheckinPage";
+import { TestPaymentPage } from "../features/checkout/components/TestPaymentPage";
 import { EventPage } from "../features/events/components/EventPage";
 import { EventsPage } from "../features/events/components/EventsPage";
 import { WaitingRoomPage } from "../features/waiting-room/components/WaitingRoomPage";
@@ -13,6 +16,8 @@ const AdminPage = lazy(() => import("../features/admin/components/AdminPage").th
 const CreateEventPage = lazy(() =>
   import("../features/admin/components/CreateEventPage").then((m) => ({ default: m.CreateEventPage })),
 );
+// Stripe.js comes with its page only.
+const StripePaymentPage = lazy(() => import("../features/checkout/components/StripePaymentPage"));
 const SalesPage = lazy(() => import("../features/admin/components/SalesPage").then((m) => ({ default: m.SalesPage })));
 
 export function AppRoutes() {
@@ -37,6 +42,38 @@ export function AppRoutes() {
             element={
               <RequireUser>
                 <MyBookingsPage />
+              </RequireUser>
+            }
+          />
+          <Route
+            path="/bookings/:bookingId"
+            element={
+              <RequireUser>
+                <BookingPage />
+              </RequireUser>
+            }
+          />
+          <Route
+            path="/pay/test/:paymentId"
+            element={
+              <RequireUser>
+                <TestPaymentPage />
+              </RequireUser>
+            }
+          />
+          <Route
+            path="/pay/stripe/:paymentId"
+            element={
+              <RequireUser>
+                <StripePaymentPage />
+              </RequireUser>
+            }
+          />
+          <Route
+            path="/checkin"
+            element={
+              <RequireUser roles={DOOR_ROLES}>
+                <CheckinPage />
               </RequireUser>
             }
           />

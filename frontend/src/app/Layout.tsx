@@ -2,6 +2,7 @@ import { type ReactNode, useEffect, useRef } from "react";
 import { Link, NavLink, useLocation, useNavigate } from "react-router";
 import { ConnectionIndicator } from "../components/LiveStatus";
 import { useLogout, useMe } from "../features/auth/api";
+import { DOOR_ROLES, ORGANISER_ROLES } from "../features/auth/components/AuthPages";
 
 export function Layout({ children }: { children: ReactNode }) {
   const me = useMe();
@@ -45,9 +46,14 @@ export function Layout({ children }: { children: ReactNode }) {
                   <NavLink to="/bookings">My bookings</NavLink>
                 </li>
               )}
-              {user && (user.role === "organizer" || user.role === "admin") && (
+              {user && ORGANISER_ROLES.includes(user.role) && (
                 <li>
                   <NavLink to="/admin">Organiser</NavLink>
+                </li>
+              )}
+              {user && DOOR_ROLES.includes(user.role) && (
+                <li>
+                  <NavLink to="/checkin">Check-in</NavLink>
                 </li>
               )}
               {user ? (

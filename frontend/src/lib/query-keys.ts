@@ -5,11 +5,14 @@ export const queryKeys = {
     all: ["events"] as const,
     lists: ["events", "list"] as const,
     detail: (eventId: string) => ["events", "detail", eventId] as const,
+    checkins: (eventId: string) => ["events", "checkins", eventId] as const,
+    bookings: (eventId: string, status: string) => ["events", "bookings", eventId, status] as const,
   },
   bookings: {
     all: ["bookings"] as const,
     lists: ["bookings", "list"] as const,
     detail: (bookingId: string) => ["bookings", "detail", bookingId] as const,
+    tickets: (bookingId: string) => ["bookings", "tickets", bookingId] as const,
   },
   waitingRoom: {
     /** The buyer's own place (join or me). */

@@ -1,4 +1,5 @@
 import { http, HttpResponse } from "msw";
+import { checkoutDefaults } from "./checkout-handlers";
 import { problem } from "./fixtures";
 
 /** Defaults every test starts from: a visitor, no events, no waiting rooms or lists. Tests override per case. */
@@ -10,4 +11,5 @@ export const handlers = [
     HttpResponse.json(problem("not-found", 404, "The event has no waiting room."), { status: 404 }),
   ),
   http.get("*/api/events/:eventId/waiting-list/me", () => HttpResponse.json({ places: [] })),
+  ...checkoutDefaults,
 ];

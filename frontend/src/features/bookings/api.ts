@@ -32,7 +32,7 @@ export function createBooking({ ticketTypeId, quantity, idempotencyKey, admissio
 export function bookingQueryOptions(bookingId: string) {
   return queryOptions({
     queryKey: queryKeys.bookings.detail(bookingId),
-    queryFn: ({ signal }) =>
+    queryFn: ({ signal }): Promise<Booking> =>
       unwrap(api.GET("/api/bookings/{booking_id}", { params: { path: { booking_id: bookingId } }, signal })),
     // Status changes arrive over the socket (watch replays the current one).
     staleTime: Number.POSITIVE_INFINITY,
@@ -41,7 +41,7 @@ export function bookingQueryOptions(bookingId: string) {
 
 export const bookingsQueryOptions = infiniteQueryOptions({
   queryKey: queryKeys.bookings.lists,
-  queryFn: ({ pageParam, signal }) =>
+  queryFn: ({ pageParam, signal }): Promise<BookingPage> =>
     unwrap(
       api.GET("/api/bookings", {
         params: { query: { limit: 20, ...(pageParam ? { cursor: pageParam } : {}) } },
@@ -72,8 +72,17 @@ export function storeBooking(queryClient: ReturnType<typeof useQueryClient>, boo
 export function useCancelBooking() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (bookingId: string) =>
+    mutationFn: (bookingId: string): Promise<Booking> =>
       unwrap(api.POST("/api/bookings/{booking_id}/cancel", { params: { path: { booking_id: bookingId } } })),
     onSuccess: (booking) => storeBooking(queryClient, booking),
   });
+}
+
+/** Re-reads a booking (after its payment deadline, until the server has expired it). */
+export function useRecheckBooking(bookingId: string): () => void {
+  const queryClient = useQueryClient();
+  return () => {
+    void queryClient.invalidateQueries({ queryKey: queryKeys.bookings.detail(bookingId) });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.bookings.lists });
+  };
 }

@@ -90,3 +90,41 @@ describe("applyRealtimeMessage", () => {
     expect(queryClient.getQueryCache().getAll()).toHaveLength(0);
   });
 });
+
+describe("applyRealtimeMessage: checkout (issue 13)", () => {
+  it("writes an event's check-in count", () => {
+    const queryClient = new QueryClient();
+    applyRealtimeMessage(queryClient, { type: "checkins", event_id: "e1", issued: 10, checked_in: 4 });
+    expect(queryClient.getQueryData(queryKeys.events.checkins("e1"))).toEqual({ event_id: "e1", issued: 10, checked_in: 4 });
+  });
+
+  it("re-reads a booking that became reserved (its deadline is not in the message), and drops the deadline after", async () => {
+    const queryClient = new QueryClient();
+    const booking = aBooking(anEvent(), { status: "pending" });
+    queryClient.setQueryData(queryKeys.bookings.detail(booking.id), booking);
+    applyRealtimeMessage(queryClient, { type: "booking", booking_id: booking.id, status: "reserved", reason: null });
+    expect(queryClient.getQueryState(queryKeys.bookings.detail(booking.id))?.isInvalidated).toBe(true);
+
+    queryClient.setQueryData(queryKeys.bookings.detail(booking.id), { ...booking, status: "reserved", expires_at: "2030-01-01T00:00:00Z" });
+    applyRealtimeMessage(queryClient, { type: "booking", booking_id: booking.id, status: "expired", reason: null });
+    expect(queryClient.getQueryData(queryKeys.bookings.detail(booking.id))).toMatchObject({ status: "expired", expires_at: null });
+  });
+
+  it("takes a deadline the message carries", () => {
+    const queryClient = new QueryClient();
+    const booking = aBooking(anEvent(), { status: "pending" });
+    queryClient.setQueryData(queryKeys.bookings.detail(booking.id), booking);
+    applyRealtimeMessage(queryClient, {
+      type: "booking",
+      booking_id: booking.id,
+      status: "reserved",
+      reason: null,
+      expires_at: "2030-01-01T00:10:00Z",
+    });
+    expect(queryClient.getQueryData(queryKeys.bookings.detail(booking.id))).toMatchObject({
+      status: "reserved",
+      expires_at: "2030-01-01T00:10:00Z",
+    });
+    expect(queryClient.getQueryState(queryKeys.bookings.detail(booking.id))?.isInvalidated).toBe(false);
+  });
+});

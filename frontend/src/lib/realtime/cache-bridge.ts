@@ -2,6 +2,7 @@ import type { InfiniteData, QueryClient } from "@tanstack/react-query";
 import type { Booking, BookingPage, Event, EventPage } from "../api-types";
 import { queryKeys } from "../query-keys";
 import type { RealtimeClient, RealtimeMessage } from "./client";
+import type { BookingMessage } from "./protocol";
 
 /**
  * Writes accepted socket messages into the TanStack Query cache — the only copy
@@ -23,7 +24,14 @@ export function applyRealtimeMessage(queryClient: QueryClient, message: Realtime
       updateEvent(queryClient, message.event_id, new Map([[message.ticket_type_id, message.remaining]]));
       return;
     case "booking":
-      updateBooking(queryClient, message.booking_id, { status: message.status, reason: message.reason });
+      updateBooking(queryClient, message);
+      return;
+    case "checkins":
+      queryClient.setQueryData(queryKeys.events.checkins(message.event_id), {
+        event_id: message.event_id,
+        issued: message.issued,
+        checked_in: message.checked_in,
+      });
       return;
     case "waiting_room":
       queryClient.setQueryData(queryKeys.waitingRoom.feed(message.event_id), message);
@@ -75,11 +83,26 @@ function updateEvent(queryClient: QueryClient, eventId: string, remaining: Reado
   );
 }
 
-function updateBooking(queryClient: QueryClient, bookingId: string, patch: Pick<Booking, "status" | "reason">): void {
-  const apply = (booking: Booking): Booking =>
-    booking.status === patch.status && booking.reason === patch.reason ? booking : { ...booking, ...patch };
+function updateBooking(queryClient: QueryClient, message: BookingMessage): void {
+  const { booking_id: bookingId, status, reason } = message;
+  let changed = false;
+  const apply = (booking: Booking): Booking => {
+    if (booking.status === status && booking.reason === reason) return booking;
+    changed = true;
+    const next: Booking = { ...booking, status, reason };
+    if (message.expires_at !== undefined) next.expires_at = message.expires_at;
+    else if (status !== "reserved") next.expires_at = null;
+    return next;
+  };
   queryClient.setQueryData<Booking>(queryKeys.bookings.detail(bookingId), (old) => old && apply(old));
   queryClient.setQueriesData<InfiniteData<BookingPage>>({ queryKey: queryKeys.bookings.lists }, (old) =>
     patchPages<BookingPage, Booking>(old, bookingId, apply),
   );
+  if (!changed) return;
+  // A reservation's deadline and a payment's tickets are not in the message: fetch them.
+  if (status === "reserved" && message.expires_at === undefined) {
+    void queryClient.invalidateQueries({ queryKey: queryKeys.bookings.detail(bookingId) });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.bookings.lists });
+  }
+  if (status === "paid") void queryClient.invalidateQueries({ queryKey: queryKeys.bookings.tickets(bookingId) });
 }

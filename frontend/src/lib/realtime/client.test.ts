@@ -130,6 +130,36 @@ describe("RealtimeClient: subscriptions", () => {
     socket.receive({ ...list, ticket_type_id: 7 });
     expect(received).toEqual([room, { ...room, now_serving: 41, admit_per_minute: null }, list]);
   });
+
+  it("forwards the checkout states, and nothing it does not know", () => {
+    const { received } = setup();
+    const socket = FakeWebSocket.latest();
+    socket.open();
+    for (const status of ["reserved", "paid", "expired", "refunded"]) {
+      socket.receive({ type: "booking", booking_id: "b1", status, reason: null });
+    }
+    socket.receive({ type: "booking", booking_id: "b1", status: "teleported", reason: null });
+    socket.receive({ type: "booking", booking_id: "b1", status: "reserved", reason: null, expires_at: "2030-01-01T00:10:00Z" });
+    expect(received.map((m) => (m.type === "booking" ? m.status : m.type))).toEqual([
+      "reserved",
+      "paid",
+      "expired",
+      "refunded",
+      "reserved",
+    ]);
+    expect(received.at(-1)).toMatchObject({ expires_at: "2030-01-01T00:10:00Z" });
+  });
+
+  it("forwards check-in counts of subscribed events only, and drops malformed ones", () => {
+    const { client, received } = setup();
+    const socket = FakeWebSocket.latest();
+    socket.open();
+    client.subscribe(EVENT);
+    socket.receive({ type: "checkins", event_id: "other-event", issued: 5, checked_in: 1 });
+    socket.receive({ type: "checkins", event_id: EVENT, issued: "5", checked_in: 1 });
+    socket.receive({ type: "checkins", event_id: EVENT, issued: 5, checked_in: 2 });
+    expect(received).toEqual([{ type: "checkins", event_id: EVENT, issued: 5, checked_in: 2 }]);
+  });
 });
 
 describe("RealtimeClient: version ordering", () => {

@@ -1,5 +1,6 @@
 import {
   type BookingMessage,
+  type CheckinsMessage,
   type ClientMessage,
   type InventoryMessage,
   parseServerMessage,
@@ -38,7 +39,8 @@ export type RealtimeMessage =
   | InventoryMessage
   | BookingMessage
   | WaitingRoomMessage
-  | WaitingListMessage;
+  | WaitingListMessage
+  | CheckinsMessage;
 
 /** The part of the browser WebSocket this client uses, so tests can inject a fake. */
 export interface SocketLike {
@@ -191,7 +193,7 @@ export class RealtimeClient {
     return () => this.stateListeners.delete(listener);
   };
 
-  /** Accepted snapshot, inventory, booking and waiting room/list messages, in arrival order. */
+  /** Accepted snapshot, inventory, booking, waiting room/list and check-in messages, in arrival order. */
   onMessage(listener: (message: RealtimeMessage) => void): () => void {
     this.messageListeners.add(listener);
     return () => this.messageListeners.delete(listener);
@@ -332,6 +334,7 @@ export class RealtimeClient {
         return;
       case "waiting_room":
       case "waiting_list":
+      case "checkins":
         if (this.subscriptions.has(message.event_id)) this.emit(message);
         return;
     }

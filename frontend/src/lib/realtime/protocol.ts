@@ -23,11 +23,33 @@ export interface InventoryMessage {
   version: number;
 }
 
+const BOOKING_STATUSES = [
+  "pending",
+  "reserved",
+  "paid",
+  "rejected",
+  "expired",
+  "refunded",
+  "cancelled",
+  // ISSUE-13 PRE-MERGE: gone from the API with issue 13; drop once the server no longer sends it.
+  "confirmed",
+] as const;
+
 export interface BookingMessage {
   type: "booking";
   booking_id: string;
-  status: "pending" | "confirmed" | "rejected" | "cancelled";
+  status: (typeof BOOKING_STATUSES)[number];
   reason: string | null;
+  /** The payment deadline, when the server sends it with a reservation. */
+  expires_at?: string | null;
+}
+
+/** Check-in progress of an event, sent to its subscribers on every scan. */
+export interface CheckinsMessage {
+  type: "checkins";
+  event_id: string;
+  issued: number;
+  checked_in: number;
 }
 
 /** One per event per tick: each buyer computes their own position from now_serving. */
@@ -54,6 +76,7 @@ export type ServerMessage =
   | BookingMessage
   | WaitingRoomMessage
   | WaitingListMessage
+  | CheckinsMessage
   | { type: "ping" }
   | { type: "error"; detail: string };
 
@@ -92,14 +115,15 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
       return { type: "inventory", event_id, ticket_type_id, remaining, version };
     }
     case "booking": {
-      const { booking_id, status, reason } = value;
+      const { booking_id, status, reason, expires_at } = value;
       if (!isString(booking_id) || !isString(status)) return null;
-      if (!["pending", "confirmed", "rejected", "cancelled"].includes(status)) return null;
+      if (!(BOOKING_STATUSES as readonly string[]).includes(status)) return null;
       return {
         type: "booking",
         booking_id,
         status: status as BookingMessage["status"],
         reason: isString(reason) ? reason : null,
+        ...(isString(expires_at) || expires_at === null ? { expires_at } : {}),
       };
     }
     case "waiting_room": {
@@ -118,6 +142,11 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
       const { event_id, ticket_type_id, offered_through } = value;
       if (!isString(event_id) || !isString(ticket_type_id) || !isNumber(offered_through)) return null;
       return { type: "waiting_list", event_id, ticket_type_id, offered_through };
+    }
+    case "checkins": {
+      const { event_id, issued, checked_in } = value;
+      if (!isString(event_id) || !isNumber(issued) || !isNumber(checked_in)) return null;
+      return { type: "checkins", event_id, issued, checked_in };
     }
     default:
       return null;

@@ -8,6 +8,7 @@ import { useIsEventLive, useLiveEvents } from "../../../lib/realtime/react";
 import { eventQueryOptions } from "../../events/api";
 import { RoomAdmin } from "../../waiting-room/components/RoomAdmin";
 import { useSalesRate } from "../sales-rate";
+import { EventOperations } from "./EventOperations";
 
 const rateFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
@@ -88,6 +89,7 @@ export function SalesPage() {
         </table>
       </div>
       <RoomAdmin eventId={event.id} />
+      <EventOperations eventId={event.id} />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
 import { PageHeading } from "../../../components/PageHeading";
+import type { Role } from "../../../lib/api-types";
 import { useLogin, useMe, useRegister } from "../api";
 import { AuthForm } from "./AuthForm";
 
@@ -55,19 +56,27 @@ export function RegisterPage() {
   );
 }
 
-/** Renders children for a signed-in user (an admin with `admin`), else sends to log-in. */
-export function RequireUser({ children, admin = false }: { children: ReactNode; admin?: boolean }) {
+export const ORGANISER_ROLES: readonly Role[] = ["organizer", "admin"];
+export const DOOR_ROLES: readonly Role[] = ["door", "admin"];
+
+/** Renders children for a signed-in user (with `admin` or `roles`: in one of those roles), else sends to log-in. */
+export function RequireUser({ children, admin = false, roles }: {
+  children: ReactNode;
+  admin?: boolean;
+  roles?: readonly Role[];
+}) {
   const me = useMe();
   const location = useLocation();
   if (me.isPending) return <p role="status">Loading…</p>;
   // Log-in in place (no redirect): the page comes back once signed in.
   if (!me.data) return <LoginPage returnTo={location.pathname + location.search} />;
-  // Organizers and admins create events and follow their sales.
-  if (admin && me.data.role !== "organizer" && me.data.role !== "admin") {
+  // Organizers and admins create events and follow their sales; door staff scan tickets.
+  const allowed = roles ?? (admin ? ORGANISER_ROLES : null);
+  if (allowed && !allowed.includes(me.data.role)) {
     return (
       <>
         <PageHeading title="Not allowed">Not allowed</PageHeading>
-        <p>This page is for organisers.</p>
+        <p>{allowed === DOOR_ROLES ? "This page is for door staff." : "This page is for organisers."}</p>
       </>
     );
   }

@@ -72,4 +72,42 @@ describe("MyBookingsPage", () => {
     await waitFor(() => expect(screen.getByTestId("booking-row")).toHaveAttribute("data-status", "rejected"));
     expect(screen.getByTestId("booking-row")).toHaveTextContent("Sold out");
   });
+
+  it("shows a reservation counting down with a way to pay, and its expiry live", async () => {
+    signedIn();
+    const event = anEvent({ name: "Bolt Live" });
+    const booking = aBooking(event, { status: "reserved", expires_at: new Date(Date.now() + 8 * 60_000).toISOString() });
+    server.use(
+      http.get("*/api/bookings", () => HttpResponse.json({ items: [booking], next_cursor: null })),
+      http.get(`*/api/events/${event.id}`, () => HttpResponse.json(event)),
+    );
+    const { socket } = renderApp("/bookings");
+    act(() => socket().open());
+    const row = await screen.findByTestId("booking-row");
+    expect(within(row).getByText("Reserved")).toBeInTheDocument();
+    expect(within(row).getByRole("timer").textContent).toMatch(/^(08:00|07:[0-5]\d)$/);
+    expect(await within(row).findByRole("link", { name: "Pay now for Bolt Live" })).toHaveAttribute("href", `/bookings/${booking.id}`);
+    expect(within(row).queryByRole("button", { name: "Cancel booking" })).not.toBeInTheDocument();
+
+    await waitFor(() => expect(socket().messages).toContainEqual({ type: "watch", booking_id: booking.id }));
+    act(() => socket().receive({ type: "booking", booking_id: booking.id, status: "expired", reason: null }));
+    await waitFor(() => expect(screen.getByTestId("booking-row")).toHaveAttribute("data-status", "expired"));
+    expect(screen.getByTestId("booking-row")).toHaveTextContent("The time to pay ran out");
+    expect(screen.queryByRole("timer")).not.toBeInTheDocument();
+  });
+
+  it("links a paid booking to its tickets", async () => {
+    signedIn();
+    const event = anEvent({ name: "Bolt Live" });
+    const booking = aBooking(event, { status: "paid" });
+    server.use(
+      http.get("*/api/bookings", () => HttpResponse.json({ items: [booking], next_cursor: null })),
+      http.get(`*/api/events/${event.id}`, () => HttpResponse.json(event)),
+    );
+    renderApp("/bookings");
+    const row = await screen.findByTestId("booking-row");
+    expect(within(row).getByText("Paid")).toBeInTheDocument();
+    expect(await within(row).findByRole("link", { name: "Show tickets for Bolt Live" })).toHaveAttribute("href", `/bookings/${booking.id}`);
+    expect(within(row).queryByRole("button", { name: "Cancel booking" })).not.toBeInTheDocument();
+  });
 });

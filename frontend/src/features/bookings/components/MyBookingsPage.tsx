@@ -9,8 +9,10 @@ import { ApiError, errorMessage } from "../../../lib/problem";
 import { queryKeys } from "../../../lib/query-keys";
 import { useWatchBooking } from "../../../lib/realtime/react";
 import { api, unwrap } from "../../../lib/api-client";
-import { bookingsQueryOptions, useCancelBooking } from "../api";
+import { ReservationCountdown } from "../../checkout/components/ReservationCountdown";
+import { bookingsQueryOptions, useCancelBooking, useRecheckBooking } from "../api";
 import { problemMessage } from "../messages";
+import { isSettling, STATUS_LABEL } from "../status";
 
 /** Names for the events the bookings belong to (bookings carry ids only). */
 function useEventNames(eventIds: string[]): Map<string, Event> {
@@ -54,16 +56,13 @@ export function MyBookingsPage() {
   );
 }
 
-const STATUS_LABEL: Record<Booking["status"], string> = {
-  pending: "Pending",
-  confirmed: "Confirmed",
-  rejected: "Rejected",
-  cancelled: "Cancelled",
-};
-
 function BookingRow({ booking, event }: { booking: Booking; event: Event | undefined }) {
   const cancel = useCancelBooking();
-  useWatchBooking(booking.id, booking.status === "pending");
+  const recheck = useRecheckBooking(booking.id);
+  useWatchBooking(booking.id, isSettling(booking.status));
+  // ISSUE-13 PRE-MERGE: "confirmed" goes; a free booking (paid at once) may still be cancelled.
+  const cancellable = booking.status === "confirmed" || (booking.status === "paid" && booking.total_cents === 0);
+  const detail = `/bookings/${encodeURIComponent(booking.id)}`;
   const ticketType = event?.ticket_types.find((t) => t.id === booking.ticket_type_id);
   const headingId = `booking-${booking.id}`;
   return (
@@ -83,7 +82,25 @@ function BookingRow({ booking, event }: { booking: Booking; event: Event | undef
         Booked <time dateTime={booking.created_at}>{formatDateTime(booking.created_at)}</time>
       </p>
       {booking.status === "rejected" && <p className="notice notice-error">{problemMessage(booking.reason, ticketType)}</p>}
-      {booking.status === "confirmed" && (
+      {booking.status === "reserved" && (
+        <>
+          <ReservationCountdown expiresAt={booking.expires_at} onElapsed={recheck} />
+          <Link className="button" to={detail} aria-label={`Pay now for ${event?.name ?? "this booking"}`}>
+            Pay now
+          </Link>
+        </>
+      )}
+      {booking.status === "expired" && (
+        <p className="notice notice-warn">The time to pay ran out; the tickets went back on sale.</p>
+      )}
+      {booking.status === "paid" && (
+        <p>
+          <Link to={detail} aria-label={`Show tickets for ${event?.name ?? "this booking"}`}>
+            Show tickets
+          </Link>
+        </p>
+      )}
+      {cancellable && (
         <button
           type="button"
           className="button button-secondary"
