@@ -323,7 +323,7 @@ class Watchers:
             async for raw in ws:
                 frame: dict[str, Any] = orjson.loads(raw)
                 if frame.get("type") == "booking" and frame["status"] in (
-                    "confirmed",
+                    "reserved",
                     "rejected",
                 ):
                     self.outcomes.setdefault(
@@ -344,7 +344,7 @@ class Watchers:
         return sorted(
             (self.outcomes[b][1] - at) * 1000
             for b, at in accepted
-            if b in self.outcomes and self.outcomes[b][0] == "confirmed"
+            if b in self.outcomes and self.outcomes[b][0] == "reserved"
         )
 
     async def close(self) -> None:

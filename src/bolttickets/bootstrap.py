@@ -55,6 +55,7 @@ from bolttickets.services.accounts import Accounts, KnownUsers
 from bolttickets.services.admission_passes import AdmissionPasses
 from bolttickets.services.api_keys import ApiKeys
 from bolttickets.services.audit import AuditLog
+from bolttickets.services.booking_payments import BookingPayments
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.clock import SystemClock
@@ -110,6 +111,7 @@ class Container:
     audit: AuditLog
     privacy: Privacy
     payments: Payments
+    booking_payments: BookingPayments
     sync: StockSync
     health_checks: Mapping[str, HealthCheck]
     rate_limiter: RateLimiter
@@ -368,6 +370,7 @@ def _wire(
     rooms = WaitingRooms(
         db.unit_of_work, room_store, pubsub, AdmissionPasses(settings.admission_pass_key), clock
     )
+    payments = _payments(settings, db, clock, resources)
     return Container(
         settings=settings,
         clock=clock,
@@ -395,7 +398,17 @@ def _wire(
         ),
         audit=audit,
         privacy=Privacy(db.unit_of_work, audit, users, clock),
-        payments=_payments(settings, db, clock, resources),
+        payments=payments,
+        booking_payments=BookingPayments(
+            db.unit_of_work,
+            payments,
+            stock,
+            pubsub,
+            sync,
+            audit,
+            clock,
+            on_late_payment=metrics.LATE_PAYMENTS_REFUNDED.inc,
+        ),
         sync=sync,
         health_checks=health_checks,
         rate_limiter=rate_limiter,
@@ -442,6 +455,8 @@ def _with_worker(container: Container, consumer: QueueConsumer) -> Container:
         linger=settings.worker_linger_ms / 1000,
         sweep_after=timedelta(seconds=settings.sweep_after_seconds),
         reconcile_every=settings.reconcile_every_seconds,
+        reservations=container.booking_payments,
+        expire_every=settings.expire_every_seconds,
     )
     task = asyncio.create_task(worker.run(), name="worker")
     # Stopped first: the batch in hand finishes while its connections are still open.

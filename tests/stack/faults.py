@@ -49,9 +49,9 @@ async def assert_invariants(
 ) -> None:
     """No loss, no duplicates, no oversell, and the stock converged."""
     statuses = await api.final_statuses(sale.accepted, timeout=90, holds_lost=holds_lost)
-    assert set(statuses.values()) <= {"confirmed", "rejected"}
+    assert set(statuses.values()) <= {"reserved", "rejected"}
     counts = await stack.counts(sale.ticket_type_id)
-    confirmed = counts.get("confirmed", 0)
+    confirmed = counts.get("reserved", 0)
     assert "pending" not in counts
     assert confirmed <= sale.capacity
     if sold_out:

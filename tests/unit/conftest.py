@@ -48,7 +48,9 @@ class World:
         """What the worker does with everything queued so far."""
         requests, self.queue.sent = self.queue.sent, []
         self.offset += len(requests)
-        outcome = await apply_batch(self.uow, requests, QueuePosition("g", "t", {0: self.offset}))
+        outcome = await apply_batch(
+            self.uow, requests, QueuePosition("g", "t", {0: self.offset}), self.clock.now()
+        )
         await self.stock.settle(outcome.settlements)
         await publish_outcome(self.stock, self.pubsub, outcome)
 

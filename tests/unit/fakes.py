@@ -11,7 +11,14 @@ from uuid import UUID
 
 from bolttickets.domain.allocation import TicketTypeState
 from bolttickets.domain.errors import DatabaseUnavailable, EmailTaken, QueueUnavailable
-from bolttickets.domain.model import Booking, BookingStatus, Event, TicketType, User
+from bolttickets.domain.model import (
+    HOLDING_STATUSES,
+    Booking,
+    BookingStatus,
+    Event,
+    TicketType,
+    User,
+)
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.messages import encode_request
 from bolttickets.services.ports import (
@@ -181,7 +188,7 @@ class _FakeEvents:
         for booking, key, fp in self._data.bookings.values():
             if booking.ticket_type_id != ticket_type_id:
                 continue
-            if booking.status is BookingStatus.CONFIRMED:
+            if booking.status in HOLDING_STATUSES:
                 per_user[booking.user_id] = per_user.get(booking.user_id, 0) + booking.quantity
             if key is not None:
                 keys[booking.id] = fp
@@ -229,13 +236,13 @@ class _FakeBookings:
             if (row := self._data.bookings.get(i)) is not None
         }
 
-    async def confirmed_per_user(
+    async def held_per_user(
         self, pairs: Sequence[tuple[UUID, UUID]]
     ) -> dict[tuple[UUID, UUID], int]:
         totals: dict[tuple[UUID, UUID], int] = {}
         for booking, _, _ in self._data.bookings.values():
             pair = (booking.user_id, booking.ticket_type_id)
-            if booking.status is BookingStatus.CONFIRMED and pair in pairs:
+            if booking.status in HOLDING_STATUSES and pair in pairs:
                 totals[pair] = totals.get(pair, 0) + booking.quantity
         return totals
 
@@ -251,7 +258,7 @@ class _FakeBookings:
 
     async def cancel(self, booking_id: UUID) -> Booking | None:
         row = self._data.bookings.get(booking_id)
-        if row is None or row[0].status is not BookingStatus.CONFIRMED:
+        if row is None or not row[0].cancellable:
             return None
         b = row[0]
         cancelled = Booking(

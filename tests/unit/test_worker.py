@@ -9,7 +9,10 @@ from datetime import timedelta
 
 from prometheus_client import REGISTRY
 
+from bolttickets.services.audit import AuditLog
+from bolttickets.services.booking_payments import BookingPayments
 from bolttickets.services.messages import decode_request
+from bolttickets.services.payments import Payments
 from bolttickets.services.ports import QueueRecord
 from bolttickets.services.stock_sync import StockSync
 from bolttickets.worker.runner import BookingWorker
@@ -33,6 +36,16 @@ def worker_for(world: World, consumer: FakeConsumer, batch_size: int) -> Booking
         batch_size=batch_size,
         sweep_after=timedelta(seconds=5),
         reconcile_every=1.0,
+        reservations=BookingPayments(
+            world.uow,
+            Payments(world.uow, world.clock),
+            world.stock,
+            world.pubsub,
+            world.sync,
+            AuditLog(world.uow, world.clock),
+            world.clock,
+        ),
+        expire_every=1.0,
     )
 
 

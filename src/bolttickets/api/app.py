@@ -28,6 +28,7 @@ from bolttickets.api.routers import (
     bookings,
     events,
     health,
+    payments,
     privacy,
     waiting_room,
 )
@@ -142,6 +143,7 @@ def create_app(
         privacy.router,
         health.router,
         waiting_room.router,
+        payments.router,
     ):
         app.include_router(router)
     app.router.routes.insert(0, bookings.served_route)  # the hot path: see its declaration

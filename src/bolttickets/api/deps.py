@@ -11,6 +11,7 @@ from bolttickets.config import Settings
 from bolttickets.services.accounts import Accounts
 from bolttickets.services.api_keys import ApiKeys
 from bolttickets.services.audit import AuditLog
+from bolttickets.services.booking_payments import BookingPayments
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.health import HealthCheck
@@ -50,6 +51,8 @@ class Services(Protocol):
     def rate_limiter(self) -> RateLimiter: ...
     @property
     def waiting_rooms(self) -> WaitingRooms: ...
+    @property
+    def booking_payments(self) -> BookingPayments: ...
 
 
 def container(request: Request) -> Services:
@@ -90,6 +93,10 @@ def _waiting_rooms(services: ContainerDep) -> WaitingRooms:
     return services.waiting_rooms
 
 
+def _booking_payments(services: ContainerDep) -> BookingPayments:
+    return services.booking_payments
+
+
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
 ApiKeysDep = Annotated[ApiKeys, Depends(_api_keys)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
@@ -97,3 +104,4 @@ BookingsDep = Annotated[Bookings, Depends(_bookings)]
 PrivacyDep = Annotated[Privacy, Depends(_privacy)]
 SessionsDep = Annotated[Sessions, Depends(_sessions)]
 WaitingRoomsDep = Annotated[WaitingRooms, Depends(_waiting_rooms)]
+BookingPaymentsDep = Annotated[BookingPayments, Depends(_booking_payments)]

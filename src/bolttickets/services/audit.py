@@ -34,6 +34,9 @@ class AuditAction(enum.StrEnum):
     API_KEY_CREATED = "api-key.created"
     API_KEY_REVOKED = "api-key.revoked"
     WAITING_ROOM_SET = "event.waiting-room-set"
+    BOOKING_REFUNDED = "booking.refunded"
+    LATE_PAYMENT_REFUNDED = "payment.late-refunded"
+    """A payment for a booking no longer reserved (expired, cancelled): refunded at once."""
 
 
 def named(kind: str, id_: UUID | str) -> str:

@@ -60,15 +60,38 @@ class Payments:
     async def refund(self, provider: ProviderName, payment_id: str, booking_id: UUID) -> None:
         """Refund the whole payment. Its ``refunded`` event comes through ``receive``: at
         once from the built-in provider, later as a webhook from Stripe."""
-        webhook = await self._provider(provider).refund(payment_id, booking_id)
-        log.info("payment_refund_requested", provider=provider, payment_id=payment_id)
+        webhook = await self.request_refund(provider, payment_id, booking_id)
         if webhook is not None:
             await self.receive(provider, webhook)
+
+    async def request_refund(
+        self, provider: ProviderName, payment_id: str, booking_id: UUID
+    ) -> Webhook | None:
+        """Ask the provider to refund the whole payment; the built-in provider's webhook
+        telling it is refunded, for the caller to take in (Stripe sends its own later)."""
+        webhook = await self._provider(provider).refund(payment_id, booking_id)
+        log.info("payment_refund_requested", provider=provider, payment_id=payment_id)
+        return webhook
+
+    def verify(self, provider: ProviderName, webhook: Webhook) -> PaymentEvent | None:
+        """The event of a provider's webhook, unrecorded; None for a webhook about nothing
+        a booking needs to know. Raises InvalidWebhook."""
+        return self._provider(provider).parse_webhook(webhook)
+
+    def test_card_webhook(self, payment_id: str, card_number: str) -> Webhook | None:
+        """The built-in provider's webhook for paying with one of its test cards; None for
+        the card that never answers."""
+        if self._test is None:
+            raise InvalidPayment("The test payment provider is not enabled on this server.")
+        webhook = self._test.pay(payment_id, card_number)
+        if webhook is None:
+            log.info("test_payment_unanswered", payment_id=payment_id)
+        return webhook
 
     async def receive(self, provider: ProviderName, webhook: Webhook) -> Received | None:
         """Verify a provider's webhook and record its event. None for a webhook about
         nothing a booking needs to know. Raises InvalidWebhook, changing nothing."""
-        event = self._provider(provider).parse_webhook(webhook)
+        event = self.verify(provider, webhook)
         if event is None:
             return None
         first = await self.record_once(event)
@@ -87,11 +110,8 @@ class Payments:
         """Pay with one of the built-in provider's test cards. The outcome is the event its
         webhook told (succeeded or failed), or None: that card never answers, and the
         booking waits until its reservation expires."""
-        if self._test is None:
-            raise InvalidPayment("The test payment provider is not enabled on this server.")
-        webhook = self._test.pay(payment_id, card_number)
+        webhook = self.test_card_webhook(payment_id, card_number)
         if webhook is None:
-            log.info("test_payment_unanswered", payment_id=payment_id)
             return None
         received = await self.receive(ProviderName.TEST, webhook)
         assert received is not None, "the built-in provider sent a webhook about nothing"
