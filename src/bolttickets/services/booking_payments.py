@@ -198,17 +198,19 @@ class BookingPayments:
 
     async def refund(self, actor: Actor, booking_id: UUID) -> Booking:
         """Refund a paid booking: its buyer until the event's ``refunds_until``, its
-        organiser or an admin any time. The provider refunds first; its word (at once from
-        the built-in provider, later from Stripe) finds the booking refunded already."""
+        organiser or an admin any time. The provider refunds first (a failure changes
+        nothing); its word (at once from the built-in provider, later from Stripe) finds the
+        booking refunded already and is only recorded."""
         booking, may_manage = await self._refundable(actor, booking_id)
         if booking.status is not BookingStatus.PAID:
             raise BookingNotRefundable(f"A {booking.status} booking cannot be refunded.")
         if not may_manage:
             raise RefundWindowClosed()
+        told = None
         if booking.payment_id is not None and booking.payment_provider is not None:
-            await self._payments.request_refund(
-                ProviderName(booking.payment_provider), booking.payment_id, booking.id
-            )
+            provider = ProviderName(booking.payment_provider)
+            webhook = await self._payments.request_refund(provider, booking.payment_id, booking.id)
+            told = None if webhook is None else (provider, webhook)
         async with self._uow(write=True) as uow:
             refunded = await uow.bookings.refund(booking.id)
             if refunded is not None:
@@ -219,10 +221,12 @@ class BookingPayments:
                     target=named("booking", booking.id),
                 )
             await uow.commit()
-        if refunded is None:  # refunded meanwhile by someone else, who gives the stock back
-            return await self._get(booking_id)
-        await give_back(self._sync, self._stock, self._pubsub, [refunded])
-        return refunded
+        if refunded is not None:
+            await give_back(self._sync, self._stock, self._pubsub, [refunded])
+        if told is not None:
+            await self.receive(*told)
+        # None: refunded meanwhile by someone else, who gave the stock back.
+        return refunded or await self._get(booking_id)
 
     async def expire_due(self) -> int:
         """Expire every reservation past its deadline, each exactly once whichever worker
