@@ -284,6 +284,7 @@ class Api:
         *,
         per_user_limit: int | None = None,
         sale_starts_in: timedelta | None = None,
+        payment_window_seconds: int | None = None,
     ) -> dict[str, Any]:
         now = datetime.now(UTC)
         body: dict[str, Any] = {
@@ -302,6 +303,8 @@ class Api:
         }
         if sale_starts_in is not None:
             body["sale_starts_at"] = (now + sale_starts_in).isoformat()
+        if payment_window_seconds is not None:
+            body["payment_window_seconds"] = payment_window_seconds
         response = await self.http.post(
             "/api/events", json=body, headers=self.auth(await self.admin())
         )

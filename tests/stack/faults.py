@@ -30,9 +30,12 @@ async def start_sale(
     *,
     per_user_limit: int | None = None,
     key_prefix: str = "sale",
+    payment_window_seconds: int | None = None,
 ) -> tuple[Sale, list[str]]:
     """Buyers each try once (with a key); returns the sale and the buyers' tokens."""
-    event = await api.create_event([capacity], per_user_limit=per_user_limit)
+    event = await api.create_event(
+        [capacity], per_user_limit=per_user_limit, payment_window_seconds=payment_window_seconds
+    )
     tt = event["ticket_types"][0]["id"]
     tokens = await api.buyers(buyers)
     responses = await asyncio.gather(
