@@ -146,7 +146,9 @@ class BookingPayments:
         (what else must happen when a booking is paid belongs here): the booking reserved
         for this payment, still before its deadline. None when it is not (expired,
         cancelled, paid by another payment): that payment is refunded."""
-        booking = await uow.bookings.mark_paid(event.booking_id, self._clock.now())
+        booking = await uow.bookings.mark_paid(
+            event.booking_id, self._clock.now(), event.provider, event.payment_id
+        )
         if booking is not None:
             log.info("booking_paid", booking_id=str(booking.id), payment_id=event.payment_id)
         return booking

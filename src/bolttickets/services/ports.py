@@ -230,9 +230,12 @@ class BookingRepository(Protocol):
     async def start_payment(self, booking_id: UUID, provider: str, payment_id: str) -> bool:
         """Note a reserved booking's payment; False when it is no longer reserved."""
 
-    async def mark_paid(self, booking_id: UUID, now: datetime) -> Booking | None:
-        """Move a booking reserved until after ``now`` to paid; None when it is not (any
-        more): expired, refunded, cancelled, paid already, or past its deadline."""
+    async def mark_paid(
+        self, booking_id: UUID, now: datetime, provider: str, payment_id: str
+    ) -> Booking | None:
+        """Move a booking reserved until after ``now`` to paid by that payment (the one a
+        refund gives back); None when it is not (any more) reserved: expired, refunded,
+        cancelled, paid already, or past its deadline."""
 
     async def pending_releases(
         self, limit: int, ids: Sequence[UUID] | None = None

@@ -556,7 +556,9 @@ class SqlBookings:
         )
         return changed.rowcount == 1
 
-    async def mark_paid(self, booking_id: UUID, now: datetime) -> Booking | None:
+    async def mark_paid(
+        self, booking_id: UUID, now: datetime, provider: str, payment_id: str
+    ) -> Booking | None:
         row = (
             await self._conn.execute(
                 bookings.update()
@@ -565,7 +567,13 @@ class SqlBookings:
                     bookings.c.status == BookingStatus.RESERVED.value,
                     bookings.c.expires_at > now,
                 )
-                .values(status=BookingStatus.PAID.value, expires_at=None, updated_at=sa.func.now())
+                .values(
+                    status=BookingStatus.PAID.value,
+                    expires_at=None,
+                    payment_provider=provider,
+                    payment_id=payment_id,
+                    updated_at=sa.func.now(),
+                )
                 .returning(*bookings.c)
             )
         ).first()
