@@ -134,6 +134,8 @@ class System:
             "venue": "Bench Arena",
             "starts_at": (now + timedelta(days=30)).isoformat(),
             "ticket_types": [ticket_type],
+            # Nobody pays in a benchmark: its reservations must outlast the run.
+            "payment_window_seconds": 3600,
         }
         if sale_opens_in is not None:
             body["sale_starts_at"] = (now + sale_opens_in).isoformat()
