@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -260,23 +261,25 @@ class _FakeBookings:
         row = self._data.bookings.get(booking_id)
         if row is None or not row[0].cancellable:
             return None
-        b = row[0]
-        cancelled = Booking(
-            b.id,
-            b.user_id,
-            b.event_id,
-            b.ticket_type_id,
-            b.quantity,
-            b.unit_price_cents,
-            b.currency,
-            BookingStatus.CANCELLED,
-            b.reason,
-            b.created_at,
-        )
-        self._uow._staged.append(("booking", (cancelled, row[1], row[2])))
+        return self._give_back(booking_id, BookingStatus.CANCELLED)
+
+    async def expire_due(self, now: datetime, limit: int) -> list[Booking]:
+        due = [
+            b.id
+            for b, _, _ in self._data.bookings.values()
+            if b.status is BookingStatus.RESERVED
+            and b.expires_at is not None
+            and b.expires_at <= now
+        ]
+        return [self._give_back(i, BookingStatus.EXPIRED) for i in due[:limit]]
+
+    def _give_back(self, booking_id: UUID, status: BookingStatus) -> Booking:
+        b, key, fp = self._data.bookings[booking_id]
+        changed = dataclasses.replace(b, status=status)
+        self._uow._staged.append(("booking", (changed, key, fp)))
         self._uow._staged.append(("sold", (b.ticket_type_id, -b.quantity)))
         self._uow._staged.append(("release_pending", (b.id, True)))
-        return cancelled
+        return changed
 
     async def pending_releases(
         self, limit: int, ids: Sequence[UUID] | None = None
