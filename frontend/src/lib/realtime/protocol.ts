@@ -26,7 +26,7 @@ export interface InventoryMessage {
 export interface BookingMessage {
   type: "booking";
   booking_id: string;
-  status: "pending" | "confirmed" | "rejected" | "cancelled";
+  status: "pending" | "reserved" | "paid" | "rejected" | "expired" | "refunded" | "cancelled";
   reason: string | null;
 }
 
@@ -94,7 +94,7 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
     case "booking": {
       const { booking_id, status, reason } = value;
       if (!isString(booking_id) || !isString(status)) return null;
-      if (!["pending", "confirmed", "rejected", "cancelled"].includes(status)) return null;
+      if (!["pending", "reserved", "paid", "rejected", "expired", "refunded", "cancelled"].includes(status)) return null;
       return {
         type: "booking",
         booking_id,

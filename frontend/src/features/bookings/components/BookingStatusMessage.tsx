@@ -11,27 +11,33 @@ export function bookingStatusText(booking: Booking, ticketType?: Pick<TicketType
   switch (booking.status) {
     case "pending":
       return `Booking received (${what}) — waiting for confirmation…`;
-    case "confirmed":
-      return `Confirmed! ${what} for ${formatMoney(booking.total_cents, booking.currency)}.`;
+    case "reserved":
+      return `Reserved! ${what} for ${formatMoney(booking.total_cents, booking.currency)} — pay to keep them.`;
+    case "paid":
+      return `Booked! ${what} for ${formatMoney(booking.total_cents, booking.currency)}.`;
     case "rejected":
       return `Not booked: ${problemMessage(booking.reason, ticketType)}`;
+    case "expired":
+      return `Expired: ${what} was not paid in time.`;
+    case "refunded":
+      return `Refunded: ${what}.`;
     case "cancelled":
       return `Cancelled: ${what}.`;
   }
 }
 
-/** The live status of a booking just made: pending, then confirmed or rejected. */
+/** The live status of a booking just made: pending, then reserved (paid when free) or rejected. */
 export function BookingStatusMessage({ bookingId, ticketType }: { bookingId: string; ticketType: TicketType }) {
   const query = useQuery(bookingQueryOptions(bookingId));
   const booking = query.data;
   useWatchBooking(bookingId, !booking || booking.status === "pending");
   if (!booking) return <p className="notice">Checking your booking…</p>;
-  const tone =
-    booking.status === "confirmed" ? "notice-success" : booking.status === "rejected" ? "notice-error" : "";
+  const held = booking.status === "reserved" || booking.status === "paid";
+  const tone = held ? "notice-success" : booking.status === "rejected" ? "notice-error" : "";
   return (
     <p className={`notice ${tone}`} data-testid="booking-status" data-status={booking.status}>
       {bookingStatusText(booking, ticketType)}
-      {booking.status === "confirmed" && (
+      {held && (
         <>
           {" "}
           <Link to="/bookings">My bookings</Link>

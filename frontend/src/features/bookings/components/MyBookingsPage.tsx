@@ -56,8 +56,11 @@ export function MyBookingsPage() {
 
 const STATUS_LABEL: Record<Booking["status"], string> = {
   pending: "Pending",
-  confirmed: "Confirmed",
+  reserved: "Reserved",
+  paid: "Paid",
   rejected: "Rejected",
+  expired: "Expired",
+  refunded: "Refunded",
   cancelled: "Cancelled",
 };
 
@@ -83,7 +86,7 @@ function BookingRow({ booking, event }: { booking: Booking; event: Event | undef
         Booked <time dateTime={booking.created_at}>{formatDateTime(booking.created_at)}</time>
       </p>
       {booking.status === "rejected" && <p className="notice notice-error">{problemMessage(booking.reason, ticketType)}</p>}
-      {booking.status === "confirmed" && (
+      {(booking.status === "reserved" || (booking.status === "paid" && booking.total_cents === 0)) && (
         <button
           type="button"
           className="button button-secondary"

@@ -50,7 +50,7 @@ describe("EventPage", () => {
     expect(vipQty!.querySelectorAll("option")).toHaveLength(2); // remaining
   });
 
-  it("books with an Idempotency-Key and shows pending, then confirmed from the socket", async () => {
+  it("books with an Idempotency-Key and shows pending, then reserved from the socket", async () => {
     const event = anEvent({}, [{ name: "Standing", remaining: 10 }]);
     const [tt] = event.ticket_types;
     serve(event);
@@ -72,10 +72,10 @@ describe("EventPage", () => {
     );
 
     act(() =>
-      socket().receive({ type: "booking", booking_id: "22222222-2222-4222-8222-222222222222", status: "confirmed", reason: null }),
+      socket().receive({ type: "booking", booking_id: "22222222-2222-4222-8222-222222222222", status: "reserved", reason: null }),
     );
-    await waitFor(() => expect(screen.getByTestId("booking-status")).toHaveAttribute("data-status", "confirmed"));
-    expect(screen.getByTestId("booking-status")).toHaveTextContent("Confirmed! 2 × Standing for €90.00.");
+    await waitFor(() => expect(screen.getByTestId("booking-status")).toHaveAttribute("data-status", "reserved"));
+    expect(screen.getByTestId("booking-status")).toHaveTextContent("Reserved! 2 × Standing for €90.00 — pay to keep them.");
     expect(screen.getByTestId("purchase-status")).toHaveAttribute("aria-live", "polite");
   });
 
