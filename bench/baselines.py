@@ -167,6 +167,6 @@ def _booking_row() -> tuple[Any, ...]:
     r = _sample_request()
     return (
         r.booking_id, r.user_id, r.event_id, r.ticket_type_id, r.quantity,
-        r.unit_price_cents, r.currency, "confirmed", None, r.idempotency_key,
+        r.unit_price_cents, r.currency, "reserved", None, r.idempotency_key,
         r.fingerprint, r.created_at, r.created_at,
     )  # fmt: skip

@@ -262,7 +262,7 @@ class Run:
         if response.status_code != 202:
             raise RuntimeError(f"the warm-up booking was answered {response.status_code}")
         counts = await drain(self.system, tt, 1, timeout=self.plan.drain_timeout)
-        if counts.get("confirmed") != 1:
+        if counts.get("reserved") != 1:
             raise RuntimeError(f"the warm-up booking did not confirm: {counts}")
 
     def _only(self, name: str, allowed: str) -> None:
@@ -279,7 +279,7 @@ class Run:
         accepted = phase.count(202)
         counts = await drain(system, tt, accepted, timeout=self.plan.drain_timeout)
         rows = sum(counts.values())
-        confirmed = counts.get("confirmed", 0)
+        confirmed = counts.get("reserved", 0)
         if counts.get("pending"):
             self.failures.append(f"{name}: {counts['pending']} bookings still pending after drain")
         if rows != accepted:

@@ -134,6 +134,8 @@ class System:
             "venue": "Bench Arena",
             "starts_at": (now + timedelta(days=30)).isoformat(),
             "ticket_types": [ticket_type],
+            # Nobody pays in a benchmark: its reservations must outlast the run.
+            "payment_window_seconds": 3600,
         }
         if sale_opens_in is not None:
             body["sale_starts_at"] = (now + sale_opens_in).isoformat()
@@ -323,7 +325,7 @@ class Watchers:
             async for raw in ws:
                 frame: dict[str, Any] = orjson.loads(raw)
                 if frame.get("type") == "booking" and frame["status"] in (
-                    "confirmed",
+                    "reserved",
                     "rejected",
                 ):
                     self.outcomes.setdefault(
@@ -344,7 +346,7 @@ class Watchers:
         return sorted(
             (self.outcomes[b][1] - at) * 1000
             for b, at in accepted
-            if b in self.outcomes and self.outcomes[b][0] == "confirmed"
+            if b in self.outcomes and self.outcomes[b][0] == "reserved"
         )
 
     async def close(self) -> None:

@@ -284,6 +284,7 @@ class Api:
         *,
         per_user_limit: int | None = None,
         sale_starts_in: timedelta | None = None,
+        payment_window_seconds: int | None = None,
     ) -> dict[str, Any]:
         now = datetime.now(UTC)
         body: dict[str, Any] = {
@@ -302,6 +303,8 @@ class Api:
         }
         if sale_starts_in is not None:
             body["sale_starts_at"] = (now + sale_starts_in).isoformat()
+        if payment_window_seconds is not None:
+            body["payment_window_seconds"] = payment_window_seconds
         response = await self.http.post(
             "/api/events", json=body, headers=self.auth(await self.admin())
         )
@@ -353,6 +356,25 @@ class Api:
             return {b["id"]: b["status"] for b in found}
 
         return await eventually(statuses, lambda s: "pending" not in s.values(), timeout=timeout)
+
+    async def pay(self, token: str, booking_id: str) -> str:
+        """Pay a reserved booking with the built-in provider's card that pays, and wait until
+        it is paid (its tickets issued); returns the payment id."""
+        checkout = await self.http.post(
+            f"/api/bookings/{booking_id}/checkout",
+            json={"provider": "test"},
+            headers=self.auth(token),
+        )
+        assert checkout.status_code == 200, checkout.text
+        payment_id: str = checkout.json()["payment_id"]
+        paid = await self.http.post(
+            f"/api/payments/test/{payment_id}", json={"card_number": "4242424242424242"}
+        )
+        assert paid.json()["outcome"] == "succeeded", paid.text
+        await eventually(
+            lambda: self.booking(token, booking_id), lambda b: b["status"] == "paid", timeout=60
+        )
+        return payment_id
 
     async def remaining(self, event_id: str) -> dict[str, int]:
         response = await self.http.get(f"/api/events/{event_id}")

@@ -6,7 +6,7 @@
 Waits until ``/health/ready`` answers 200, then, as the admin named by the environment
 (``SMOKE_ADMIN_EMAIL``, ``SMOKE_ADMIN_PASSWORD``), creates a one-ticket, free event named
 "smoke <time>", books its ticket with an Idempotency-Key, waits until the booking is
-confirmed (the queue and a worker applied it) and cancels it. Exits 0 when every step
+paid (free: the queue and a worker applied it) and cancels it. Exits 0 when every step
 passed, 1 with the failed step otherwise. Standard library only: it runs on any CI runner.
 """
 
@@ -122,9 +122,9 @@ def smoke(client: Client, email: str, password: str, deadline: float) -> str:
         return None if status == "pending" else str(status)
 
     final = wait_until(f"booking {booking_id} settled", settled, deadline)
-    if final != "confirmed":
-        raise SmokeFailed(f"booking {booking_id} ended {final}, not confirmed")
-    print(f"booking {booking_id} confirmed", flush=True)
+    if final != "paid":
+        raise SmokeFailed(f"booking {booking_id} ended {final}, not paid")
+    print(f"booking {booking_id} paid", flush=True)
     client.expect(200, "POST", f"/api/bookings/{booking_id}/cancel")
     print(f"booking {booking_id} cancelled", flush=True)
     return booking_id

@@ -35,7 +35,7 @@ test.describe("accessibility and small screens", () => {
 
     await page.goto(`/events/${event.id}`);
     await page.getByRole("button", { name: "Buy now" }).first().click();
-    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "confirmed");
+    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "reserved");
     await expectNoSeriousViolations(page, "event page after a purchase");
     await screenshot(page, "event-page");
 
@@ -81,7 +81,7 @@ test.describe("accessibility and small screens", () => {
     await page.keyboard.press("Tab");
     await expect(page.getByRole("button", { name: "Buy now" })).toBeFocused();
     await page.keyboard.press("Enter");
-    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "confirmed");
+    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "reserved");
     await expect(page.getByTestId("booking-status")).toContainText("2 × Standing");
     await context.close();
   });
@@ -110,8 +110,8 @@ test.describe("accessibility and small screens", () => {
     }
     await page.goto(`/events/${event.id}`);
     await page.getByRole("button", { name: "Buy now" }).tap();
-    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "confirmed");
-    await screenshot(page, "mobile-event-confirmed");
+    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "reserved");
+    await screenshot(page, "mobile-event-reserved");
 
     const adminContext = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
     await admin.signIn(adminContext);

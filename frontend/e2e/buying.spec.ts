@@ -1,7 +1,7 @@
 import { ApiSession, blockPolling, expect, expectRemaining, screenshot, test } from "./support";
 
 test.describe("buying", () => {
-  test("a buyer registers, buys and sees the booking confirmed; a watcher sees the count drop", async ({
+  test("a buyer registers, buys and sees the booking reserved; a watcher sees the count drop", async ({
     browser,
     admin,
   }) => {
@@ -33,10 +33,10 @@ test.describe("buying", () => {
     await buyer.getByLabel("Quantity").selectOption("2");
     await buyer.getByRole("button", { name: "Buy now" }).click();
     const status = buyer.getByTestId("booking-status");
-    await expect(status).toHaveAttribute("data-status", "confirmed");
-    await expect(status).toContainText("Confirmed! 2 × Standing for €90.00.");
+    await expect(status).toHaveAttribute("data-status", "reserved");
+    await expect(status).toContainText("Reserved! 2 × Standing held for you — pay €90.00 before the time runs out.");
     await expectRemaining(buyer, tt.id, 8);
-    await screenshot(buyer, "event-confirmed");
+    await screenshot(buyer, "event-reserved");
 
     // Only the socket could have told the watcher.
     await expectRemaining(watcher, tt.id, 8);
@@ -48,7 +48,7 @@ test.describe("buying", () => {
     await buyer.unrouteAll({ behavior: "ignoreErrors" });
     await buyer.getByRole("link", { name: "My bookings" }).first().click();
     const row = buyer.getByTestId("booking-row");
-    await expect(row).toHaveAttribute("data-status", "confirmed");
+    await expect(row).toHaveAttribute("data-status", "reserved");
     await expect(row).toContainText(event.name);
     await screenshot(buyer, "my-bookings");
     await row.getByRole("button", { name: "Cancel booking" }).click();
@@ -80,21 +80,21 @@ test.describe("buying", () => {
 
     await Promise.all(pages.map((page) => page.getByRole("button", { name: "Buy now" }).click()));
 
-    // Each page ends with an outcome: confirmed, or sold out (inline 409 or a rejection).
+    // Each page ends with an outcome: reserved, or sold out (inline 409 or a rejection).
     for (const page of pages) {
       await expect(
-        page.getByTestId("purchase-status").locator('[data-status="confirmed"], [data-status="rejected"], [data-problem="sold-out"]'),
+        page.getByTestId("purchase-status").locator('[data-status="reserved"], [data-status="rejected"], [data-problem="sold-out"]'),
       ).toBeVisible();
       await expectRemaining(page, tt.id, 0);
       await expect(page.getByRole("button", { name: "Sold out" })).toBeDisabled();
     }
-    const confirmedOnPages = await Promise.all(
-      pages.map((page) => page.locator('[data-testid="booking-status"][data-status="confirmed"]').count()),
+    const reservedOnPages = await Promise.all(
+      pages.map((page) => page.locator('[data-testid="booking-status"][data-status="reserved"]').count()),
     );
-    expect(confirmedOnPages.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(reservedOnPages.reduce((a, b) => a + b, 0)).toBe(1);
 
     const outcomes = (await Promise.all(sessions.map((s) => s.settledBookings()))).flat();
-    expect(outcomes.filter((b) => b.status === "confirmed")).toHaveLength(1);
+    expect(outcomes.filter((b) => b.status === "reserved")).toHaveLength(1);
     await screenshot(pages[0]!, "race-a");
     await screenshot(pages[1]!, "race-b");
     await Promise.all(pages.map((page) => page.context().close()));
@@ -114,7 +114,7 @@ test.describe("buying", () => {
       }
     });
     await page.getByRole("button", { name: "Buy now" }).dblclick();
-    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "confirmed");
+    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "reserved");
     expect(posts).toHaveLength(1);
     expect(posts[0]).toMatch(/^[0-9a-f-]{36}$/);
     const bookings = await session.settledBookings();
@@ -138,7 +138,7 @@ test.describe("buying", () => {
     await expect(buy).toBeEnabled({ timeout: 10_000 });
     await expect(page.getByTestId("sale-countdown")).toHaveCount(0);
     await buy.click();
-    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "confirmed");
+    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "reserved");
     expect(blocked).toEqual([]);
     await context.close();
   });
@@ -154,7 +154,7 @@ test.describe("buying", () => {
     await page.goto(`/events/${event.id}`);
     await page.getByLabel("Quantity").selectOption("2");
     await page.getByRole("button", { name: "Buy now" }).click();
-    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "confirmed");
+    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "reserved");
     await page.getByLabel("Quantity").selectOption("1");
     await page.getByRole("button", { name: "Buy now" }).click();
     await expect(page.getByTestId("purchase-status")).toContainText("Limit reached — you can buy at most 2");
@@ -191,7 +191,7 @@ test.describe("buying", () => {
     await page.getByRole("button", { name: "Buy now" }).click();
     await expect(page.getByTestId("purchase-status")).toContainText("Busy — retrying in 1 s…");
     await expect(page.getByRole("button", { name: "Booking…" })).toBeDisabled();
-    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "confirmed");
+    await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", "reserved");
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]);
     expect(await session.settledBookings()).toHaveLength(1);

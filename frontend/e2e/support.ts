@@ -72,6 +72,7 @@ export class ApiSession {
       starts_at: new Date(Date.now() + 30 * 86_400_000).toISOString(),
       sale_starts_at: null,
       ticket_types: [{ name: "Standing", price_cents: 4500, currency: "EUR", capacity: 10, per_user_limit: 4 }],
+      payment_window_seconds: 600,
       ...overrides,
     };
     const { status, body: event } = await this.request<Event>("POST", "/api/events", body);

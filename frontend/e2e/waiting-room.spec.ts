@@ -2,8 +2,8 @@ import type { Page } from "@playwright/test";
 import type { WaitingRoomPlace } from "../src/lib/api-types";
 import { ApiSession, expect, expectNoSeriousViolations, screenshot, test } from "./support";
 
-/** A booking's final, successful status text (renamed to paid/reserved by the payments work: change it here). */
-const BOUGHT_STATUS = "confirmed";
+/** A successful purchase's status: the tickets here are priced, so they are held until paid. */
+const BOUGHT_STATUS = "reserved";
 
 async function expectBought(page: Page): Promise<void> {
   await expect(page.getByTestId("booking-status")).toHaveAttribute("data-status", BOUGHT_STATUS, { timeout: 60_000 });

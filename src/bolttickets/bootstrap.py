@@ -57,6 +57,7 @@ from bolttickets.services.accounts import Accounts, KnownUsers
 from bolttickets.services.admission_passes import AdmissionPasses
 from bolttickets.services.api_keys import ApiKeys
 from bolttickets.services.audit import AuditLog
+from bolttickets.services.booking_payments import BookingPayments
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.clock import SystemClock
@@ -115,6 +116,7 @@ class Container:
     audit: AuditLog
     privacy: Privacy
     payments: Payments
+    booking_payments: BookingPayments
     sync: StockSync
     health_checks: Mapping[str, HealthCheck]
     rate_limiter: RateLimiter
@@ -388,6 +390,7 @@ def _wire(
         clock,
         offer_ttl_seconds=settings.waiting_list_offer_ttl_seconds,
     )
+    payments = _payments(settings, clock, resources)
     return Container(
         settings=settings,
         clock=clock,
@@ -415,7 +418,17 @@ def _wire(
         ),
         audit=audit,
         privacy=Privacy(db.unit_of_work, audit, users, clock),
-        payments=_payments(settings, db, clock, resources),
+        payments=payments,
+        booking_payments=BookingPayments(
+            db.unit_of_work,
+            payments,
+            stock,
+            pubsub,
+            sync,
+            audit,
+            clock,
+            on_late_payment=metrics.LATE_PAYMENTS_REFUNDED.inc,
+        ),
         sync=sync,
         health_checks=health_checks,
         rate_limiter=rate_limiter,
@@ -428,9 +441,7 @@ def _wire(
     )
 
 
-def _payments(
-    settings: Settings, db: Database, clock: Clock, resources: contextlib.AsyncExitStack
-) -> Payments:
+def _payments(settings: Settings, clock: Clock, resources: contextlib.AsyncExitStack) -> Payments:
     """The payment providers the settings enable: the built-in one outside production,
     Stripe with its key."""
     test = None
@@ -445,7 +456,7 @@ def _payments(
             publishable_key=settings.stripe_publishable_key,
         )
         resources.push_async_callback(stripe.close)
-    return Payments(db.unit_of_work, clock, test=test, stripe=stripe)
+    return Payments(test=test, stripe=stripe)
 
 
 def _with_worker(container: Container, consumer: QueueConsumer) -> Container:
@@ -464,6 +475,8 @@ def _with_worker(container: Container, consumer: QueueConsumer) -> Container:
         linger=settings.worker_linger_ms / 1000,
         sweep_after=timedelta(seconds=settings.sweep_after_seconds),
         reconcile_every=settings.reconcile_every_seconds,
+        reservations=container.booking_payments,
+        expire_every=settings.expire_every_seconds,
     )
     task = asyncio.create_task(worker.run(), name="worker")
     # Stopped first: the batch in hand finishes while its connections are still open.

@@ -157,6 +157,8 @@ class Settings(BaseSettings):
     """How long the worker waits to fill a batch: throughput against confirmation latency."""
     sweep_after_seconds: float = Field(default=5.0, gt=0)
     reconcile_every_seconds: float = Field(default=5.0, gt=0)
+    expire_every_seconds: float = Field(default=2.0, gt=0)
+    """How often the worker looks for reservations past their deadline to pay."""
     realtime_window_ms: int = Field(default=100, ge=10)
 
     password_hashing: Literal["argon2id", "argon2id-cheapest"] = "argon2id"

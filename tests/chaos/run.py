@@ -211,7 +211,7 @@ class Chaos:
                 rows = await self.stack.sql(
                     "SELECT status FROM bookings WHERE id = $1", uuid.UUID(booking_id)
                 )
-                return bool(rows) and rows[0]["status"] == "confirmed"
+                return bool(rows) and rows[0]["status"] == "reserved"
             except (OSError, asyncpg.PostgresError):
                 if time.monotonic() > deadline:
                     raise
@@ -239,7 +239,7 @@ class Chaos:
                 if response.status_code == 202:
                     body = response.json()
                     self.outcome.accepted[body["booking_id"]] = (token, key)
-                    if body.get("status") == "confirmed":
+                    if body.get("status") == "reserved":
                         await self.told_confirmed(body["booking_id"])
                     return str(body["booking_id"])
                 if response.status_code in (409, 422):
@@ -258,7 +258,7 @@ class Chaos:
                     await ws.send(orjson.dumps({"type": "auth", "token": token}).decode())
                     async for raw in ws:
                         frame = orjson.loads(raw)
-                        if frame.get("type") == "booking" and frame["status"] == "confirmed":
+                        if frame.get("type") == "booking" and frame["status"] == "reserved":
                             await self.told_confirmed(frame["booking_id"])
             except websockets.InvalidStatus as exc:  # the handshake was answered, not upgraded
                 answer = exc.response
@@ -285,7 +285,7 @@ class Chaos:
             except httpx.TransportError:
                 await asyncio.sleep(0.2)
                 continue
-            if status == "confirmed":
+            if status == "reserved":
                 await self.told_confirmed(booking_id)
             await asyncio.sleep(0)  # a read answered without I/O must not starve the run
 
@@ -358,7 +358,10 @@ class Chaos:
 
     async def run(self) -> Report:
         api = self.clients[0]
-        event = await api.create_event([self.capacity], per_user_limit=PER_USER_LIMIT)
+        # Nobody pays here: the reservations must outlast the round and its checks.
+        event = await api.create_event(
+            [self.capacity], per_user_limit=PER_USER_LIMIT, payment_window_seconds=3600
+        )
         self.event_id = event["id"]
         self.ticket_type_id = event["ticket_types"][0]["id"]
         # Enough buyers that most of them can buy twice and some hit their limit.
@@ -416,9 +419,10 @@ class Chaos:
             [uuid.UUID(b) for b in self.outcome.accepted],
         )
         counts = {r["status"]: int(r["n"]) for r in rows}
-        final = counts.get("confirmed", 0) + counts.get("rejected", 0)
+        final = counts.get("reserved", 0) + counts.get("rejected", 0)
         [row] = await self.stack.sql(
-            "SELECT COUNT(*) AS n FROM bookings WHERE ticket_type_id = $1 AND status = 'confirmed'",
+            "SELECT COUNT(*) AS n FROM bookings "
+            "WHERE ticket_type_id = $1 AND status IN ('reserved', 'paid')",
             uuid.UUID(self.ticket_type_id),
         )
         return len(self.outcome.accepted) - final, int(row["n"]), await self.redis_remaining()
@@ -443,7 +447,7 @@ class Chaos:
         )
         [over] = await self.stack.sql(
             "SELECT COUNT(*) AS n FROM (SELECT user_id FROM bookings WHERE ticket_type_id = $1 "
-            "AND status = 'confirmed' GROUP BY user_id HAVING SUM(quantity) > $2) t",
+            "AND status IN ('reserved', 'paid') GROUP BY user_id HAVING SUM(quantity) > $2) t",
             tt,
             PER_USER_LIMIT,
         )
@@ -454,9 +458,9 @@ class Chaos:
             *(self.read(self.clients[0], t, b) for b, (t, _) in accepted)
         )
         pairs = zip(accepted, read_back, strict=True)
-        shown = {b for (b, _), status in pairs if status == "confirmed"}
+        shown = {b for (b, _), status in pairs if status == "reserved"}
         rows = await self.stack.sql(
-            "SELECT id FROM bookings WHERE id = ANY($1::uuid[]) AND status = 'confirmed'",
+            "SELECT id FROM bookings WHERE id = ANY($1::uuid[]) AND status IN ('reserved', 'paid')",
             [uuid.UUID(b) for b in shown],
         )
         self.outcome.told_confirmed |= shown

@@ -47,6 +47,7 @@ async def add_event(
     per_user_limit: int | None = None,
     starts_in_days: int = 30,
     organizer: User | None = None,
+    price_cents: int = 2500,
 ) -> Event:
     event_id = uuid4()
     event = Event(
@@ -56,7 +57,7 @@ async def add_event(
         NOW + timedelta(days=starts_in_days),
         None,
         NOW,
-        (TicketType(uuid4(), event_id, "GA", 2500, "EUR", capacity, per_user_limit),),
+        (TicketType(uuid4(), event_id, "GA", price_cents, "EUR", capacity, per_user_limit),),
         organizer_id=None if organizer is None else organizer.id,
     )
     async with db.unit_of_work(write=True) as uow:
@@ -83,7 +84,7 @@ def request_for(
 
 
 def row(
-    request: BookingRequest, status: BookingStatus = BookingStatus.CONFIRMED
+    request: BookingRequest, status: BookingStatus = BookingStatus.RESERVED
 ) -> tuple[Booking, str | None, str]:
     return request.as_booking(status), request.idempotency_key, request.fingerprint
 
@@ -145,7 +146,7 @@ async def test_inserts_skip_existing_bookings_and_return_only_new_ones(database:
         assert list(existing) == [first.booking_id]
         assert existing[first.booking_id].fingerprint == first.fingerprint
         stored = await uow.bookings.get(first.booking_id)
-    assert stored == first.as_booking(BookingStatus.CONFIRMED)
+    assert stored == first.as_booking(BookingStatus.RESERVED)
 
 
 async def test_sold_can_never_exceed_capacity(database: Database) -> None:
@@ -201,12 +202,12 @@ async def test_stock_basis_and_settled_state(database: Database) -> None:
         assert tt.id in await uow.events.all_ticket_type_ids()
     assert basis is not None and state is not None
     assert basis.ticket_type.sold == 3 and basis.sale_closes_at == NOW + timedelta(days=30)
-    assert basis.confirmed_per_user == {alice.id: 2, bob.id: 1}
+    assert basis.held_per_user == {alice.id: 2, bob.id: 1}
     assert basis.keyed_bookings == {
         keyed.booking_id: keyed.fingerprint,
         refused.booking_id: refused.fingerprint,
     }
-    assert state[0].sold == 3 and state[1] == {keyed.booking_id: BookingStatus.CONFIRMED}
+    assert state[0].sold == 3 and state[1] == {keyed.booking_id: BookingStatus.RESERVED}
 
 
 async def test_cancel_changes_a_confirmed_booking_once(database: Database) -> None:
@@ -301,13 +302,13 @@ async def test_concurrent_batches_on_one_ticket_type_never_oversell(database: Da
     batches = [shared + requests[5:12], shared + requests[12:]]
     outcomes = await asyncio.gather(
         *(
-            apply_batch(database.unit_of_work, b, QueuePosition("g", "t", {i: 1}))
+            apply_batch(database.unit_of_work, b, QueuePosition("g", "t", {i: 1}), NOW)
             for i, b in enumerate(batches)
         )
     )
     decided = [b for o in outcomes for b in o.decided]
     assert len({b.id for b in decided}) == len(decided) == 20
-    assert sum(b.status is BookingStatus.CONFIRMED for b in decided) == 10
+    assert sum(b.status is BookingStatus.RESERVED for b in decided) == 10
     async with database.unit_of_work() as uow:
         basis = await uow.events.stock_basis(tt.id)
     assert basis is not None and basis.ticket_type.sold == 10
@@ -322,14 +323,14 @@ async def test_a_reused_key_is_not_its_booking(database: Database) -> None:
     more = request_for(user, tt, 2, key="k")
 
     together = await apply_batch(
-        database.unit_of_work, [first, elsewhere, first], QueuePosition("g", "t", {0: 1})
+        database.unit_of_work, [first, elsewhere, first], QueuePosition("g", "t", {0: 1}), NOW
     )
     later = await apply_batch(
-        database.unit_of_work, [elsewhere, more, first], QueuePosition("g", "t", {0: 2})
+        database.unit_of_work, [elsewhere, more, first], QueuePosition("g", "t", {0: 2}), NOW
     )
 
     assert [(b.id, b.ticket_type_id, b.status) for b in together.decided] == [
-        (first.booking_id, tt.id, BookingStatus.CONFIRMED)
+        (first.booking_id, tt.id, BookingStatus.RESERVED)
     ]
     assert set(together.settlements) == {Settlement(first, True), Settlement(elsewhere, False)}
     assert later.decided == []

@@ -189,7 +189,9 @@ async def _cancel_that_fails_after_its_commit(
     )
     actor = Actor(user.id, Role.CUSTOMER)
     placed = await bookings.place(actor, tt, 1, None)
-    outcome = await apply_batch(db.unit_of_work, queue.sent, QueuePosition("g", "t", {0: 1}))
+    outcome = await apply_batch(
+        db.unit_of_work, queue.sent, QueuePosition("g", "t", {0: 1}), datetime.now(UTC)
+    )
     await stock.settle(outcome.settlements)
     with pytest.raises(ConnectionError):
         await bookings.cancel(actor, placed.booking_id)
@@ -269,7 +271,9 @@ async def test_a_cancel_is_given_back_once_when_a_reconcile_read_it_first(
     )
     actor = Actor(user.id, Role.CUSTOMER)
     placed = await bookings.place(actor, tt, 1, None)
-    outcome = await apply_batch(db.unit_of_work, queue.sent, QueuePosition("g", "t", {0: 1}))
+    outcome = await apply_batch(
+        db.unit_of_work, queue.sent, QueuePosition("g", "t", {0: 1}), datetime.now(UTC)
+    )
     await stock.settle(outcome.settlements)
 
     await bookings.cancel(actor, placed.booking_id)

@@ -13,22 +13,22 @@ from bolttickets.services.tickets import Tickets
 from tests.contract.test_repository import NOW, add_event, add_user, request_for
 
 
-async def confirmed(database: Database, quantity: int) -> Booking:
-    """A booking the worker confirmed, which issues its tickets."""
-    tt = (await add_event(database, capacity=10)).ticket_types[0]
+async def paid(database: Database, quantity: int) -> Booking:
+    """A free booking the worker admitted: paid at once, which issues its tickets."""
+    tt = (await add_event(database, capacity=10, price_cents=0)).ticket_types[0]
     user = await add_user(database)
     outcome = await apply_batch(
         database.unit_of_work, [request_for(user, tt, quantity)], QueuePosition("g", "t", {0: 1})
     )
     [booking] = outcome.decided
-    assert booking.status is BookingStatus.CONFIRMED
+    assert booking.status is BookingStatus.PAID
     return booking
 
 
-async def test_a_confirmed_booking_has_one_ticket_per_admission_issued_once(
+async def test_a_paid_booking_has_one_ticket_per_admission_issued_once(
     database: Database,
 ) -> None:
-    booking = await confirmed(database, 3)
+    booking = await paid(database, 3)
     async with database.unit_of_work(write=True) as uow:
         await Tickets.issue_for(uow, booking)  # again: a retried transaction
         await uow.commit()
@@ -46,7 +46,7 @@ async def test_a_confirmed_booking_has_one_ticket_per_admission_issued_once(
 
 
 async def test_a_ticket_is_checked_in_once_and_keeps_its_first_time(database: Database) -> None:
-    booking = await confirmed(database, 1)
+    booking = await paid(database, 1)
     async with database.unit_of_work() as uow:
         [ticket] = await uow.tickets.of_booking(booking.id)
     code = ticket.ticket.code
@@ -67,7 +67,7 @@ async def test_a_ticket_is_checked_in_once_and_keeps_its_first_time(database: Da
 
 
 async def test_of_racing_check_ins_exactly_one_wins(database: Database) -> None:
-    booking = await confirmed(database, 1)
+    booking = await paid(database, 1)
     async with database.unit_of_work() as uow:
         [ticket] = await uow.tickets.of_booking(booking.id)
 
@@ -82,7 +82,7 @@ async def test_of_racing_check_ins_exactly_one_wins(database: Database) -> None:
 
 
 async def test_void_tickets_are_not_checked_in_nor_counted(database: Database) -> None:
-    kept, voided = await confirmed(database, 2), await confirmed(database, 3)
+    kept, voided = await paid(database, 2), await paid(database, 3)
     async with database.unit_of_work(write=True) as uow:
         await Tickets.void_for(uow, voided)
         [first, _] = await uow.tickets.of_booking(kept.id)
@@ -98,7 +98,7 @@ async def test_void_tickets_are_not_checked_in_nor_counted(database: Database) -
 
 
 async def test_attendees_page_through_every_ticket_of_the_event_once(database: Database) -> None:
-    booking = await confirmed(database, 5)
+    booking = await paid(database, 5)
     seen: list[str] = []
     after = None
     async with database.unit_of_work() as uow:

@@ -13,7 +13,7 @@ from bolttickets.domain.errors import AlreadyCheckedIn, TicketVoid, UnknownTicke
 from bolttickets.domain.model import Role
 from bolttickets.services.accounts import Actor
 from bolttickets.services.tickets import CHECKINS_CHANNEL, Tickets
-from tests.contract.test_ticket_repository import confirmed
+from tests.contract.test_ticket_repository import paid
 from tests.unit.fakes import FakeClock, FakePubSub
 
 
@@ -31,7 +31,7 @@ async def test_a_scan_answers_once_then_tells_when_and_publishes_the_counts(
 ) -> None:
     pubsub = FakePubSub()
     tickets, door = service(database, pubsub), Actor(uuid4(), Role.DOOR)
-    booking = await confirmed(database, 2)
+    booking = await paid(database, 2)
     owner = Actor(booking.user_id, Role.CUSTOMER)
     first, second = await tickets.of_booking(owner, booking.id)
 
@@ -55,7 +55,7 @@ async def test_a_scan_answers_once_then_tells_when_and_publishes_the_counts(
 
 async def test_a_check_in_stands_when_the_counts_cannot_be_published(database: Database) -> None:
     tickets = service(database, BrokenPubSub())
-    booking = await confirmed(database, 1)
+    booking = await paid(database, 1)
     [ticket] = await tickets.of_booking(Actor(booking.user_id, Role.CUSTOMER), booking.id)
     door = Actor(uuid4(), Role.DOOR)
 
@@ -68,7 +68,7 @@ async def test_a_void_ticket_is_refused_at_the_door_and_hidden_from_its_owner(
     database: Database,
 ) -> None:
     tickets = service(database, FakePubSub())
-    booking = await confirmed(database, 1)
+    booking = await paid(database, 1)
     owner = Actor(booking.user_id, Role.CUSTOMER)
     [ticket] = await tickets.of_booking(owner, booking.id)
     async with database.unit_of_work(write=True) as uow:
@@ -84,7 +84,7 @@ async def test_a_void_ticket_is_refused_at_the_door_and_hidden_from_its_owner(
 
 async def test_nobody_but_the_owner_reads_a_ticket(database: Database) -> None:
     tickets = service(database, FakePubSub())
-    booking = await confirmed(database, 1)
+    booking = await paid(database, 1)
     [ticket] = await tickets.of_booking(Actor(booking.user_id, Role.CUSTOMER), booking.id)
 
     for role in Role:

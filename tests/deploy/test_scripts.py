@@ -35,7 +35,7 @@ def test_the_smoke_test_books_and_cancels_a_ticket(api: Server) -> None:
     admin = {"SMOKE_ADMIN_EMAIL": ADMIN[0], "SMOKE_ADMIN_PASSWORD": ADMIN[1]}
     done = script("smoke.py", api.url, env=admin)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "confirmed" in done.stdout and done.stdout.rstrip().endswith("smoke: passed")
+    assert "paid" in done.stdout and done.stdout.rstrip().endswith("smoke: passed")
     booking_id = done.stdout.split("booking ")[1].split()[0]
     [(status,)] = api.query("SELECT status FROM bookings WHERE id = ?", booking_id.replace("-", ""))
     assert status == "cancelled"

@@ -31,9 +31,9 @@ async def test_a_killed_server_keeps_every_accepted_booking(server: Server, api:
     await server.start(BOLT_WORKER_LINGER_MS="0")
 
     statuses = await api.final_statuses(accepted)
-    assert set(statuses.values()) == {"confirmed"}
+    assert set(statuses.values()) == {"reserved"}
     counts = booking_status_counts(server, tt)
-    assert counts == {"confirmed": CAPACITY}
+    assert counts == {"reserved": CAPACITY}
     [(rows,)] = server.query(
         "SELECT COUNT(DISTINCT id) FROM bookings WHERE ticket_type_id = ?", tt.replace("-", "")
     )
@@ -45,4 +45,4 @@ async def test_a_killed_server_keeps_every_accepted_booking(server: Server, api:
         *(api.book(tokens[i], tt, 1, f"crash-{i}") for i in accepted_at[:10])
     )
     assert [r.json()["booking_id"] for r in retries] == [b for _, b in accepted[:10]]
-    assert booking_status_counts(server, tt) == {"confirmed": CAPACITY}
+    assert booking_status_counts(server, tt) == {"reserved": CAPACITY}

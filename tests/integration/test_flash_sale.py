@@ -34,13 +34,13 @@ async def test_flash_sale_sells_exactly_the_capacity(server: Server, api: Api) -
         (buyers[i], r.json()["booking_id"]) for i, r in enumerate(responses) if r.status_code == 202
     ]
     statuses = await api.final_statuses(accepted)
-    confirmed = [b for b, s in statuses.items() if s == "confirmed"]
+    confirmed = [b for b, s in statuses.items() if s == "reserved"]
     assert len(confirmed) == CAPACITY
-    assert set(statuses.values()) <= {"confirmed", "rejected"}
+    assert set(statuses.values()) <= {"reserved", "rejected"}
     assert len(accepted) + len(refused) == REQUESTS
 
     counts = booking_status_counts(server, tt)
-    assert counts.get("confirmed") == CAPACITY and "pending" not in counts
+    assert counts.get("reserved") == CAPACITY and "pending" not in counts
     [(sold,)] = server.query("SELECT sold FROM ticket_types WHERE id = ?", tt.replace("-", ""))
     assert sold == CAPACITY
     assert (await api.remaining(event["id"]))[tt] == 0

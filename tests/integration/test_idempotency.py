@@ -16,13 +16,13 @@ async def test_one_key_sent_five_times_at_once_books_once(server: Server, api: A
     ids = {r.json()["booking_id"] for r in responses}
     assert len(ids) == 1
     [booking_id] = ids
-    assert (await api.final_statuses([(token, booking_id)]))[booking_id] == "confirmed"
-    assert booking_status_counts(server, tt) == {"confirmed": 1}
+    assert (await api.final_statuses([(token, booking_id)]))[booking_id] == "reserved"
+    assert booking_status_counts(server, tt) == {"reserved": 1}
     assert (await api.remaining(event["id"]))[tt] == 8
 
     again = await api.book(token, tt, 2, key)
     assert (again.status_code, again.json()["booking_id"]) == (202, booking_id)
-    assert again.json()["status"] == "confirmed"
+    assert again.json()["status"] == "reserved"
 
 
 async def test_the_same_key_with_another_body_is_refused(server: Server, api: Api) -> None:
@@ -41,7 +41,7 @@ async def test_a_key_is_the_users_whatever_the_ticket_type(server: Server, api: 
     token = await api.new_buyer()
     first = await api.book(token, tt, 1, "one-intent")
     booking_id = first.json()["booking_id"]
-    assert (await api.final_statuses([(token, booking_id)]))[booking_id] == "confirmed"
+    assert (await api.final_statuses([(token, booking_id)]))[booking_id] == "reserved"
 
     reused = await api.book(token, other, 1, "one-intent")
     assert reused.status_code == 422, reused.text
@@ -53,8 +53,8 @@ async def test_a_key_is_the_users_whatever_the_ticket_type(server: Server, api: 
     mine = await api.book(token, other, 1, "another-intent")
     assert mine.status_code == 202, mine.text
     bought = mine.json()["booking_id"]
-    assert (await api.final_statuses([(token, bought)]))[bought] == "confirmed"
-    assert booking_status_counts(server, other) == {"confirmed": 1}
+    assert (await api.final_statuses([(token, bought)]))[bought] == "reserved"
+    assert booking_status_counts(server, other) == {"reserved": 1}
 
 
 async def test_keys_belong_to_their_user(server: Server, api: Api) -> None:
@@ -81,5 +81,5 @@ async def test_the_same_key_after_a_restart_finds_the_same_booking(
 
     again = await api.book(token, tt, 1, "across-restarts")
     assert (again.status_code, again.json()["booking_id"]) == (202, booking_id)
-    assert booking_status_counts(server, tt) == {"confirmed": 1}
+    assert booking_status_counts(server, tt) == {"reserved": 1}
     assert (await api.book(token, tt, 2, "across-restarts")).status_code == 422

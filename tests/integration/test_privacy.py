@@ -22,7 +22,7 @@ async def registered(api: Api) -> tuple[str, str]:
 
 async def confirmed_booking(api: Api, token: str, ticket_type_id: str) -> str:
     booking_id = str((await api.book(token, ticket_type_id, 1)).json()["booking_id"])
-    assert (await api.final_statuses([(token, booking_id)]))[booking_id] == "confirmed"
+    assert (await api.final_statuses([(token, booking_id)]))[booking_id] == "reserved"
     return booking_id
 
 
@@ -84,7 +84,7 @@ async def test_an_erased_account_is_gone_but_its_bookings_stay(server: Server, a
     [(owner, status)] = server.query(
         "SELECT user_id, status FROM bookings WHERE id = ?", booking.replace("-", "")
     )
-    assert (uuid.UUID(owner), status) == (uuid.UUID(user_id), "confirmed")
+    assert (uuid.UUID(owner), status) == (uuid.UUID(user_id), "reserved")
 
     entries = await audit(api, await api.admin(), target=f"user:{user_id}")
     assert [e["action"] for e in entries][:2] == ["account.erased", "account.exported"]

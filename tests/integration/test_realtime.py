@@ -25,7 +25,7 @@ async def test_a_subscriber_sees_the_sale_and_the_buyer_sees_their_booking(
     responses = await asyncio.gather(*(api.book(t, tt, 2) for t in tokens))
     mine = responses[0].json()["booking_id"]
     pushed = await buyer.wait_for(
-        lambda f: f["type"] == "booking" and f["booking_id"] == mine and f["status"] == "confirmed"
+        lambda f: f["type"] == "booking" and f["booking_id"] == mine and f["status"] == "reserved"
     )
     await watcher.wait_for(lambda f: f["type"] == "inventory" and f["remaining"] == 0)
     versions = [f["version"] for f in watcher.of_type("inventory")]

@@ -148,7 +148,7 @@ async def run_sale(running: Stack) -> tuple[str, list[TicketType], Counter[int]]
         confirmed_of = Counter(
             tier
             for tier, (_, booking_id) in zip(booked, accepted, strict=True)
-            if final[booking_id] == "confirmed"
+            if final[booking_id] == "reserved"
         )
         types = [
             TicketType(tier, capacity, confirmed_of[tier])

@@ -77,7 +77,7 @@ async def test_booking_counters_are_what_the_sale_did(scraped_sale: ScrapedSale)
         "unavailable": 0,
     }
     decided = await sale.value(
-        f"sum(bolttickets_bookings_decided_total{matchers(sale, status='confirmed')})"
+        f"sum(bolttickets_bookings_decided_total{matchers(sale, status='reserved')})"
     )
     assert decided == sale.confirmed
     consumed = await sale.value(f"sum(bolttickets_worker_records_consumed_total{sale.selector})")

@@ -54,7 +54,7 @@ async def test_a_booking_is_one_trace_from_its_request_to_the_worker(
     response = await api.book(token, ticket_type_id, key="the-traced-booking")
     assert response.status_code == 202, response.text
     booking_id = response.json()["booking_id"]
-    assert (await api.final_statuses([(token, booking_id)])) == {booking_id: "confirmed"}
+    assert (await api.final_statuses([(token, booking_id)])) == {booking_id: "reserved"}
 
     [request_trace] = await eventually(
         lambda: jaeger.traces("bolttickets-api", BOOKING_ROUTE), lambda found: len(found) == 1

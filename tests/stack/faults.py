@@ -30,9 +30,12 @@ async def start_sale(
     *,
     per_user_limit: int | None = None,
     key_prefix: str = "sale",
+    payment_window_seconds: int | None = None,
 ) -> tuple[Sale, list[str]]:
     """Buyers each try once (with a key); returns the sale and the buyers' tokens."""
-    event = await api.create_event([capacity], per_user_limit=per_user_limit)
+    event = await api.create_event(
+        [capacity], per_user_limit=per_user_limit, payment_window_seconds=payment_window_seconds
+    )
     tt = event["ticket_types"][0]["id"]
     tokens = await api.buyers(buyers)
     responses = await asyncio.gather(
@@ -49,9 +52,9 @@ async def assert_invariants(
 ) -> None:
     """No loss, no duplicates, no oversell, and the stock converged."""
     statuses = await api.final_statuses(sale.accepted, timeout=90, holds_lost=holds_lost)
-    assert set(statuses.values()) <= {"confirmed", "rejected"}
+    assert set(statuses.values()) <= {"reserved", "rejected"}
     counts = await stack.counts(sale.ticket_type_id)
-    confirmed = counts.get("confirmed", 0)
+    confirmed = counts.get("reserved", 0)
     assert "pending" not in counts
     assert confirmed <= sale.capacity
     if sold_out:

@@ -33,7 +33,8 @@ CALLERS = ("anon", "cust", "cust2", "org", "org2", "admin", "key+", "key-")
 
 # Every operation the API documents: the scope an API key needs for it ("-": none; then
 # key+ and key- both hold every scope) and the answer each caller gets. The booking is
-# `cust`'s, confirmed; the event is `org`'s; the key and user the admin operations name are
+# `cust`'s, reserved (its test payment declined, so it stays reserved; Stripe is not
+# enabled on this stack); the event is `org`'s; the key and user the admin operations name are
 # throwaway ones; refresh is sent a fresh refresh token of `cust`'s in its body, whoever
 # calls. Rows run top to bottom, each left to right: `cust` cancels the booking before the
 # admin cancels it again (harmlessly). The operations that end the caller's sessions or
@@ -52,6 +53,10 @@ GET    /api/events/{event_id}/bookings    bookings:read   401  403  403   200 40
 POST   /api/bookings                      bookings:write  401  202  202   202 202  202   202  403
 GET    /api/bookings                      bookings:read   401  200  200   200 200  200   200  403
 GET    /api/bookings/{booking_id}         bookings:read   401  200  404   404 404  200   404  403
+POST   /api/bookings/{booking_id}/checkout bookings:write 401  200  404   404 404  404   404  403
+POST   /api/payments/test/{payment_id}    -               200  200  200   200 200  200   200  200
+POST   /api/payments/stripe/webhook       -               422  422  422   422 422  422   422  422
+POST   /api/bookings/{booking_id}/refund  bookings:write  401  409  404   409 404  409   409  403
 POST   /api/bookings/{booking_id}/cancel  bookings:write  401  200  404   404 404  200   404  403
 POST   /api/admin/api-keys                -               401  403  403   403 403  201   403  403
 GET    /api/admin/api-keys                -               401  403  403   403 403  200   403  403
@@ -118,6 +123,7 @@ class World:
     """``org``'s too, sold out, whose waiting list the waiting-list operations name (each
     person joins it, then leaves)."""
     booking_id: str
+    payment_id: str
     keys_with: dict[str | None, str]
     keys_without: dict[str | None, str]
     doomed_key_id: str
@@ -184,7 +190,13 @@ async def world(api: Api) -> World:
     booked = await api.book(tokens["cust"], event["ticket_types"][0]["id"])
     assert booked.status_code == 202, booked.text
     booking_id = booked.json()["booking_id"]
-    await api.final_statuses([(tokens["cust"], booking_id)])  # confirmed: cancellable
+    await api.final_statuses([(tokens["cust"], booking_id)])  # reserved: cancellable
+    checkout = await api.http.post(
+        f"/api/bookings/{booking_id}/checkout",
+        json={"provider": "test"},
+        headers=api.auth(tokens["cust"]),
+    )
+    assert checkout.status_code == 200, checkout.text
     sold_out = await api.http.post(
         "/api/events", json=event_body(capacity=1), headers=api.auth(tokens["org"])
     )
@@ -196,6 +208,7 @@ async def world(api: Api) -> World:
     kept = await api.book(tokens["cust"], event["ticket_types"][0]["id"])
     assert kept.status_code == 202, kept.text
     await api.final_statuses([(tokens["cust"], kept.json()["booking_id"])])
+    await api.pay(tokens["cust"], kept.json()["booking_id"])
     tickets = await api.http.get(
         f"/api/bookings/{kept.json()['booking_id']}/tickets", headers=api.auth(tokens["cust"])
     )
@@ -220,6 +233,7 @@ async def world(api: Api) -> World:
         room_created.json(),
         sold_out.json(),
         booking_id,
+        checkout.json()["payment_id"],
         keys_with,
         keys_without,
         doomed_key["id"],
@@ -267,6 +281,7 @@ async def request_of(
         event_id=event["id"],
         ticket_type_id=event["ticket_types"][0]["id"],
         booking_id=world.booking_id,
+        payment_id=world.payment_id,
         key_id=world.doomed_key_id,
         user_id=world.doomed_user_id,
         code=world.ticket_code,
@@ -288,6 +303,9 @@ async def request_of(
             "ticket_type_id": world.sold_out_event["ticket_types"][0]["id"]
         },
         ("POST", "/api/checkin"): {"code": world.ticket_code},
+        ("POST", "/api/bookings/{booking_id}/checkout"): {"provider": "test"},
+        # Declined: the booking stays reserved for the rows below.
+        ("POST", "/api/payments/test/{payment_id}"): {"card_number": "4000000000000002"},
         ("PUT", "/api/events/{event_id}/waiting-room"): {
             "opens_at": datetime.now(UTC).isoformat(),
             "admit_per_minute": 600,

@@ -27,7 +27,7 @@ async def test_a_pending_booking_cannot_be_cancelled_until_it_is_confirmed(
     finally:
         worker.resume()
 
-    assert await api.final_statuses([(token, booking_id)]) == {booking_id: "confirmed"}
+    assert await api.final_statuses([(token, booking_id)]) == {booking_id: "reserved"}
     for _ in range(2):
         response = await api.http.post(
             f"/api/bookings/{booking_id}/cancel", headers=api.auth(token)

@@ -63,12 +63,12 @@ async def test_undecodable_records_go_to_the_dead_letter_topic(stack: Stack, api
     worker.resume()
 
     statuses = await api.final_statuses(accepted)
-    assert set(statuses.values()) == {"confirmed"}
+    assert set(statuses.values()) == {"reserved"}
     assert sorted(await asyncio.to_thread(dead_letters, stack, len(GARBAGE))) == sorted(GARBAGE)
     # The worker went on: a later booking is confirmed too.
     later = (await api.book(tokens[0], tt)).json()["booking_id"]
-    assert (await api.final_statuses([(tokens[0], later)]))[later] == "confirmed"
-    assert await stack.counts(tt) == {"confirmed": 21}
+    assert (await api.final_statuses([(tokens[0], later)]))[later] == "reserved"
+    assert await stack.counts(tt) == {"reserved": 21}
 
 
 async def test_a_request_the_database_refuses_is_dead_lettered_alone(
@@ -89,8 +89,8 @@ async def test_a_request_the_database_refuses_is_dead_lettered_alone(
 
     others = [(t, b) for t, b in accepted.items() if t != doomed]
     statuses = await api.final_statuses(others)
-    assert set(statuses.values()) == {"confirmed"}
-    assert await stack.counts(tt) == {"confirmed": 11}
+    assert set(statuses.values()) == {"reserved"}
+    assert await stack.counts(tt) == {"reserved": 11}
 
     async def remaining() -> int:
         return (await api.remaining(event["id"]))[tt]
@@ -100,4 +100,4 @@ async def test_a_request_the_database_refuses_is_dead_lettered_alone(
     assert accepted[doomed].encode() in b"".join(letters)
     # The partition goes on: a later booking is confirmed too.
     later = (await api.book(tokens[0], tt)).json()["booking_id"]
-    assert (await api.final_statuses([(tokens[0], later)]))[later] == "confirmed"
+    assert (await api.final_statuses([(tokens[0], later)]))[later] == "reserved"

@@ -164,7 +164,7 @@ async def test_holds_of_an_unknown_ticket_type_are_never_sent(stack: Stack, api:
                 f"a booking made after the leftovers was not final within "
                 f"{CONFIRMED_WITHIN:.0f} s: the pipeline is wedged"
             ) from exc
-        assert statuses == {booking: "confirmed"}
+        assert statuses == {booking: "reserved"}
 
     sent = await asyncio.to_thread(booking_ids_in_topic, stack)
     assert uuid.UUID(booking) in sent  # the topic was read, and the worker's own went through

@@ -20,7 +20,7 @@ async def confirmed(api: Api, token: str, tt: str, quantity: int, key: str | Non
     response = await api.book(token, tt, quantity, key)
     assert response.status_code == 202, response.text
     booking_id: str = response.json()["booking_id"]
-    assert (await api.final_statuses([(token, booking_id)]))[booking_id] == "confirmed"
+    assert (await api.final_statuses([(token, booking_id)]))[booking_id] == "reserved"
     return booking_id
 
 
@@ -52,9 +52,9 @@ async def test_a_key_redis_forgot_is_still_refused_with_another_body(
     again = await api.book(token, tt, 1, "forgotten")
     assert (again.status_code, again.json()) == (
         202,
-        {"booking_id": booking_id, "status": "confirmed"},
+        {"booking_id": booking_id, "status": "reserved"},
     )
-    assert await stack.counts(tt) == {"confirmed": 1}
+    assert await stack.counts(tt) == {"reserved": 1}
     assert await stack.counts(other) == {}
 
 
@@ -95,10 +95,10 @@ async def test_a_reused_key_past_admission_gives_its_tickets_back(stack: Stack, 
         assert await redis.hget(key(stack, other, "users"), str(row["user_id"])) is None
 
     assert (await api.booking(token, booking_id))["ticket_type_id"] == tt
-    assert await stack.counts(other) == {"confirmed": 1}
+    assert await stack.counts(other) == {"reserved": 1}
     await eventually(
         lambda: api.remaining(event["id"]), lambda left: left == {tt: 9, other: 1}, timeout=30
     )
     await confirmed(api, token, other, 1, "next")
-    assert await stack.counts(other) == {"confirmed": 2}
+    assert await stack.counts(other) == {"reserved": 2}
     assert await stack.sold(other) == 2

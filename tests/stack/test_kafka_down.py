@@ -41,7 +41,7 @@ async def test_broker_down_answers_503_and_retries_book_once(stack: Stack, api: 
     assert [r.json()["booking_id"] for r in retried] == named
     sale.accepted += [(late[i], r.json()["booking_id"]) for i, r in enumerate(retried)]
     await assert_invariants(stack, api, sale, sold_out=False)
-    assert (await stack.counts(sale.ticket_type_id)) == {"confirmed": 90}
+    assert (await stack.counts(sale.ticket_type_id)) == {"reserved": 90}
 
 
 async def test_a_worker_frozen_through_a_broker_restart_resumes(stack: Stack, api: Api) -> None:
@@ -58,7 +58,7 @@ async def test_a_worker_frozen_through_a_broker_restart_resumes(stack: Stack, ap
     finally:
         worker.resume()
     await assert_invariants(stack, api, sale, sold_out=False)
-    assert (await stack.counts(sale.ticket_type_id)) == {"confirmed": 60}
+    assert (await stack.counts(sale.ticket_type_id)) == {"reserved": 60}
 
 
 async def test_an_api_killed_while_its_sends_fail_loses_no_hold(stack: Stack, api: Api) -> None:
@@ -84,7 +84,7 @@ async def test_an_api_killed_while_its_sends_fail_loses_no_hold(stack: Stack, ap
 
     # Nobody retries yet: the worker's sweeper sends the orphaned holds by itself.
     async def confirmed() -> int:
-        return (await stack.counts(sale.ticket_type_id)).get("confirmed", 0)
+        return (await stack.counts(sale.ticket_type_id)).get("reserved", 0)
 
     await eventually(confirmed, lambda n: n == len(sale.accepted) + 25, timeout=90)
 
@@ -92,7 +92,7 @@ async def test_an_api_killed_while_its_sends_fail_loses_no_hold(stack: Stack, ap
     retried = await asyncio.gather(
         *(other.book(t, sale.ticket_type_id, 1, f"held-{i}") for i, t in enumerate(buyers))
     )
-    assert {(r.status_code, r.json()["status"]) for r in retried} == {(202, "confirmed")}
+    assert {(r.status_code, r.json()["status"]) for r in retried} == {(202, "reserved")}
     sale.accepted += [(buyers[i], r.json()["booking_id"]) for i, r in enumerate(retried)]
     await assert_invariants(stack, other, sale, sold_out=False)
     await other.close()

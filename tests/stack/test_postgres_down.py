@@ -27,7 +27,7 @@ async def test_a_stopped_database_is_a_503_and_loses_nothing(stack: Stack, api: 
     async with httpx.AsyncClient(base_url=worker.url) as client:
         assert (await client.get("/health/live")).status_code == 200
         decided = (await client.get("/metrics")).text
-    assert 'bolttickets_bookings_decided_total{reason="none",status="confirmed"} 10.0' in decided
+    assert 'bolttickets_bookings_decided_total{reason="none",status="reserved"} 10.0' in decided
 
     await services("stop", "postgres")
     try:
@@ -50,8 +50,8 @@ async def test_a_stopped_database_is_a_503_and_loses_nothing(stack: Stack, api: 
 
     during = [(t, r.json()["booking_id"]) for t, r in zip(tokens, second, strict=True)]
     statuses = await api.final_statuses(during, timeout=90)
-    assert set(statuses.values()) == {"confirmed"}
-    assert await stack.counts(tt) == {"confirmed": 20}
+    assert set(statuses.values()) == {"reserved"}
+    assert await stack.counts(tt) == {"reserved": 20}
     assert await stack.sold(tt) == 20
     await eventually(lambda: readiness(worker), lambda body: body["status"] == "ready")
 

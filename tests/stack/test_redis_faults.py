@@ -26,7 +26,7 @@ async def buy_more(api: Api, sale: Sale, tokens: list[str], prefix: str) -> None
 async def per_user_maximum(stack: Stack, sale: Sale) -> int:
     rows = await stack.sql(
         "SELECT COALESCE(MAX(n), 0) AS most FROM (SELECT SUM(quantity) AS n FROM bookings "
-        "WHERE status = 'confirmed' AND ticket_type_id = $1 GROUP BY user_id) t",
+        "WHERE status IN ('reserved', 'paid') AND ticket_type_id = $1 GROUP BY user_id) t",
         uuid.UUID(sale.ticket_type_id),
     )
     return int(rows[0]["most"])

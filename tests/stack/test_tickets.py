@@ -1,4 +1,4 @@
-"""E-tickets and check-in on the full stack (PostgreSQL, Redis, Kafka): a confirmed
+"""E-tickets and check-in on the full stack (PostgreSQL, Redis, Kafka): a paid
 booking's tickets, readable by their owner only, as JSON, QR codes and a PDF; the door
 admits each once, however many scanners race; the organiser sees the counts live and
 exports the attendees. tests/integration/test_tickets.py runs the same on the embedded
@@ -41,13 +41,16 @@ async def door_token(api: Api) -> str:
 async def paid_tickets(
     api: Api, quantity: int
 ) -> tuple[dict[str, Any], str, str, list[dict[str, Any]]]:
-    """(event, buyer's token, booking id, tickets) of a booking the worker confirmed."""
+    """(event, buyer's token, booking id, tickets) of a booking paid with a test card."""
     event = await api.create_event([10])
     buyer = await api.new_buyer()
     booked = await api.book(buyer, event["ticket_types"][0]["id"], quantity)
     assert booked.status_code == 202, booked.text
     booking_id = booked.json()["booking_id"]
     await api.final_statuses([(buyer, booking_id)])
+    reserved = await api.http.get(f"/api/bookings/{booking_id}/tickets", headers=api.auth(buyer))
+    assert reserved.json() == []  # tickets come with the payment
+    await api.pay(buyer, booking_id)
     listed = await api.http.get(f"/api/bookings/{booking_id}/tickets", headers=api.auth(buyer))
     assert listed.status_code == 200, listed.text
     assert listed.headers["cache-control"] == "private, no-store"
@@ -106,8 +109,10 @@ async def tickets_from_booking_to_door(api: Api, server: Server) -> None:
     assert (scanned["status"], scanned["booking_id"]) == ("checked-in", booking_id)
     assert scanned["checked_in_at"] != "" and "@" in scanned["buyer_email"]
 
-    cancelled = await api.http.post(f"/api/bookings/{booking_id}/cancel", headers=api.auth(buyer))
-    assert cancelled.status_code == 200, cancelled.text
+    refunded = await api.http.post(
+        f"/api/bookings/{booking_id}/refund", headers=api.auth(await api.admin())
+    )
+    assert refunded.status_code == 200, refunded.text
     void = await check_in(api, door, tickets[1]["code"])
     assert (void.status_code, void.json()["type"]) == (409, "/problems/ticket-void")
     listed = await api.http.get(f"/api/bookings/{booking_id}/tickets", headers=api.auth(buyer))

@@ -96,7 +96,7 @@ async def sold_out(api: Api, capacity: int) -> tuple[dict[str, Any], list[tuple[
         booked = await book(api, token, event, None)
         assert booked.status_code == 202, booked.text
         bookings.append((token, booked.json()["booking_id"]))
-    assert set((await api.final_statuses(bookings, timeout=120)).values()) == {"confirmed"}
+    assert set((await api.final_statuses(bookings, timeout=120)).values()) == {"reserved"}
     return event, bookings
 
 
@@ -189,7 +189,7 @@ async def cancelled_tickets_go_down_the_line(clients: list[Api]) -> None:
         accepted = await book(clients[i % len(clients)], token, event, offered["pass"])
         assert accepted.status_code == 202, accepted.text
         bookings.append((token, accepted.json()["booking_id"]))
-    assert set((await api.final_statuses(bookings, timeout=120)).values()) == {"confirmed"}
+    assert set((await api.final_statuses(bookings, timeout=120)).values()) == {"reserved"}
     assert [p["state"] for p in await places()][:3] == ["bought"] * 3
     assert await overview(api, event) == {
         "ticket_type_id": event["ticket_types"][0]["id"],
@@ -237,5 +237,5 @@ async def an_offer_not_taken_passes_on(clients: list[Api]) -> None:
     accepted = await book(last, third, event, taken["pass"])
     assert accepted.status_code == 202, accepted.text
     decided = await api.final_statuses([(third, accepted.json()["booking_id"])], timeout=120)
-    assert set(decided.values()) == {"confirmed"}
+    assert set(decided.values()) == {"reserved"}
     assert (await place(api, third, event))["state"] == "bought"

@@ -145,7 +145,7 @@ async def sale_through_the_room(clients: list[Api]) -> None:
         assert accepted.status_code == 202, accepted.text
         bookings.append((token, accepted.json()["booking_id"]))
     statuses = await api.final_statuses(bookings, timeout=120)
-    assert set(statuses.values()) == {"confirmed"}
+    assert set(statuses.values()) == {"reserved"}
     confirmed_at = time.monotonic()
 
     # Every subscriber, on either process, is told of the sell-out (a generous bound: the
@@ -234,4 +234,4 @@ async def no_bypass(clients: list[Api]) -> None:
     decided = await api.final_statuses(
         [(buyer, accepted.json()["booking_id"]), (other, free.json()["booking_id"])]
     )
-    assert set(decided.values()) == {"confirmed"}
+    assert set(decided.values()) == {"reserved"}

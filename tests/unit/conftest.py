@@ -31,7 +31,11 @@ class World:
     offset: int = 0
 
     async def ticket_type(
-        self, capacity: int, per_user_limit: int | None = None, opens_in: float | None = None
+        self,
+        capacity: int,
+        per_user_limit: int | None = None,
+        opens_in: float | None = None,
+        price_cents: int = 2500,
     ) -> UUID:
         opens = self.clock.now() + timedelta(seconds=opens_in) if opens_in else None
         view = await self.catalog.create_event(
@@ -39,7 +43,7 @@ class World:
             "Hall",
             self.clock.now() + timedelta(days=10),
             opens,
-            [NewTicketType("GA", 2500, "EUR", capacity, per_user_limit)],
+            [NewTicketType("GA", price_cents, "EUR", capacity, per_user_limit)],
             organizer_id=None,
         )
         return view.event.ticket_types[0].id
@@ -48,7 +52,9 @@ class World:
         """What the worker does with everything queued so far."""
         requests, self.queue.sent = self.queue.sent, []
         self.offset += len(requests)
-        outcome = await apply_batch(self.uow, requests, QueuePosition("g", "t", {0: self.offset}))
+        outcome = await apply_batch(
+            self.uow, requests, QueuePosition("g", "t", {0: self.offset}), self.clock.now()
+        )
         await self.stock.settle(outcome.settlements)
         await publish_outcome(self.stock, self.pubsub, outcome)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,14 @@ from uuid import UUID
 
 from bolttickets.domain.allocation import TicketTypeState
 from bolttickets.domain.errors import DatabaseUnavailable, EmailTaken, QueueUnavailable
-from bolttickets.domain.model import Booking, BookingStatus, Event, TicketType, User
+from bolttickets.domain.model import (
+    HOLDING_STATUSES,
+    Booking,
+    BookingStatus,
+    Event,
+    TicketType,
+    User,
+)
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.domain.tickets import Ticket
 from bolttickets.services.messages import encode_request
@@ -195,7 +203,7 @@ class _FakeEvents:
         for booking, key, fp in self._data.bookings.values():
             if booking.ticket_type_id != ticket_type_id:
                 continue
-            if booking.status is BookingStatus.CONFIRMED:
+            if booking.status in HOLDING_STATUSES:
                 per_user[booking.user_id] = per_user.get(booking.user_id, 0) + booking.quantity
             if key is not None:
                 keys[booking.id] = fp
@@ -243,13 +251,13 @@ class _FakeBookings:
             if (row := self._data.bookings.get(i)) is not None
         }
 
-    async def confirmed_per_user(
+    async def held_per_user(
         self, pairs: Sequence[tuple[UUID, UUID]]
     ) -> dict[tuple[UUID, UUID], int]:
         totals: dict[tuple[UUID, UUID], int] = {}
         for booking, _, _ in self._data.bookings.values():
             pair = (booking.user_id, booking.ticket_type_id)
-            if booking.status is BookingStatus.CONFIRMED and pair in pairs:
+            if booking.status in HOLDING_STATUSES and pair in pairs:
                 totals[pair] = totals.get(pair, 0) + booking.quantity
         return totals
 
@@ -265,25 +273,27 @@ class _FakeBookings:
 
     async def cancel(self, booking_id: UUID) -> Booking | None:
         row = self._data.bookings.get(booking_id)
-        if row is None or row[0].status is not BookingStatus.CONFIRMED:
+        if row is None or not row[0].cancellable:
             return None
-        b = row[0]
-        cancelled = Booking(
-            b.id,
-            b.user_id,
-            b.event_id,
-            b.ticket_type_id,
-            b.quantity,
-            b.unit_price_cents,
-            b.currency,
-            BookingStatus.CANCELLED,
-            b.reason,
-            b.created_at,
-        )
-        self._uow._staged.append(("booking", (cancelled, row[1], row[2])))
+        return self._give_back(booking_id, BookingStatus.CANCELLED)
+
+    async def expire_due(self, now: datetime, limit: int) -> list[Booking]:
+        due = [
+            b.id
+            for b, _, _ in self._data.bookings.values()
+            if b.status is BookingStatus.RESERVED
+            and b.expires_at is not None
+            and b.expires_at <= now
+        ]
+        return [self._give_back(i, BookingStatus.EXPIRED) for i in due[:limit]]
+
+    def _give_back(self, booking_id: UUID, status: BookingStatus) -> Booking:
+        b, key, fp = self._data.bookings[booking_id]
+        changed = dataclasses.replace(b, status=status)
+        self._uow._staged.append(("booking", (changed, key, fp)))
         self._uow._staged.append(("sold", (b.ticket_type_id, -b.quantity)))
         self._uow._staged.append(("release_pending", (b.id, True)))
-        return cancelled
+        return changed
 
     async def pending_releases(
         self, limit: int, ids: Sequence[UUID] | None = None

@@ -32,10 +32,10 @@ def test_allocates_in_queue_order_until_capacity() -> None:
     requests = [request(uuid4(), q) for q in (2, 2, 2, 1)]
     decisions = allocate(requests, {TT: TicketTypeState(5, 0, None)}, {})
     assert statuses(decisions) == [
-        (BookingStatus.CONFIRMED, None),
-        (BookingStatus.CONFIRMED, None),
+        (BookingStatus.RESERVED, None),
+        (BookingStatus.RESERVED, None),
         (BookingStatus.REJECTED, "sold-out"),
-        (BookingStatus.CONFIRMED, None),
+        (BookingStatus.RESERVED, None),
     ]
 
 
@@ -52,8 +52,8 @@ def test_per_user_limit_counts_confirmed_and_earlier_requests_in_the_batch() -> 
         {(buyer, TT): 1},
     )
     assert statuses(decisions) == [
-        (BookingStatus.CONFIRMED, None),
-        (BookingStatus.CONFIRMED, None),
+        (BookingStatus.RESERVED, None),
+        (BookingStatus.RESERVED, None),
         (BookingStatus.REJECTED, "per-user-limit"),
     ]
 
@@ -76,5 +76,5 @@ def test_a_rejection_does_not_use_up_capacity() -> None:
     )
     assert statuses(decisions) == [
         (BookingStatus.REJECTED, "per-user-limit"),
-        (BookingStatus.CONFIRMED, None),
+        (BookingStatus.RESERVED, None),
     ]

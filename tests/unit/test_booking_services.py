@@ -42,7 +42,7 @@ async def test_a_booking_is_pending_until_the_worker_confirms_it(world: World) -
     await world.drain()
 
     booking = await world.bookings.get(me, placed.booking_id)
-    assert (booking.status, booking.total_cents) == (BookingStatus.CONFIRMED, 5000)
+    assert (booking.status, booking.total_cents) == (BookingStatus.RESERVED, 5000)
     assert await world.stock.get_hold(placed.booking_id) is None
     assert (world.sold(tt), await world.remaining(tt)) == (2, 8)
 
@@ -88,7 +88,7 @@ async def test_the_same_key_gives_the_same_booking_and_books_once(world: World) 
     assert first.booking_id == again.booking_id
     await world.drain()
     after = await world.bookings.place(me, tt, 1, "key-1")
-    assert (after.booking_id, after.status) == (first.booking_id, BookingStatus.CONFIRMED)
+    assert (after.booking_id, after.status) == (first.booking_id, BookingStatus.RESERVED)
     assert world.sold(tt) == 1
     with pytest.raises(IdempotencyKeyReused):
         await world.bookings.place(me, tt, 2, "key-1")
@@ -171,7 +171,7 @@ async def test_a_failed_send_keeps_the_hold_and_the_sweeper_delivers_it(world: W
     await world.drain()
 
     retry = await world.bookings.place(me, tt, 1, "k")
-    assert retry.status is BookingStatus.CONFIRMED
+    assert retry.status is BookingStatus.RESERVED
     assert world.sold(tt) == 1
 
 
@@ -199,7 +199,7 @@ async def test_the_worker_rejects_what_the_stock_let_through_and_gives_it_back(
         await world.bookings.place(world.buyer(), tt, 1, None)
     await world.drain()
     statuses = [b.status for b, _, _ in world.uow.data.bookings.values()]
-    assert statuses.count(BookingStatus.CONFIRMED) == 5
+    assert statuses.count(BookingStatus.RESERVED) == 5
     assert statuses.count(BookingStatus.REJECTED) == 3
     assert await world.sync.reconcile(tt)
     assert await world.remaining(tt) == 0
@@ -261,7 +261,7 @@ async def test_unknown_stock_is_rebuilt_from_the_database(world: World) -> None:
         world.clock,
     )
     again = await bookings.place(me, tt, 2, "a")
-    assert again.status is BookingStatus.CONFIRMED  # the key survived in the database
+    assert again.status is BookingStatus.RESERVED  # the key survived in the database
     with pytest.raises(PerUserLimitReached):
         await bookings.place(me, tt, 1, None)
     assert (await lost.inventory([tt]))[tt].remaining == 3
@@ -275,4 +275,4 @@ async def test_one_update_per_batch_carries_statuses_and_stock(world: World) -> 
     assert len(world.pubsub.published) == 1
     inventory, bookings, _ = decode_update(world.pubsub.published[0][1])
     assert [i.inventory.remaining for i in inventory] == [5]
-    assert {b.status for b in bookings} == {"confirmed"} and len(bookings) == 5
+    assert {b.status for b in bookings} == {"reserved"} and len(bookings) == 5

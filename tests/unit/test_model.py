@@ -14,7 +14,7 @@ def booking(status: BookingStatus) -> Booking:
     return Booking(uuid4(), uuid4(), uuid4(), uuid4(), 2, 1500, "EUR", status, None, NOW)
 
 
-@pytest.mark.parametrize("status", [BookingStatus.CONFIRMED, BookingStatus.CANCELLED])
+@pytest.mark.parametrize("status", [BookingStatus.RESERVED, BookingStatus.CANCELLED])
 def test_confirmed_and_cancelled_bookings_can_be_cancelled(status: BookingStatus) -> None:
     booking(status).ensure_cancellable()
 
@@ -26,7 +26,7 @@ def test_pending_and_rejected_bookings_cannot_be_cancelled(status: BookingStatus
 
 
 def test_total_is_quantity_times_unit_price() -> None:
-    assert booking(BookingStatus.CONFIRMED).total_cents == 3000
+    assert booking(BookingStatus.RESERVED).total_cents == 3000
 
 
 def event(sale_starts_at: datetime | None, names: list[str]) -> Event:

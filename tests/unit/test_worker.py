@@ -9,7 +9,11 @@ from datetime import timedelta
 
 from prometheus_client import REGISTRY
 
+from bolttickets.domain.model import BookingStatus
+from bolttickets.services.audit import AuditLog
+from bolttickets.services.booking_payments import BookingPayments
 from bolttickets.services.messages import decode_request
+from bolttickets.services.payments import Payments
 from bolttickets.services.ports import QueueRecord
 from bolttickets.services.stock_sync import StockSync
 from bolttickets.worker.runner import BookingWorker
@@ -33,6 +37,16 @@ def worker_for(world: World, consumer: FakeConsumer, batch_size: int) -> Booking
         batch_size=batch_size,
         sweep_after=timedelta(seconds=5),
         reconcile_every=1.0,
+        reservations=BookingPayments(
+            world.uow,
+            Payments(),
+            world.stock,
+            world.pubsub,
+            world.sync,
+            AuditLog(world.uow, world.clock),
+            world.clock,
+        ),
+        expire_every=1.0,
     )
 
 
@@ -208,3 +222,35 @@ async def test_the_sale_gauges_lag_and_corrections_follow_the_worker(world: Worl
     world.clock.advance(timedelta(days=11).total_seconds())  # the event is over
     await worker.observe()
     assert set(gauges().values()) == {None}
+
+
+async def test_the_worker_expires_unpaid_reservations_once_and_returns_their_stock(
+    world: World,
+) -> None:
+    tt = await world.ticket_type(10)
+    buyers = [world.buyer() for _ in range(3)]
+    placed = [await world.bookings.place(b, tt, 2, None) for b in buyers]
+    worker = worker_for(world, FakeConsumer(world.queue), batch_size=10)
+    await worker.consume_once(timeout=0)
+    assert world.sold(tt) == 6
+    expired = _expired_total()
+
+    world.clock.advance(599)
+    await worker.expire()
+    assert world.sold(tt) == 6
+    world.clock.advance(1)  # the default payment window, 600 s, is over
+    await worker.expire()
+    await worker.expire()
+
+    statuses = {
+        (await world.bookings.get(b, p.booking_id)).status
+        for b, p in zip(buyers, placed, strict=True)
+    }
+    assert statuses == {BookingStatus.EXPIRED}
+    assert world.sold(tt) == 0
+    assert (await world.stock.inventory([tt]))[tt].remaining == 10
+    assert _expired_total() - expired == 3
+
+
+def _expired_total() -> float:
+    return REGISTRY.get_sample_value("bolttickets_reservations_expired_total") or 0.0

@@ -170,7 +170,8 @@ export interface paths {
         };
         /**
          * List Event Bookings
-         * @description Every booking of the event, newest first: for its organizer and admins.
+         * @description Every booking of the event (or those in ``status``), newest first: for its organizer
+         *     and admins.
          */
         get: operations["listEventBookings"];
         put?: never;
@@ -683,6 +684,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/bookings/{booking_id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checkout Booking
+         * @description Start paying for the caller's reserved booking; the buyer pays at ``redirect_url``
+         *     before the booking's ``expires_at``. Asked again, the same payment.
+         */
+        post: operations["checkoutBooking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/test/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay With Test Card
+         * @description The built-in test provider's payment page: whoever holds the payment id pays with a
+         *     test card. 4242424242424242 pays, 4000000000000002 is declined, 4000000000009995 never
+         *     answers. Its outcome goes through the same webhook path as Stripe's.
+         */
+        post: operations["payWithTestCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/stripe/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Stripe Webhook
+         * @description Stripe's events, verified by their ``Stripe-Signature`` header and applied once
+         *     however often Stripe delivers them. A payment for a booking no longer reserved is
+         *     refunded.
+         */
+        post: operations["receiveStripeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bookings/{booking_id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund Booking
+         * @description Refund a paid booking, its tickets back to the sale: its buyer until the event's
+         *     ``refunds_until``, the event's organiser or an admin any time.
+         */
+        post: operations["refundBooking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -786,7 +873,7 @@ export interface components {
          * AuditAction
          * @enum {string}
          */
-        AuditAction: "auth.login.succeeded" | "auth.login.failed" | "event.created" | "booking.cancelled" | "account.exported" | "account.erased" | "user.role-changed" | "api-key.created" | "api-key.revoked" | "event.waiting-room-set" | "ticket.checked-in" | "event.attendees-exported";
+        AuditAction: "auth.login.succeeded" | "auth.login.failed" | "event.created" | "booking.cancelled" | "account.exported" | "account.erased" | "user.role-changed" | "api-key.created" | "api-key.revoked" | "event.waiting-room-set" | "ticket.checked-in" | "event.attendees-exported" | "booking.refunded" | "payment.late-refunded";
         /** AuditEntryOut */
         AuditEntryOut: {
             /**
@@ -836,7 +923,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "pending" | "confirmed" | "rejected" | "cancelled";
+            status: "pending" | "reserved" | "paid" | "rejected" | "expired" | "refunded" | "cancelled";
         };
         /** BookingOut */
         BookingOut: {
@@ -867,7 +954,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "pending" | "confirmed" | "rejected" | "cancelled";
+            status: "pending" | "reserved" | "paid" | "rejected" | "expired" | "refunded" | "cancelled";
             /** Reason */
             reason: string | null;
             /**
@@ -875,6 +962,13 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Expires At
+             * @description While reserved: the deadline to pay
+             */
+            expires_at: string | null;
+            /** Payment Id */
+            payment_id: string | null;
         };
         /** BookingPage */
         BookingPage: {
@@ -883,6 +977,13 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /**
+         * BookingStatus
+         * @description pending -> reserved -> paid | expired (priced), pending -> paid (free),
+         *     pending -> rejected, paid -> refunded; reserved or a free paid booking -> cancelled.
+         * @enum {string}
+         */
+        BookingStatus: "pending" | "reserved" | "paid" | "rejected" | "expired" | "refunded" | "cancelled";
         /** CheckinCountsOut */
         CheckinCountsOut: {
             /**
@@ -925,6 +1026,31 @@ export interface components {
              */
             checked_in_at: string;
         };
+        /** CheckoutIn */
+        CheckoutIn: {
+            /**
+             * Provider
+             * @enum {string}
+             */
+            provider: "test" | "stripe";
+        };
+        /** CheckoutOut */
+        CheckoutOut: {
+            /** Payment Id */
+            payment_id: string;
+            /**
+             * Redirect Url
+             * @description The web page's path where the buyer pays
+             */
+            redirect_url: string;
+            /**
+             * Client Fields
+             * @description What the provider's browser library needs (Stripe: client_secret, publishable_key)
+             */
+            client_fields: {
+                [key: string]: string;
+            };
+        };
         /** Credentials */
         Credentials: {
             /**
@@ -953,6 +1079,17 @@ export interface components {
             sale_starts_at?: string | null;
             /** Ticket Types */
             ticket_types: components["schemas"]["TicketTypeIn"][];
+            /**
+             * Payment Window Seconds
+             * @description How long a priced booking stays reserved for its buyer to pay
+             * @default 600
+             */
+            payment_window_seconds: number;
+            /**
+             * Refunds Until
+             * @description Until when buyers may refund their own paid bookings; null: only the organiser or an admin refunds
+             */
+            refunds_until?: string | null;
         };
         /** EventOut */
         EventOut: {
@@ -984,6 +1121,10 @@ export interface components {
              * @description When the event's sale has a waiting room (until the event starts): when buyers may join it; a booking then needs its admission pass
              */
             waiting_room_opens_at?: string | null;
+            /** Payment Window Seconds */
+            payment_window_seconds: number;
+            /** Refunds Until */
+            refunds_until: string | null;
         };
         /** EventPage */
         EventPage: {
@@ -1083,6 +1224,22 @@ export interface components {
              * @enum {string}
              */
             role: "customer" | "organizer" | "admin" | "door";
+        };
+        /** TestPaymentIn */
+        TestPaymentIn: {
+            /** Card Number */
+            card_number: string;
+        };
+        /** TestPaymentOut */
+        TestPaymentOut: {
+            /** Payment Id */
+            payment_id: string;
+            /**
+             * Outcome
+             * @description pending: the card that never answers; the reservation runs out
+             * @enum {string}
+             */
+            outcome: "succeeded" | "failed" | "pending";
         };
         /** TicketOut */
         TicketOut: {
@@ -1449,11 +1606,20 @@ export interface components {
              */
             places: components["schemas"]["WaitlistPlace"][];
         };
+        /** WebhookReceived */
+        WebhookReceived: {
+            /**
+             * Received
+             * @default true
+             * @constant
+             */
+            received: true;
+        };
         /**
          * @description The last path segment of a problem's `type`.
          * @enum {string}
          */
-        ProblemSlug: "already-checked-in" | "booking-not-cancellable" | "database-unavailable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "insufficient-scope" | "internal-error" | "invalid-credentials" | "invalid-refresh-token" | "invalid-webhook" | "last-admin" | "malformed-request" | "method-not-allowed" | "not-found" | "not-sold-out" | "payment-provider-unavailable" | "per-user-limit" | "queue-unavailable" | "rate-limited" | "refresh-token-reused" | "sale-not-open" | "service-unavailable" | "sessions-unavailable" | "sold-out" | "stock-unavailable" | "ticket-void" | "too-large" | "unauthorized" | "unknown-ticket" | "unsupported-media-type" | "validation-error" | "waiting-list" | "waiting-room" | "waiting-room-not-open";
+        ProblemSlug: "already-checked-in" | "booking-not-cancellable" | "booking-not-refundable" | "booking-not-reserved" | "database-unavailable" | "email-taken" | "forbidden" | "http-error" | "idempotency-key-reused" | "insufficient-scope" | "internal-error" | "invalid-credentials" | "invalid-refresh-token" | "invalid-webhook" | "last-admin" | "malformed-request" | "method-not-allowed" | "not-found" | "not-sold-out" | "payment-provider-unavailable" | "per-user-limit" | "queue-unavailable" | "rate-limited" | "refresh-token-reused" | "refund-window-closed" | "sale-not-open" | "service-unavailable" | "sessions-unavailable" | "sold-out" | "stock-unavailable" | "ticket-void" | "too-large" | "unauthorized" | "unknown-ticket" | "unsupported-media-type" | "validation-error" | "waiting-list" | "waiting-room" | "waiting-room-not-open";
     };
     responses: never;
     parameters: never;
@@ -2232,6 +2398,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string | null;
+                /** @description Only bookings in this status */
+                status?: components["schemas"]["BookingStatus"] | null;
             };
             header?: never;
             path: {
@@ -4791,6 +4959,396 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkoutBooking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutOut"];
+                };
+            };
+            /** @description malformed-request: the body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: no booking of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description booking-not-reserved: not reserved, or past its deadline */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported-media-type: authenticated by the session cookie, with a body that is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: a provider not enabled */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: wait Retry-After seconds. RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10) name the policy that refused it. */
+            429: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    /** @description e.g. "login-per-ip";q=10;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description e.g. "login-per-ip";r=0;t=6 */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payment-provider-unavailable: the provider did not answer; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    payWithTestCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestPaymentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestPaymentOut"];
+                };
+            };
+            /** @description malformed-request: the body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: authenticated by the session cookie without a bearer token, and sent from another site's page (or with no Origin header). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: a payment id the provider did not make */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too-large: the body exceeds the server's limit (BOLT_MAX_BODY_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported-media-type: authenticated by the session cookie, with a body that is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: not a test card, or the test provider is off */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: wait Retry-After seconds. RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10) name the policy that refused it. */
+            429: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    /** @description e.g. "login-per-ip";q=10;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description e.g. "login-per-ip";r=0;t=6 */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store (database, stock store or queue) did not answer; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveStripeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            /** @description invalid-webhook: a signature that does not verify, or too old */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: authenticated by the session cookie without a bearer token, and sent from another site's page (or with no Origin header). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: Stripe is not enabled */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description IETF RateLimit fields */
+                    RateLimit?: string;
+                    /** @description IETF RateLimit-Policy fields */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payment-provider-unavailable: the provider did not answer; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refundBooking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description refund-window-closed: the buyer's refunds are over; or an API key without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not-found: no booking the caller may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description booking-not-refundable: not paid */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation-error: a field or parameter is invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client or user: wait Retry-After seconds. RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10) name the policy that refused it. */
+            429: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    /** @description e.g. "login-per-ip";q=10;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description e.g. "login-per-ip";r=0;t=6 */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payment-provider-unavailable: the provider did not answer; retry after Retry-After */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -72,21 +72,6 @@ async function failure(response: Response): Promise<ApiError> {
   return toApiError(response, body);
 }
 
-/**
- * ISSUE-13 PRE-MERGE: a JSON call outside the generated schema, for the checkout, payment and
- * refund routes (and the bookings' status filter) that land with the checkout backend of issue
- * 13. Once `make openapi api-client` has them, their callers switch to `api.GET/POST` and this goes.
- */
-export async function requestJson<T>(method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const response = await sendAuthenticated(path, {
-    method,
-    signal,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }),
-  });
-  if (!response.ok) throw await failure(response);
-  return (await response.json()) as T;
-}
-
 /** A binary download (QR image, PDF, CSV) with the session, so owner-only files come through. */
 export async function fetchBlob(path: string, signal?: AbortSignal): Promise<Blob> {
   const response = await sendAuthenticated(path, { signal });

@@ -24,18 +24,9 @@ export type TicketType = Event["ticket_types"][number];
 export type EventCreateBody = BodyOf<paths["/api/events"]["post"]>;
 export type TicketTypeCreateBody = EventCreateBody["ticket_types"][number];
 
-type GeneratedBooking = Ok<paths["/api/bookings/{booking_id}"]["get"], 200>;
-// ISSUE-13 PRE-MERGE: the checkout states and fields, hand-written from s27-api13.md until
-// schema.d.ts is regenerated with them; then Booking, BookingPage and BookingStatus are the
-// generated types again and "confirmed" (gone from the API) leaves the status maps.
-export type BookingStatus = GeneratedBooking["status"] | "reserved" | "paid" | "expired" | "refunded";
-export type Booking = Omit<GeneratedBooking, "status"> & {
-  status: BookingStatus;
-  /** Set while reserved: the payment deadline. */
-  expires_at?: string | null;
-  payment_id?: string | null;
-};
-export type BookingPage = Omit<Ok<paths["/api/bookings"]["get"], 200>, "items"> & { items: Booking[] };
+export type BookingPage = Ok<paths["/api/bookings"]["get"], 200>;
+export type Booking = Ok<paths["/api/bookings/{booking_id}"]["get"], 200>;
+export type BookingStatus = Booking["status"];
 export type BookingAccepted = Ok<paths["/api/bookings"]["post"], 202>;
 export type BookingCreateBody = BodyOf<paths["/api/bookings"]["post"]>;
 
@@ -46,6 +37,10 @@ export type WaitingRoomOverview = Ok<paths["/api/events/{event_id}/waiting-room"
 export type WaitlistPlace = Ok<paths["/api/events/{event_id}/waiting-list"]["post"], 200>;
 export type MyWaitlistPlaces = Ok<paths["/api/events/{event_id}/waiting-list/me"]["get"], 200>;
 
+export type PaymentProvider = BodyOf<paths["/api/bookings/{booking_id}/checkout"]["post"]>["provider"];
+export type CheckoutStarted = Ok<paths["/api/bookings/{booking_id}/checkout"]["post"], 200>;
+export type TestPaymentResult = Ok<paths["/api/payments/test/{payment_id}"]["post"], 200>;
+export type TestPaymentOutcome = TestPaymentResult["outcome"];
 export type Ticket = Ok<paths["/api/bookings/{booking_id}/tickets"]["get"], 200>[number];
 export type CheckinAccepted = Ok<paths["/api/checkin"]["post"], 200>;
 export type CheckinCount = Ok<paths["/api/events/{event_id}/checkins"]["get"], 200>;

@@ -34,6 +34,8 @@ export function anEvent(overrides: Partial<Omit<Event, "ticket_types">> = {}, ti
     starts_at: "2030-06-01T19:00:00Z",
     sale_starts_at: null,
     created_at: "2026-01-01T10:00:00Z",
+    payment_window_seconds: 600,
+    refunds_until: null,
     ...overrides,
     ticket_types: (ticketTypes ?? [{}]).map((t) => aTicketType(id, t)),
   };
@@ -50,9 +52,11 @@ export function aBooking(event: Event, overrides: Partial<Booking> = {}): Bookin
     unit_price_cents: ticketType.price_cents,
     currency: ticketType.currency,
     total_cents: ticketType.price_cents * quantity,
-    status: "confirmed",
+    status: "reserved",
     reason: null,
     created_at: "2026-01-02T10:00:00Z",
+    expires_at: null,
+    payment_id: null,
     ...overrides,
   };
 }

@@ -28,6 +28,7 @@ from bolttickets.api.routers import (
     bookings,
     events,
     health,
+    payments,
     privacy,
     tickets,
     waiting_list,
@@ -146,6 +147,7 @@ def create_app(
         waiting_room.router,
         waiting_list.router,
         tickets.router,
+        payments.router,
     ):
         app.include_router(router)
     app.router.routes.insert(0, bookings.served_route)  # the hot path: see its declaration

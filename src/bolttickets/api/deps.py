@@ -11,6 +11,7 @@ from bolttickets.config import Settings
 from bolttickets.services.accounts import Accounts
 from bolttickets.services.api_keys import ApiKeys
 from bolttickets.services.audit import AuditLog
+from bolttickets.services.booking_payments import BookingPayments
 from bolttickets.services.bookings import Bookings
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.health import HealthCheck
@@ -56,6 +57,8 @@ class Services(Protocol):
     def waiting_lists(self) -> WaitingLists: ...
     @property
     def tickets(self) -> Tickets: ...
+    @property
+    def booking_payments(self) -> BookingPayments: ...
 
 
 def container(request: Request) -> Services:
@@ -100,6 +103,10 @@ def _tickets(services: ContainerDep) -> Tickets:
     return services.tickets
 
 
+def _booking_payments(services: ContainerDep) -> BookingPayments:
+    return services.booking_payments
+
+
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
 ApiKeysDep = Annotated[ApiKeys, Depends(_api_keys)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
@@ -115,3 +122,4 @@ def _waiting_lists(services: ContainerDep) -> WaitingLists:
 
 WaitingListsDep = Annotated[WaitingLists, Depends(_waiting_lists)]
 TicketsDep = Annotated[Tickets, Depends(_tickets)]
+BookingPaymentsDep = Annotated[BookingPayments, Depends(_booking_payments)]

@@ -134,6 +134,7 @@ def _booking_frame(booking: BookingUpdate) -> str:
             "booking_id": str(booking.booking_id),
             "status": booking.status,
             "reason": booking.reason,
+            "expires_at": None if booking.expires_at is None else booking.expires_at.isoformat(),
         }
     )
 

@@ -18,7 +18,14 @@ from pydantic import (
 )
 
 from bolttickets.api import password_policy
-from bolttickets.domain.model import ApiKey, Booking, TicketType, User
+from bolttickets.domain.model import (
+    DEFAULT_PAYMENT_WINDOW_SECONDS,
+    MIN_PAYMENT_WINDOW_SECONDS,
+    ApiKey,
+    Booking,
+    TicketType,
+    User,
+)
 from bolttickets.domain.waiting_list import ListCounts
 from bolttickets.domain.waiting_room import (
     DEFAULT_AUTOMATIC_FACTOR,
@@ -186,6 +193,17 @@ class EventIn(Strict):
     starts_at: UtcDatetime
     sale_starts_at: UtcDatetime | None = None
     ticket_types: list[TicketTypeIn] = Field(min_length=1, max_length=20)
+    payment_window_seconds: int = Field(
+        default=DEFAULT_PAYMENT_WINDOW_SECONDS,
+        ge=MIN_PAYMENT_WINDOW_SECONDS,
+        le=7 * 24 * 3600,
+        description="How long a priced booking stays reserved for its buyer to pay",
+    )
+    refunds_until: UtcDatetime | None = Field(
+        default=None,
+        description="Until when buyers may refund their own paid bookings; null: only the "
+        "organiser or an admin refunds",
+    )
 
 
 class TicketTypeOut(BaseModel):
@@ -225,6 +243,8 @@ class EventOut(BaseModel):
         description="When the event's sale has a waiting room (until the event starts): when "
         "buyers may join it; a booking then needs its admission pass",
     )
+    payment_window_seconds: int
+    refunds_until: datetime | None
 
     @classmethod
     def of(cls, view: EventView, room: RoomSettings | None = None) -> EventOut:
@@ -238,6 +258,8 @@ class EventOut(BaseModel):
             created_at=e.created_at,
             ticket_types=[TicketTypeOut.of(t, view.remaining[t.id]) for t in e.ticket_types],
             waiting_room_opens_at=room.opens_at if room else None,
+            payment_window_seconds=e.payment_window_seconds,
+            refunds_until=e.refunds_until,
         )
 
 
@@ -251,9 +273,14 @@ class BookingIn(Strict):
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
+BookingStatusName = Literal[
+    "pending", "reserved", "paid", "rejected", "expired", "refunded", "cancelled"
+]
+
+
 class BookingAccepted(BaseModel):
     booking_id: UUID
-    status: Literal["pending", "confirmed", "rejected", "cancelled"]
+    status: BookingStatusName
 
 
 class BookingOut(BaseModel):
@@ -264,9 +291,11 @@ class BookingOut(BaseModel):
     unit_price_cents: int
     currency: str
     total_cents: int
-    status: Literal["pending", "confirmed", "rejected", "cancelled"]
+    status: BookingStatusName
     reason: str | None
     created_at: datetime
+    expires_at: datetime | None = Field(description="While reserved: the deadline to pay")
+    payment_id: str | None
 
     @classmethod
     def of(cls, b: Booking) -> BookingOut:
@@ -281,6 +310,8 @@ class BookingOut(BaseModel):
             status=b.status.value,
             reason=b.reason,
             created_at=b.created_at,
+            expires_at=b.expires_at,
+            payment_id=b.payment_id,
         )
 
 
@@ -585,3 +616,31 @@ class CheckinCountsOut(BaseModel):
     event_id: UUID
     issued: int = Field(description="Tickets of the event that are not void")
     checked_in: int
+
+
+class CheckoutIn(Strict):
+    provider: Literal["test", "stripe"]
+
+
+class CheckoutOut(BaseModel):
+    payment_id: str
+    redirect_url: str = Field(description="The web page's path where the buyer pays")
+    client_fields: dict[str, str] = Field(
+        description="What the provider's browser library needs (Stripe: client_secret, "
+        "publishable_key)"
+    )
+
+
+class TestPaymentIn(Strict):
+    card_number: str = Field(min_length=1, max_length=32)
+
+
+class TestPaymentOut(BaseModel):
+    payment_id: str
+    outcome: Literal["succeeded", "failed", "pending"] = Field(
+        description="pending: the card that never answers; the reservation runs out"
+    )
+
+
+class WebhookReceived(BaseModel):
+    received: Literal[True] = True

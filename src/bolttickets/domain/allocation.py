@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
-from bolttickets.domain.model import BookingStatus, RejectReason
+from bolttickets.domain.model import DEFAULT_PAYMENT_WINDOW_SECONDS, BookingStatus, RejectReason
 from bolttickets.domain.requests import BookingRequest
 
 
@@ -19,6 +19,7 @@ class TicketTypeState:
     capacity: int
     sold: int
     per_user_limit: int | None
+    payment_window_seconds: int = DEFAULT_PAYMENT_WINDOW_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ class Decision:
 def allocate(
     requests: Iterable[BookingRequest],
     ticket_types: Mapping[UUID, TicketTypeState],
-    confirmed_per_user: Mapping[tuple[UUID, UUID], int],
+    held_per_user: Mapping[tuple[UUID, UUID], int],
 ) -> list[Decision]:
     """Decide each request in order with a running sum per ticket type and per buyer.
 
@@ -39,7 +40,7 @@ def allocate(
     the batch is decided once.
     """
     sold = {tt_id: state.sold for tt_id, state in ticket_types.items()}
-    per_user = dict(confirmed_per_user)
+    per_user = dict(held_per_user)
     seen: set[UUID] = set()
     decisions: list[Decision] = []
     for request in requests:
@@ -60,8 +61,13 @@ def allocate(
             continue
         sold[request.ticket_type_id] += request.quantity
         per_user[user_key] = held + request.quantity
-        decisions.append(Decision(request, BookingStatus.CONFIRMED, None))
+        decisions.append(Decision(request, _allocated(request), None))
     return decisions
+
+
+def _allocated(request: BookingRequest) -> BookingStatus:
+    """A free booking is paid at once; a priced one is reserved while its buyer pays."""
+    return BookingStatus.RESERVED if request.unit_price_cents > 0 else BookingStatus.PAID
 
 
 def _reject(request: BookingRequest, reason: RejectReason) -> Decision:

@@ -53,6 +53,18 @@ class BookingNotCancellable(DomainError):
     title = "Booking cannot be cancelled"
 
 
+class BookingNotReserved(DomainError):
+    slug = "booking-not-reserved"
+    title = "Booking not reserved"
+    explanation = "Only a reserved booking, before its deadline, can be paid."
+
+
+class BookingNotRefundable(DomainError):
+    slug = "booking-not-refundable"
+    title = "Booking cannot be refunded"
+    explanation = "Only a paid booking can be refunded."
+
+
 class EmailTaken(DomainError):
     slug = "email-taken"
     title = "Email already registered"
@@ -96,6 +108,12 @@ class RefreshTokenReused(DomainError):
 class Forbidden(DomainError):
     slug = "forbidden"
     title = "Forbidden"
+
+
+class RefundWindowClosed(Forbidden):
+    slug = "refund-window-closed"
+    title = "Refund window closed"
+    explanation = "The buyer's refunds of this event are over; its organiser can still refund."
 
 
 class MissingScope(Forbidden):

@@ -34,10 +34,24 @@ class Scope(enum.StrEnum):
 
 
 class BookingStatus(enum.StrEnum):
+    """pending -> reserved -> paid | expired (priced), pending -> paid (free),
+    pending -> rejected, paid -> refunded; reserved or a free paid booking -> cancelled."""
+
     PENDING = "pending"
-    CONFIRMED = "confirmed"
+    RESERVED = "reserved"
+    """Tickets allocated to the buyer until ``expires_at``, while they pay."""
+    PAID = "paid"
     REJECTED = "rejected"
+    EXPIRED = "expired"
+    """Not paid in time: the tickets went back to the sale."""
+    REFUNDED = "refunded"
     CANCELLED = "cancelled"
+
+
+HOLDING_STATUSES = frozenset({BookingStatus.RESERVED, BookingStatus.PAID})
+"""A booking in one of these holds its tickets: they count as sold."""
+DEFAULT_PAYMENT_WINDOW_SECONDS = 600
+MIN_PAYMENT_WINDOW_SECONDS = 10
 
 
 class RejectReason(enum.StrEnum):
@@ -84,6 +98,10 @@ class Event:
     ticket_types: tuple[TicketType, ...] = field(default=())
     organizer_id: UUID | None = None
     """Who manages it; None for events made before events had owners (admins manage those)."""
+    payment_window_seconds: int = DEFAULT_PAYMENT_WINDOW_SECONDS
+    """How long a priced booking stays reserved for its buyer to pay."""
+    refunds_until: datetime | None = None
+    """Until when a buyer may refund their own paid booking; None: only its managers."""
 
     def managed_by(self, user_id: UUID, role: Role) -> bool:
         return role is Role.ADMIN or (role is Role.ORGANIZER and self.organizer_id == user_id)
@@ -93,6 +111,10 @@ class Event:
             raise InvalidEvent("An event needs at least one ticket type.")
         if self.sale_starts_at is not None and self.sale_starts_at >= self.starts_at:
             raise InvalidEvent("The sale must start before the event starts.")
+        if self.payment_window_seconds < MIN_PAYMENT_WINDOW_SECONDS:
+            raise InvalidEvent(
+                f"The payment window is at least {MIN_PAYMENT_WINDOW_SECONDS} seconds."
+            )
         names = [t.name for t in self.ticket_types]
         if len(set(names)) != len(names):
             raise InvalidEvent("Ticket type names must be unique within an event.")
@@ -130,12 +152,23 @@ class Booking:
     status: BookingStatus
     reason: str | None
     created_at: datetime
+    expires_at: datetime | None = None
+    """Set while reserved: the deadline to pay."""
+    payment_id: str | None = None
+    payment_provider: str | None = None
 
     @property
     def total_cents(self) -> int:
         return self.quantity * self.unit_price_cents
 
+    @property
+    def cancellable(self) -> bool:
+        """A reservation the buyer gives up, or a free booking: a paid one is refunded."""
+        return self.status is BookingStatus.RESERVED or (
+            self.status is BookingStatus.PAID and self.total_cents == 0
+        )
+
     def ensure_cancellable(self) -> None:
-        """Only a confirmed booking can be cancelled; a cancelled one cancels again harmlessly."""
-        if self.status not in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED):
+        """A cancelled booking cancels again harmlessly."""
+        if not (self.cancellable or self.status is BookingStatus.CANCELLED):
             raise BookingNotCancellable(f"A {self.status} booking cannot be cancelled.")

@@ -38,7 +38,12 @@ class BookingRequest:
     fingerprint: str
     created_at: datetime
 
-    def as_booking(self, status: BookingStatus, reason: str | None = None) -> Booking:
+    def as_booking(
+        self,
+        status: BookingStatus,
+        reason: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> Booking:
         return Booking(
             id=self.booking_id,
             user_id=self.user_id,
@@ -50,4 +55,5 @@ class BookingRequest:
             status=status,
             reason=reason,
             created_at=self.created_at,
+            expires_at=expires_at,
         )

@@ -126,13 +126,23 @@ BATCH_SECONDS = Histogram(
     "Time to apply one batch: decode, database transaction, settle, commit, publish",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+RESERVATIONS_EXPIRED = Counter(
+    "bolttickets_reservations_expired_total",
+    "Reserved bookings not paid by their deadline, whose tickets went back to the sale",
+)
+LATE_PAYMENTS_REFUNDED = Counter(
+    "bolttickets_late_payments_refunded_total",
+    "Payments that arrived for a booking no longer reserved (expired, cancelled), refunded",
+)
 _BOOKINGS_DECIDED = Counter(
     "bolttickets_bookings_decided_total",
-    "Bookings the worker confirmed or rejected, by status and reject reason",
+    "Bookings the worker decided (reserved, paid when free, or rejected), by status and "
+    "reject reason",
     ["status", "reason"],
 )
 _DECIDED: dict[tuple[str, str | None], Counter] = {
-    (BookingStatus.CONFIRMED.value, None): _BOOKINGS_DECIDED.labels("confirmed", "none"),
+    (BookingStatus.RESERVED.value, None): _BOOKINGS_DECIDED.labels("reserved", "none"),
+    (BookingStatus.PAID.value, None): _BOOKINGS_DECIDED.labels("paid", "none"),
     **{
         (BookingStatus.REJECTED.value, reason.value): _BOOKINGS_DECIDED.labels(
             "rejected", reason.value

@@ -36,6 +36,9 @@ class AuditAction(enum.StrEnum):
     WAITING_ROOM_SET = "event.waiting-room-set"
     TICKET_CHECKED_IN = "ticket.checked-in"
     ATTENDEES_EXPORTED = "event.attendees-exported"
+    BOOKING_REFUNDED = "booking.refunded"
+    LATE_PAYMENT_REFUNDED = "payment.late-refunded"
+    """A payment for a booking no longer reserved (expired, cancelled): refunded at once."""
 
 
 def named(kind: str, id_: UUID | str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from bolttickets.domain.allocation import allocate
-from bolttickets.domain.model import Booking, BookingStatus
+from bolttickets.domain.allocation import Decision, TicketTypeState, allocate
+from bolttickets.domain.model import HOLDING_STATUSES, Booking, BookingStatus
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.messages import (
     UPDATES_CHANNEL,
@@ -36,7 +37,7 @@ class QueuePosition:
 @dataclass(frozen=True, slots=True)
 class BatchOutcome:
     decided: list[Booking]
-    """Bookings this batch wrote, confirmed or rejected."""
+    """Bookings this batch wrote: reserved, paid (free) or rejected."""
     settlements: list[Settlement]
 
 
@@ -44,8 +45,10 @@ async def apply_batch(
     uow_factory: UnitOfWorkFactory,
     requests: Sequence[BookingRequest],
     position: QueuePosition,
+    now: datetime,
 ) -> BatchOutcome:
-    """Decide and store every request, and the queue position, in one transaction.
+    """Decide and store every request, and the queue position, in one transaction. A
+    reserved booking's deadline to pay is ``now`` plus its event's payment window.
 
     Requests whose booking the database holds already (a redelivery, a re-sent hold, a retry)
     are not decided again; they are only settled, according to their stored status.
@@ -57,12 +60,12 @@ async def apply_batch(
         existing = await uow.bookings.existing(list({r.booking_id for r in requests}))
         fresh = list(_first_of_each(requests, existing).values())
         pairs = sorted({(r.user_id, r.ticket_type_id) for r in fresh})
-        confirmed = await uow.bookings.confirmed_per_user(pairs) if pairs else {}
-        decisions = allocate(fresh, states, confirmed)
+        held = await uow.bookings.held_per_user(pairs) if pairs else {}
+        decisions = allocate(fresh, states, held)
         decided = await uow.bookings.insert_new(
             [
                 (
-                    d.request.as_booking(d.status, d.reason),
+                    d.request.as_booking(d.status, d.reason, _deadline(d, states, now)),
                     d.request.idempotency_key,
                     d.request.fingerprint,
                 )
@@ -71,14 +74,23 @@ async def apply_batch(
         )
         sold: Counter[UUID] = Counter()
         for booking in decided:
-            if booking.status is BookingStatus.CONFIRMED:
+            if booking.status in HOLDING_STATUSES:
                 sold[booking.ticket_type_id] += booking.quantity
         if sold:
             await uow.bookings.add_sold(sold)
-        await Tickets.issue_for(uow, *(b for b in decided if b.status is BookingStatus.CONFIRMED))
+        await Tickets.issue_for(uow, *(b for b in decided if b.status is BookingStatus.PAID))
         await uow.offsets.store(position.group, position.topic, position.next_offsets)
         await uow.commit()
     return BatchOutcome(decided, _settlements(requests, decided, existing))
+
+
+def _deadline(
+    decision: Decision, states: Mapping[UUID, TicketTypeState], now: datetime
+) -> datetime | None:
+    if decision.status is not BookingStatus.RESERVED:
+        return None
+    window = states[decision.request.ticket_type_id].payment_window_seconds
+    return now + timedelta(seconds=window)
 
 
 def _first_of_each(

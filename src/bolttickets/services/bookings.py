@@ -20,7 +20,6 @@ from bolttickets.domain.errors import (
 from bolttickets.domain.model import Booking, BookingStatus
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.accounts import Actor, KnownUsers
-from bolttickets.services.batch import publish_updates
 from bolttickets.services.catalog import Catalog
 from bolttickets.services.ports import (
     Admission,
@@ -32,7 +31,7 @@ from bolttickets.services.ports import (
     StockStore,
     UnitOfWorkFactory,
 )
-from bolttickets.services.stock_sync import StockSync
+from bolttickets.services.stock_sync import StockSync, give_back
 from bolttickets.services.tickets import Tickets
 from bolttickets.services.waiting_list import WaitingLists
 from bolttickets.services.waiting_room import WaitingRooms
@@ -216,16 +215,21 @@ class Bookings:
             return await uow.bookings.page(None if actor.is_admin else actor.user_id, cursor, limit)
 
     async def of_event(
-        self, actor: Actor, event_id: UUID, cursor: str | None, limit: int
+        self,
+        actor: Actor,
+        event_id: UUID,
+        cursor: str | None,
+        limit: int,
+        status: BookingStatus | None = None,
     ) -> Page[Booking]:
-        """The bookings of an event, for whoever manages it."""
+        """The bookings of an event (those in ``status`` when given), for whoever manages it."""
         async with self._uow() as uow:
             event = await uow.events.get(event_id)
             if event is None:
                 raise NotFound(f"Event {event_id} does not exist.")
             if not event.managed_by(actor.user_id, actor.role):
                 raise Forbidden("Only the event's organizer or an admin sees its bookings.")
-            return await uow.bookings.page(None, cursor, limit, event_id=event_id)
+            return await uow.bookings.page(None, cursor, limit, event_id=event_id, status=status)
 
     async def cancel(self, actor: Actor, booking_id: UUID) -> Booking:
         booking = await self.get(actor, booking_id)
@@ -240,15 +244,7 @@ class Bookings:
             await uow.commit()
         if cancelled is None:  # someone else cancelled it first: they give the stock back
             return await self.get(actor, booking_id)
-        await self._sync.release(cancelled)
-        # The remaining stock is set from the database, never added to: a reconcile that
-        # read this cancel already would otherwise be added to twice. Should this not
-        # happen (a crash, a Redis error, a rush that keeps moving the stock), the worker's
-        # round robin over open sales does it.
-        await self._sync.reconcile(cancelled.ticket_type_id, attempts=3)
+        await give_back(self._sync, self._stock, self._pubsub, [cancelled])
         if self._lists is not None:
             await self._lists.stock_returned(cancelled.ticket_type_id, cancelled.quantity)
-        await publish_updates(
-            self._stock, self._pubsub, {cancelled.ticket_type_id: cancelled.event_id}, [cancelled]
-        )
         return cancelled

@@ -8,7 +8,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from bolttickets.domain.errors import NotFound
-from bolttickets.domain.model import Event, TicketType
+from bolttickets.domain.model import DEFAULT_PAYMENT_WINDOW_SECONDS, Event, TicketType
 from bolttickets.services.ports import Clock, Page, StockStore, UnitOfWorkFactory
 from bolttickets.services.stock_sync import StockSync
 
@@ -48,6 +48,8 @@ class Catalog:
         ticket_types: Sequence[NewTicketType],
         *,
         organizer_id: UUID | None,
+        payment_window_seconds: int = DEFAULT_PAYMENT_WINDOW_SECONDS,
+        refunds_until: datetime | None = None,
     ) -> EventView:
         """``organizer_id`` manages the event; None leaves it to admins."""
         event_id = uuid4()
@@ -71,6 +73,8 @@ class Catalog:
                 for t in ticket_types
             ),
             organizer_id=organizer_id,
+            payment_window_seconds=payment_window_seconds,
+            refunds_until=refunds_until,
         )
         event.validate()
         async with self._uow(write=True) as uow:

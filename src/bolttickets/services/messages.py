@@ -73,10 +73,14 @@ class BookingUpdate:
     user_id: UUID
     status: str
     reason: str | None
+    expires_at: datetime | None = None
+    """While reserved: the deadline to pay."""
 
     @classmethod
     def of(cls, booking: Booking) -> BookingUpdate:
-        return cls(booking.id, booking.user_id, booking.status.value, booking.reason)
+        return cls(
+            booking.id, booking.user_id, booking.status.value, booking.reason, booking.expires_at
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,7 @@ def encode_update(inventory: Sequence[InventoryUpdate], bookings: Sequence[Booki
                     "user_id": str(b.user_id),
                     "status": b.status,
                     "reason": b.reason,
+                    "expires_at": None if b.expires_at is None else b.expires_at.isoformat(),
                 }
                 for b in bookings
             ],
@@ -129,7 +134,13 @@ def decode_update(data: bytes) -> Update:
         for i in raw.get("inventory", ())
     ]
     bookings = [
-        BookingUpdate(UUID(b["booking_id"]), UUID(b["user_id"]), b["status"], b["reason"])
+        BookingUpdate(
+            UUID(b["booking_id"]),
+            UUID(b["user_id"]),
+            b["status"],
+            b["reason"],
+            None if b.get("expires_at") is None else datetime.fromisoformat(b["expires_at"]),
+        )
         for b in raw.get("bookings", ())
     ]
     published_at = raw.get("published_at")

@@ -69,7 +69,8 @@ class StockBasis:
     ticket_type: TicketType
     sale_opens_at: datetime | None
     sale_closes_at: datetime
-    confirmed_per_user: Mapping[UUID, int]
+    held_per_user: Mapping[UUID, int]
+    """Tickets each buyer holds in the database: reserved or paid."""
     keyed_bookings: Mapping[UUID, str]
     """booking id -> request fingerprint, for every booking made with an Idempotency-Key."""
 
@@ -163,7 +164,7 @@ class EventRepository(Protocol):
     async def ticket_type(self, ticket_type_id: UUID) -> tuple[TicketType, Event] | None: ...
 
     async def stock_basis(self, ticket_type_id: UUID) -> StockBasis | None:
-        """Read in one snapshot: the ticket type, its buyers' confirmed counts and keys."""
+        """Read in one snapshot: the ticket type, its buyers' held counts and keys."""
 
     async def all_ticket_type_ids(self) -> list[UUID]: ...
 
@@ -179,10 +180,16 @@ class BookingRepository(Protocol):
     async def get(self, booking_id: UUID) -> Booking | None: ...
 
     async def page(
-        self, user_id: UUID | None, cursor: str | None, limit: int, *, event_id: UUID | None = None
+        self,
+        user_id: UUID | None,
+        cursor: str | None,
+        limit: int,
+        *,
+        event_id: UUID | None = None,
+        status: BookingStatus | None = None,
     ) -> Page[Booking]:
         """The bookings of one user (or of everyone when None), of one event when
-        ``event_id`` is given, newest first.
+        ``event_id`` is given, in one status when ``status`` is, newest first.
 
         Raises InvalidCursor for a cursor this repository did not make."""
 
@@ -191,10 +198,10 @@ class BookingRepository(Protocol):
 
     async def existing(self, ids: Sequence[UUID]) -> dict[UUID, StoredBooking]: ...
 
-    async def confirmed_per_user(
+    async def held_per_user(
         self, pairs: Sequence[tuple[UUID, UUID]]
     ) -> dict[tuple[UUID, UUID], int]:
-        """Confirmed quantity per (user id, ticket type id)."""
+        """Reserved or paid quantity per (user id, ticket type id)."""
 
     async def insert_new(
         self, bookings: Sequence[tuple[Booking, str | None, str]]
@@ -207,16 +214,36 @@ class BookingRepository(Protocol):
     async def add_sold(self, sold: Mapping[UUID, int]) -> None: ...
 
     async def cancel(self, booking_id: UUID) -> Booking | None:
-        """Move a confirmed booking to cancelled and give its tickets back to ``sold``,
-        marking its give-back to the buyer's count in the stock store as pending.
+        """Move a reserved booking, or a free paid one, to cancelled and give its tickets
+        back to ``sold``, marking its give-back to the buyer's count in the stock store as
+        pending.
 
         Returns the booking only when this call made the change.
         """
 
+    async def expire_due(self, now: datetime, limit: int) -> list[Booking]:
+        """Up to ``limit`` reserved bookings whose ``expires_at`` is past at ``now``, moved
+        to expired with their tickets given back as ``cancel`` does. Only the bookings this
+        call changed: of racing callers, each booking expires for exactly one."""
+
+    async def refund(self, booking_id: UUID) -> Booking | None:
+        """Move a paid booking to refunded, giving its tickets back as ``cancel`` does."""
+
+    async def start_payment(self, booking_id: UUID, provider: str, payment_id: str) -> bool:
+        """Note a reserved booking's payment; False when it is no longer reserved."""
+
+    async def mark_paid(
+        self, booking_id: UUID, now: datetime, provider: str, payment_id: str
+    ) -> Booking | None:
+        """Move a booking reserved until after ``now`` to paid by that payment (the one a
+        refund gives back); None when it is not (any more) reserved: expired, refunded,
+        cancelled, paid already, or past its deadline."""
+
     async def pending_releases(
         self, limit: int, ids: Sequence[UUID] | None = None
     ) -> list[Booking]:
-        """Cancelled bookings (of ``ids``, or any) whose give-back is still pending."""
+        """Cancelled, expired or refunded bookings (of ``ids``, or any) whose give-back is
+        still pending."""
 
     async def mark_released(self, ids: Sequence[UUID]) -> None: ...
 

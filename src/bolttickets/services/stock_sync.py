@@ -11,17 +11,27 @@ from uuid import UUID
 
 from bolttickets.domain.model import Booking, BookingStatus, TicketType
 from bolttickets.domain.requests import BookingRequest
+from bolttickets.services.batch import publish_updates
 from bolttickets.services.ports import (
     Clock,
     HoldSnapshot,
+    PubSub,
     StockLoad,
     StockStore,
     UnitOfWorkFactory,
 )
 
-# A hold on one of these is already counted in ``sold`` (or was given back by the cancel),
-# and settling it will not touch the stock again.
-_SETTLED_WITHOUT_STOCK_CHANGE = frozenset({BookingStatus.CONFIRMED, BookingStatus.CANCELLED})
+# A hold on one of these is already counted in ``sold`` (or was given back by the cancel,
+# expiry or refund), and settling it will not touch the stock again.
+_SETTLED_WITHOUT_STOCK_CHANGE = frozenset(
+    {
+        BookingStatus.RESERVED,
+        BookingStatus.PAID,
+        BookingStatus.EXPIRED,
+        BookingStatus.REFUNDED,
+        BookingStatus.CANCELLED,
+    }
+)
 # Ticket types of open sales visited per round on top of those the worker touched: bounded,
 # so a round stays short however many sales there are.
 ROUND_ROBIN_PER_ROUND = 50
@@ -94,7 +104,7 @@ class StockSync:
         if basis is None:
             return False
         holds = _unique(r for r in unapplied if r.booking_id not in applied)
-        per_user: Counter[UUID] = Counter(basis.confirmed_per_user)
+        per_user: Counter[UUID] = Counter(basis.held_per_user)
         keys = dict(basis.keyed_bookings)
         for hold in holds:
             per_user[hold.user_id] += hold.quantity
@@ -145,8 +155,8 @@ class StockSync:
         return retry
 
     async def release(self, cancelled: Booking) -> None:
-        """Give a cancelled booking's tickets back to its buyer's count, then clear the
-        database's mark that this is pending."""
+        """Give a cancelled, expired or refunded booking's tickets back to its buyer's
+        count, then clear the database's mark that this is pending."""
         await self._stock.release(cancelled.ticket_type_id, cancelled.user_id, cancelled.quantity)
         async with self._uow(write=True) as uow:
             await uow.bookings.mark_released([cancelled.id])
@@ -163,7 +173,7 @@ class StockSync:
             await self.release(cancelled)
 
     async def reconcile(self, ticket_type_id: UUID, attempts: int = 1) -> bool:
-        """Set stock to capacity - confirmed - unsettled holds, unless it moved meanwhile
+        """Set stock to capacity - sold - unsettled holds, unless it moved meanwhile
         (then again, up to ``attempts`` times).
 
         Returns whether the stock store now holds the computed value.
@@ -216,7 +226,7 @@ class StockSync:
         self, ticket_type_id: UUID, snapshot: HoldSnapshot | None
     ) -> tuple[TicketType, int | None] | None:
         """The ticket type, and the stock it should have beside ``snapshot``'s holds:
-        capacity - confirmed - what settling the holds will still take (None without a
+        capacity - sold - what settling the holds will still take (None without a
         snapshot). Reconcile sets it; the sale gauges report how far the store is from it."""
         holds = list(snapshot.holds) if snapshot is not None else []
         async with self._uow() as uow:
@@ -227,6 +237,26 @@ class StockSync:
         if snapshot is None:
             return tt, None
         return tt, tt.capacity - tt.sold - _unsettled(snapshot, statuses)
+
+
+async def give_back(
+    sync: StockSync, stock: StockStore, pubsub: PubSub, bookings: Sequence[Booking]
+) -> None:
+    """After a commit that gave these bookings' tickets back to ``sold`` (a cancel, an
+    expiry, a refund): return them to their buyers' counts and to the sale's stock, and
+    tell their new status live.
+
+    The remaining stock is set from the database, never added to: a reconcile that read
+    the change already would otherwise be added to twice. Should this not happen (a crash,
+    a Redis error, a rush that keeps moving the stock), the worker's round robin over open
+    sales does it, and finishes the give-backs to the buyers' counts that are left pending.
+    """
+    for booking in bookings:
+        await sync.release(booking)
+    events = {b.ticket_type_id: b.event_id for b in bookings}
+    for ticket_type_id in events:
+        await sync.reconcile(ticket_type_id, attempts=3)
+    await publish_updates(stock, pubsub, events, bookings)
 
 
 def _unsettled(snapshot: HoldSnapshot, statuses: dict[UUID, BookingStatus]) -> int:

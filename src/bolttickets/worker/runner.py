@@ -17,6 +17,7 @@ from bolttickets.domain.errors import DatabaseUnavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics, tracing
 from bolttickets.services.batch import BatchOutcome, QueuePosition, apply_batch, publish_outcome
+from bolttickets.services.booking_payments import BookingPayments
 from bolttickets.services.messages import UndecodableMessage, decode_request
 from bolttickets.services.ports import (
     BookingQueue,
@@ -61,6 +62,8 @@ class BookingWorker:
         linger: float = 0.0,
         sweep_after: timedelta,
         reconcile_every: float,
+        reservations: BookingPayments,
+        expire_every: float,
     ) -> None:
         self._consumer = consumer
         self._group = group
@@ -75,6 +78,8 @@ class BookingWorker:
         self._linger = linger
         self._sweep_after = sweep_after
         self._reconcile_every = reconcile_every
+        self._reservations = reservations
+        self._expire_every = expire_every
         self._touched: set[UUID] = set()
         self._stopping = asyncio.Event()
         self._behind = False
@@ -92,6 +97,7 @@ class BookingWorker:
             asyncio.create_task(self._every(self._sweep_after.total_seconds() / 2, self.sweep)),
             asyncio.create_task(self._every(self._reconcile_every, self.reconcile)),
             asyncio.create_task(self._every(self._reconcile_every, self.observe)),
+            asyncio.create_task(self._every(self._expire_every, self.expire)),
         ]
         try:
             await self._consume_until_stopped()
@@ -196,7 +202,9 @@ class BookingWorker:
             with tracing.child_span(
                 "batch transaction", attributes={"bolttickets.requests": len(batch)}
             ):
-                return await self._retrying(lambda: apply_batch(self._uow, batch, position))
+                return await self._retrying(
+                    lambda: apply_batch(self._uow, batch, position, self._clock.now())
+                )
         except RefusedByDatabase as exc:
             if end - start > 1:
                 middle = (start + end) // 2
@@ -207,7 +215,7 @@ class BookingWorker:
                 )
             [refused] = batch
             await self._dead_letter(records[start], str(exc), booking_id=refused.booking_id)
-            await self._retrying(lambda: apply_batch(self._uow, [], position))
+            await self._retrying(lambda: apply_batch(self._uow, [], position, self._clock.now()))
             return BatchOutcome([], [Settlement(refused, confirmed=False)])
 
     async def _dead_letter(self, record: QueueRecord, reason: str, **context: object) -> None:
@@ -265,6 +273,13 @@ class BookingWorker:
         if swept.sent:
             log.info("holds_resent", count=swept.sent)
             metrics.HOLDS_RESENT.inc(swept.sent)
+
+    async def expire(self) -> None:
+        """Reservations past their deadline give their tickets back. A crash after the
+        commit leaves the give-back to the buyers' counts pending in the database, and
+        ``reconcile`` finishes it and sets the stock."""
+        expired = await self._reservations.expire_due()
+        metrics.RESERVATIONS_EXPIRED.inc(expired)
 
     async def observe(self) -> None:
         """The gauges of the consumer's lag and of the sales that have not closed."""

@@ -8,7 +8,6 @@ export const STATUS_LABEL: Record<BookingStatus, string> = {
   refunded: "Refunded",
   rejected: "Rejected",
   cancelled: "Cancelled",
-  confirmed: "Confirmed", // ISSUE-13 PRE-MERGE: the state before checkout existed.
 };
 
 /** Still moving on its own (allocation, or a payment or the deadline): follow it live. */

@@ -54,6 +54,8 @@ export function usePurchase(event: Pick<Event, "id">, ticketType: TicketType, ad
         status: accepted.status,
         reason: null,
         created_at: new Date().toISOString(),
+        expires_at: null,
+        payment_id: null,
       };
       // If the socket already told us more (a fast worker), keep that.
       queryClient.setQueryData<Booking>(queryKeys.bookings.detail(seeded.id), (old) => old ?? seeded);

@@ -1,33 +1,15 @@
-/**
- * Checkout, payments, e-tickets and check-in (issue 13).
- *
- * Tickets and check-in go through the generated client. ISSUE-13 PRE-MERGE: the checkout, the
- * test provider's payment, the refund and the bookings' status filter are not in schema.d.ts
- * yet, so their types are hand-written from the agreed API (s27-api13.md) and their calls go
- * through `requestJson`. After the checkout backend is merged and `make openapi api-client`
- * has run, derive those types in lib/api-types.ts and switch the calls to `api.GET/POST`.
- */
+/** Checkout, payments, e-tickets and check-in (issue 13). */
 import { queryOptions, useMutation, useQueryClient } from "@tanstack/react-query";
-import { api, fetchBlob, requestJson, unwrap } from "../../lib/api-client";
-import type { Booking, BookingPage, CheckinAccepted } from "../../lib/api-types";
+import { api, fetchBlob, unwrap } from "../../lib/api-client";
+import type {
+  BookingStatus,
+  CheckinAccepted,
+  CheckoutStarted,
+  PaymentProvider,
+  TestPaymentResult,
+} from "../../lib/api-types";
 import { queryKeys } from "../../lib/query-keys";
 import { storeBooking } from "../bookings/api";
-
-export type PaymentProvider = "test" | "stripe";
-
-export interface CheckoutStarted {
-  payment_id: string;
-  redirect_url: string;
-  /** What the provider's client needs (Stripe: publishable key, client secret…). */
-  client_fields: Record<string, unknown>;
-}
-
-export type TestPaymentOutcome = "succeeded" | "failed" | "pending";
-
-export interface TestPaymentResult {
-  payment_id: string;
-  outcome: TestPaymentOutcome;
-}
 
 /** The test provider's cards (Stripe's test numbers), as hints on its payment page. */
 export const TEST_CARDS = [
@@ -39,11 +21,13 @@ export const TEST_CARDS = [
 const path = encodeURIComponent;
 
 export function startCheckout(bookingId: string, provider: PaymentProvider): Promise<CheckoutStarted> {
-  return requestJson("POST", `/api/bookings/${path(bookingId)}/checkout`, { provider });
+  return unwrap(api.POST("/api/bookings/{booking_id}/checkout", { params: { path: { booking_id: bookingId } }, body: { provider } }));
 }
 
 export function payWithTestCard(paymentId: string, cardNumber: string): Promise<TestPaymentResult> {
-  return requestJson("POST", `/api/payments/test/${path(paymentId)}`, { card_number: cardNumber });
+  return unwrap(
+    api.POST("/api/payments/test/{payment_id}", { params: { path: { payment_id: paymentId } }, body: { card_number: cardNumber } }),
+  );
 }
 
 export function checkIn(code: string): Promise<CheckinAccepted> {
@@ -71,15 +55,15 @@ export function checkinsQueryOptions(eventId: string) {
 }
 
 /** One page (the first 100) of an event's bookings in one state, for its organiser. */
-export function eventBookingsQueryOptions(eventId: string, status: Booking["status"]) {
+export function eventBookingsQueryOptions(eventId: string, status: BookingStatus) {
   return queryOptions({
     queryKey: queryKeys.events.bookings(eventId, status),
     queryFn: ({ signal }) =>
-      requestJson<BookingPage>(
-        "GET",
-        `/api/events/${path(eventId)}/bookings?status=${path(status)}&limit=100`,
-        undefined,
-        signal,
+      unwrap(
+        api.GET("/api/events/{event_id}/bookings", {
+          params: { path: { event_id: eventId }, query: { status, limit: 100 } },
+          signal,
+        }),
       ),
   });
 }
@@ -87,7 +71,8 @@ export function eventBookingsQueryOptions(eventId: string, status: Booking["stat
 export function useRefundBooking() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (bookingId: string) => requestJson<Booking>("POST", `/api/bookings/${path(bookingId)}/refund`),
+    mutationFn: (bookingId: string) =>
+      unwrap(api.POST("/api/bookings/{booking_id}/refund", { params: { path: { booking_id: bookingId } } })),
     onSuccess: (booking) => {
       storeBooking(queryClient, booking);
       void queryClient.invalidateQueries({ queryKey: ["events", "bookings", booking.event_id] });

@@ -134,11 +134,11 @@ describe("a reserved booking", () => {
 });
 
 describe("paying with Stripe", () => {
-  async function checkoutWith(clientFields: Record<string, unknown>) {
+  async function checkoutWith(clientFields: Record<string, string>) {
     const { booking } = serveBooking({ status: "reserved", expires_at: inMinutes(10) });
     server.use(
       http.post(`*/api/bookings/${booking.id}/checkout`, () =>
-        HttpResponse.json({ payment_id: "cs_1", redirect_url: "https://checkout.stripe.test/cs_1", client_fields: clientFields }),
+        HttpResponse.json({ payment_id: "pi_1", redirect_url: "/pay/stripe/pi_1", client_fields: clientFields }),
       ),
     );
     const { user } = renderApp(`/bookings/${booking.id}`);
@@ -147,10 +147,11 @@ describe("paying with Stripe", () => {
     expect(await screen.findByRole("heading", { level: 1, name: "Stripe payment" })).toBeInTheDocument();
   }
 
-  it("states what Stripe needs and hands over to Stripe's page, without loading Stripe.js", async () => {
-    await checkoutWith({ checkout_session_id: "cs_1" });
-    expect(within(screen.getByRole("list", { name: "What Stripe needs" })).getByText("checkout_session_id")).toBeInTheDocument();
-    expect(screen.getByRole("link", { name: "Continue to Stripe" })).toHaveAttribute("href", "https://checkout.stripe.test/cs_1");
+  it("states what Stripe needs and, without a publishable key, says Stripe is not set up and does not load Stripe.js", async () => {
+    await checkoutWith({ client_secret: "pi_1_secret_2" });
+    expect(within(screen.getByRole("list", { name: "What Stripe needs" })).getByText("client_secret")).toBeInTheDocument();
+    expect(screen.getByText(/Card payments through Stripe are not set up on this server/)).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Pay" })).not.toBeInTheDocument();
     expect(loadStripe).not.toHaveBeenCalled();
   });
 

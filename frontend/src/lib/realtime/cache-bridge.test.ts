@@ -85,7 +85,7 @@ describe("applyRealtimeMessage", () => {
 
   it("does not invent entries for bookings or events it has not loaded", () => {
     const queryClient = new QueryClient();
-    applyRealtimeMessage(queryClient, { type: "booking", booking_id: "x", status: "confirmed", reason: null });
+    applyRealtimeMessage(queryClient, { type: "booking", booking_id: "x", status: "reserved", reason: null });
     applyRealtimeMessage(queryClient, { type: "inventory", event_id: "e", ticket_type_id: "t", remaining: 1, version: 1 });
     expect(queryClient.getQueryCache().getAll()).toHaveLength(0);
   });

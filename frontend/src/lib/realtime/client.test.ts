@@ -108,9 +108,9 @@ describe("RealtimeClient: subscriptions", () => {
     client.onServerError((d) => errors.push(d));
     const socket = FakeWebSocket.latest();
     socket.open();
-    socket.receive({ type: "booking", booking_id: "b1", status: "confirmed", reason: null });
+    socket.receive({ type: "booking", booking_id: "b1", status: "reserved", reason: null });
     socket.receive({ type: "error", detail: "unknown event" });
-    expect(received).toEqual([{ type: "booking", booking_id: "b1", status: "confirmed", reason: null }]);
+    expect(received).toEqual([{ type: "booking", booking_id: "b1", status: "reserved", reason: null }]);
     expect(errors).toEqual(["unknown event"]);
   });
 

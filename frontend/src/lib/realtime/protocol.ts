@@ -31,8 +31,6 @@ const BOOKING_STATUSES = [
   "expired",
   "refunded",
   "cancelled",
-  // ISSUE-13 PRE-MERGE: gone from the API with issue 13; drop once the server no longer sends it.
-  "confirmed",
 ] as const;
 
 export interface BookingMessage {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from bolttickets.adapters.sqlalchemy.tables import (
 from bolttickets.domain.allocation import TicketTypeState
 from bolttickets.domain.errors import EmailTaken
 from bolttickets.domain.model import (
+    HOLDING_STATUSES,
     ApiKey,
     Booking,
     BookingStatus,
@@ -73,6 +75,7 @@ BOOKING_COLUMNS = (
     "fingerprint",
     "created_at",
     "updated_at",
+    "expires_at",
 )
 
 
@@ -91,6 +94,7 @@ def _booking_values(b: Booking, key: str | None, fp: str) -> tuple[Any, ...]:
         fp,
         b.created_at,
         b.created_at,
+        b.expires_at,
     )
 
 
@@ -119,6 +123,9 @@ def _booking(row: Any) -> Booking:
         status=BookingStatus(row.status),
         reason=row.reason,
         created_at=row.created_at,
+        expires_at=row.expires_at,
+        payment_id=row.payment_id,
+        payment_provider=row.payment_provider,
     )
 
 
@@ -209,6 +216,8 @@ class SqlEvents:
                 sale_starts_at=event.sale_starts_at,
                 created_at=event.created_at,
                 organizer_id=event.organizer_id,
+                payment_window_seconds=event.payment_window_seconds,
+                refunds_until=event.refunds_until,
             )
         )
         await self._conn.execute(
@@ -267,6 +276,8 @@ class SqlEvents:
                 created_at=r.created_at,
                 ticket_types=tuple(by_event.get(r.id, ())),
                 organizer_id=r.organizer_id,
+                payment_window_seconds=r.payment_window_seconds,
+                refunds_until=r.refunds_until,
             )
             for r in rows
         ]
@@ -289,9 +300,9 @@ class SqlEvents:
             return None
         tt, event = found
         mine = bookings.c.ticket_type_id == ticket_type_id
-        confirmed = await self._conn.execute(
+        held = await self._conn.execute(
             sa.select(bookings.c.user_id, sa.func.sum(bookings.c.quantity))
-            .where(mine, bookings.c.status == BookingStatus.CONFIRMED.value)
+            .where(mine, _holding)
             .group_by(bookings.c.user_id)
         )
         keyed = await self._conn.execute(
@@ -303,7 +314,7 @@ class SqlEvents:
             ticket_type=tt,
             sale_opens_at=event.sale_starts_at,
             sale_closes_at=event.starts_at,
-            confirmed_per_user={user_id: int(total) for user_id, total in confirmed},
+            held_per_user={user_id: int(total) for user_id, total in held},
             keyed_bookings=dict(keyed.all()),
         )
 
@@ -330,6 +341,9 @@ class SqlEvents:
         return known
 
 
+_holding = bookings.c.status.in_([s.value for s in HOLDING_STATUSES])
+
+
 class SqlBookings:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -341,9 +355,17 @@ class SqlBookings:
         return None if row is None else _booking(row)
 
     async def page(
-        self, user_id: UUID | None, cursor: str | None, limit: int, *, event_id: UUID | None = None
+        self,
+        user_id: UUID | None,
+        cursor: str | None,
+        limit: int,
+        *,
+        event_id: UUID | None = None,
+        status: BookingStatus | None = None,
     ) -> Page[Booking]:
         query = sa.select(bookings)
+        if status is not None:
+            query = query.where(bookings.c.status == status.value)
         if user_id is not None:
             query = query.where(bookings.c.user_id == user_id)
         if event_id is not None:
@@ -370,12 +392,19 @@ class SqlBookings:
                 ticket_types.c.capacity,
                 ticket_types.c.sold,
                 ticket_types.c.per_user_limit,
+                sa.select(events.c.payment_window_seconds)
+                .where(events.c.id == ticket_types.c.event_id)
+                .scalar_subquery()
+                .label("payment_window_seconds"),
             )
             .where(ticket_types.c.id.in_(ids))
             .order_by(ticket_types.c.id)
-            .with_for_update()
+            .with_for_update(of=ticket_types)
         )
-        return {r.id: TicketTypeState(r.capacity, r.sold, r.per_user_limit) for r in rows}
+        return {
+            r.id: TicketTypeState(r.capacity, r.sold, r.per_user_limit, r.payment_window_seconds)
+            for r in rows
+        }
 
     async def existing(self, ids: Sequence[UUID]) -> dict[UUID, StoredBooking]:
         found: dict[UUID, StoredBooking] = {}
@@ -390,7 +419,7 @@ class SqlBookings:
             )
         return found
 
-    async def confirmed_per_user(
+    async def held_per_user(
         self, pairs: Sequence[tuple[UUID, UUID]]
     ) -> dict[tuple[UUID, UUID], int]:
         if not pairs:
@@ -400,7 +429,7 @@ class SqlBookings:
                 bookings.c.user_id, bookings.c.ticket_type_id, sa.func.sum(bookings.c.quantity)
             )
             .where(
-                bookings.c.status == BookingStatus.CONFIRMED.value,
+                _holding,
                 bookings.c.ticket_type_id.in_({tt for _, tt in pairs}),
                 bookings.c.user_id.in_({user for user, _ in pairs}),
             )
@@ -455,29 +484,100 @@ class SqlBookings:
             )
 
     async def cancel(self, booking_id: UUID) -> Booking | None:
+        cancellable = sa.or_(
+            bookings.c.status == BookingStatus.RESERVED.value,
+            sa.and_(
+                bookings.c.status == BookingStatus.PAID.value, bookings.c.unit_price_cents == 0
+            ),
+        )
+        given_back = await self._give_back(
+            sa.and_(bookings.c.id == booking_id, cancellable), BookingStatus.CANCELLED
+        )
+        return given_back[0] if given_back else None
+
+    async def expire_due(self, now: datetime, limit: int) -> list[Booking]:
+        due = (
+            sa.select(bookings.c.id)
+            .where(
+                bookings.c.status == BookingStatus.RESERVED.value,
+                bookings.c.expires_at <= now,
+            )
+            .order_by(bookings.c.expires_at)
+            .limit(limit)
+        )
+        # The status is checked again by the UPDATE itself: of two sweepers (or a sweep and
+        # a payment) racing for one booking, the second finds it changed and skips it.
+        return await self._give_back(
+            sa.and_(
+                bookings.c.id.in_(due.scalar_subquery()),
+                bookings.c.status == BookingStatus.RESERVED.value,
+                bookings.c.expires_at <= now,
+            ),
+            BookingStatus.EXPIRED,
+        )
+
+    async def refund(self, booking_id: UUID) -> Booking | None:
+        given_back = await self._give_back(
+            sa.and_(bookings.c.id == booking_id, bookings.c.status == BookingStatus.PAID.value),
+            BookingStatus.REFUNDED,
+        )
+        return given_back[0] if given_back else None
+
+    async def _give_back(
+        self, where: sa.ColumnElement[bool], status: BookingStatus
+    ) -> list[Booking]:
+        """Move the bookings matching ``where`` to ``status``, giving their tickets back to
+        ``sold`` and marking the give-back to the buyers' counts in the stock store as
+        pending; only the rows this statement changed."""
+        rows = (
+            await self._conn.execute(
+                bookings.update()
+                .where(where)
+                .values(status=status.value, release_pending=True, updated_at=sa.func.now())
+                .returning(*bookings.c)
+            )
+        ).all()
+        returned: Counter[UUID] = Counter()
+        for row in rows:
+            returned[row.ticket_type_id] += row.quantity
+        for tt_id, quantity in sorted(returned.items()):
+            await self._conn.execute(
+                ticket_types.update()
+                .where(ticket_types.c.id == tt_id)
+                .values(sold=ticket_types.c.sold - quantity)
+            )
+        return [_booking(row) for row in rows]
+
+    async def start_payment(self, booking_id: UUID, provider: str, payment_id: str) -> bool:
+        changed = await self._conn.execute(
+            bookings.update()
+            .where(bookings.c.id == booking_id, bookings.c.status == BookingStatus.RESERVED.value)
+            .values(payment_provider=provider, payment_id=payment_id, updated_at=sa.func.now())
+        )
+        return changed.rowcount == 1
+
+    async def mark_paid(
+        self, booking_id: UUID, now: datetime, provider: str, payment_id: str
+    ) -> Booking | None:
         row = (
             await self._conn.execute(
                 bookings.update()
                 .where(
                     bookings.c.id == booking_id,
-                    bookings.c.status == BookingStatus.CONFIRMED.value,
+                    bookings.c.status == BookingStatus.RESERVED.value,
+                    bookings.c.expires_at > now,
                 )
                 .values(
-                    status=BookingStatus.CANCELLED.value,
-                    release_pending=True,
+                    status=BookingStatus.PAID.value,
+                    expires_at=None,
+                    payment_provider=provider,
+                    payment_id=payment_id,
                     updated_at=sa.func.now(),
                 )
                 .returning(*bookings.c)
             )
         ).first()
-        if row is None:
-            return None
-        await self._conn.execute(
-            ticket_types.update()
-            .where(ticket_types.c.id == row.ticket_type_id)
-            .values(sold=ticket_types.c.sold - row.quantity)
-        )
-        return _booking(row)
+        return None if row is None else _booking(row)
 
     async def pending_releases(
         self, limit: int, ids: Sequence[UUID] | None = None

@@ -64,6 +64,9 @@ events = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     # NULL for events made before events had owners: only admins manage those.
     sa.Column("organizer_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=True, index=True),
+    sa.Column("payment_window_seconds", sa.Integer, nullable=False, server_default="600"),
+    sa.Column("refunds_until", UTCDateTime, nullable=True),
+    sa.CheckConstraint("payment_window_seconds >= 10", name="payment_window_min"),
     sa.Index("ix_events_starts_at_id", "starts_at", "id"),
 )
 
@@ -104,12 +107,22 @@ bookings = sa.Table(
     # Set by the cancel that gives the tickets back to the sale, cleared once the buyer's
     # count in the stock store has them too: that second step survives a crash between them.
     sa.Column("release_pending", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The deadline to pay while reserved; the worker expires the booking past it.
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("payment_provider", sa.String(16), nullable=True),
+    sa.Column("payment_id", sa.String(255), nullable=True),
     sa.UniqueConstraint("user_id", "idempotency_key", name="uq_bookings_user_key"),
     sa.CheckConstraint("quantity > 0", name="quantity_positive"),
     sa.Index("ix_bookings_user_created", "user_id", "created_at", "id"),
     sa.Index("ix_bookings_created", "created_at", "id"),
     sa.Index("ix_bookings_event_created", "event_id", "created_at", "id"),
     sa.Index("ix_bookings_type_status_user", "ticket_type_id", "status", "user_id"),
+    sa.Index(
+        "ix_bookings_reserved_expires",
+        "expires_at",
+        postgresql_where=sa.text("status = 'reserved'"),
+        sqlite_where=sa.text("status = 'reserved'"),
+    ),
     sa.Index(
         "ix_bookings_release_pending",
         "id",

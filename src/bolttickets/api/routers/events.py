@@ -10,7 +10,7 @@ from bolttickets.api.auditing import Audit
 from bolttickets.api.deps import BookingsDep, CatalogDep, WaitingRoomsDep
 from bolttickets.api.schemas import BookingOut, BookingPage, EventIn, EventOut, EventPage, Problem
 from bolttickets.api.security import Public, Requires
-from bolttickets.domain.model import Role, Scope
+from bolttickets.domain.model import BookingStatus, Role, Scope
 from bolttickets.services.accounts import Actor
 from bolttickets.services.audit import AuditAction, named
 from bolttickets.services.catalog import NewTicketType
@@ -51,6 +51,8 @@ async def create_event(
             NewTicketType(t.name, t.price_cents, t.currency, t.capacity, t.per_user_limit)
             for t in body.ticket_types
         ],
+        payment_window_seconds=body.payment_window_seconds,
+        refunds_until=body.refunds_until,
     )
     await audit.record(AuditAction.EVENT_CREATED, target=named("event", view.event.id))
     return EventOut.of(view)
@@ -99,7 +101,11 @@ async def list_event_bookings(
     bookings: BookingsDep,
     limit: Limit = 20,
     cursor: Cursor = None,
+    status: Annotated[
+        BookingStatus | None, Query(description="Only bookings in this status")
+    ] = None,
 ) -> BookingPage:
-    """Every booking of the event, newest first: for its organizer and admins."""
-    page = await bookings.of_event(actor, event_id, cursor, limit)
+    """Every booking of the event (or those in ``status``), newest first: for its organizer
+    and admins."""
+    page = await bookings.of_event(actor, event_id, cursor, limit, status)
     return BookingPage(items=[BookingOut.of(b) for b in page.items], next_cursor=page.next_cursor)

@@ -6,6 +6,9 @@ import { toMinorUnits } from "../../../lib/format";
 import { ApiError, errorMessage } from "../../../lib/problem";
 import { useCreateEvent } from "../api";
 
+/** The server's default: how long a priced booking stays reserved while its buyer pays. */
+const DEFAULT_PAYMENT_WINDOW_SECONDS = 600;
+
 interface TicketTypeDraft {
   key: number;
   name: string;
@@ -67,6 +70,7 @@ export function buildEventBody(fields: {
       starts_at: toIso(fields.startsAt),
       sale_starts_at: fields.saleStartsAt ? toIso(fields.saleStartsAt) : null,
       ticket_types: ticketTypes,
+      payment_window_seconds: DEFAULT_PAYMENT_WINDOW_SECONDS,
     },
   };
 }

@@ -71,6 +71,7 @@ describe("organiser pages", () => {
         { name: "Early bird", price_cents: 1999, currency: "EUR", capacity: 50, per_user_limit: 2 },
         { name: "VIP", price_cents: 5000, currency: "JPY", capacity: 5, per_user_limit: null },
       ],
+      payment_window_seconds: 600,
     });
   });
 

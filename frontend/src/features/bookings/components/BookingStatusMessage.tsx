@@ -13,8 +13,6 @@ export function bookingStatusText(booking: Booking, ticketType?: Pick<TicketType
   switch (booking.status) {
     case "pending":
       return `Booking received (${what}) — waiting for confirmation…`;
-    case "confirmed": // ISSUE-13 PRE-MERGE: the state before checkout existed.
-      return `Confirmed! ${what} for ${formatMoney(booking.total_cents, booking.currency)}.`;
     case "reserved":
       return `Reserved! ${what} held for you — pay ${formatMoney(booking.total_cents, booking.currency)} before the time runs out.`;
     case "paid":
@@ -30,14 +28,14 @@ export function bookingStatusText(booking: Booking, ticketType?: Pick<TicketType
   }
 }
 
-/** The live status of a booking just made: pending, then confirmed or rejected. */
+/** The live status of a booking just made: pending, then reserved (paid when free) or rejected. */
 export function BookingStatusMessage({ bookingId, ticketType }: { bookingId: string; ticketType: TicketType }) {
   const query = useQuery(bookingQueryOptions(bookingId));
   const booking = query.data;
   useWatchBooking(bookingId, !booking || isSettling(booking.status));
   const recheck = useRecheckBooking(bookingId);
   if (!booking) return <p className="notice">Checking your booking…</p>;
-  const tone = ["confirmed", "reserved", "paid"].includes(booking.status)
+  const tone = ["reserved", "paid"].includes(booking.status)
     ? "notice-success"
     : booking.status === "rejected"
       ? "notice-error"
@@ -48,12 +46,6 @@ export function BookingStatusMessage({ bookingId, ticketType }: { bookingId: str
   return (
     <p className={`notice ${tone}`} data-testid="booking-status" data-status={booking.status}>
       {bookingStatusText(booking, ticketType)}
-      {booking.status === "confirmed" && (
-        <>
-          {" "}
-          <Link to="/bookings">My bookings</Link>
-        </>
-      )}
       {booking.status === "reserved" && (
         <>
           {" "}

@@ -60,8 +60,8 @@ function BookingRow({ booking, event }: { booking: Booking; event: Event | undef
   const cancel = useCancelBooking();
   const recheck = useRecheckBooking(booking.id);
   useWatchBooking(booking.id, isSettling(booking.status));
-  // ISSUE-13 PRE-MERGE: "confirmed" goes; a free booking (paid at once) may still be cancelled.
-  const cancellable = booking.status === "confirmed" || (booking.status === "paid" && booking.total_cents === 0);
+  // A reservation may be given up; a paid booking is refunded, unless it was free.
+  const cancellable = booking.status === "reserved" || (booking.status === "paid" && booking.total_cents === 0);
   const detail = `/bookings/${encodeURIComponent(booking.id)}`;
   const ticketType = event?.ticket_types.find((t) => t.id === booking.ticket_type_id);
   const headingId = `booking-${booking.id}`;

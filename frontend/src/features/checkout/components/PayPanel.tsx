@@ -1,9 +1,9 @@
 import { useMutation } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useNavigate } from "react-router";
-import type { Booking } from "../../../lib/api-types";
+import type { Booking, PaymentProvider } from "../../../lib/api-types";
 import { formatMoney } from "../../../lib/format";
-import { type PaymentProvider, startCheckout } from "../api";
+import { startCheckout } from "../api";
 import { checkoutErrorMessage } from "../messages";
 
 const PROVIDERS: Array<{ value: PaymentProvider; label: string }> = [

@@ -2,19 +2,15 @@ import { useEffect, useRef, useState } from "react";
 import { useLocation, useParams, useSearchParams } from "react-router";
 import type { StripeElements, Stripe } from "@stripe/stripe-js";
 import { PageHeading } from "../../../components/PageHeading";
+import type { CheckoutStarted } from "../../../lib/api-types";
 import { errorMessage } from "../../../lib/problem";
-import type { CheckoutStarted } from "../api";
 import { FollowBooking } from "./FollowBooking";
-
-function field(fields: Record<string, unknown>, name: string): string | null {
-  const value = fields[name];
-  return typeof value === "string" && value ? value : null;
-}
 
 /**
  * Stripe's payment step. It needs what the checkout answered (`client_fields`): with a
  * publishable key and a client secret, Stripe's Payment Element is shown here (Stripe.js is
- * loaded on this page only); otherwise Stripe's own hosted page at `redirect_url` takes over.
+ * loaded on this page only). The server sends the publishable key only when it is configured
+ * with one (BOLT_STRIPE_PUBLISHABLE_KEY); without it the browser cannot pay through Stripe.
  */
 export default function StripePaymentPage() {
   const { paymentId = "" } = useParams();
@@ -33,8 +29,8 @@ export default function StripePaymentPage() {
       </section>
     );
   }
-  const publishableKey = field(started.client_fields, "publishable_key");
-  const clientSecret = field(started.client_fields, "client_secret");
+  const publishableKey = started.client_fields.publishable_key;
+  const clientSecret = started.client_fields.client_secret;
   return (
     <section>
       <PageHeading title="Stripe payment">Stripe payment</PageHeading>
@@ -53,10 +49,9 @@ export default function StripePaymentPage() {
           returnUrl={`${window.location.origin}/bookings/${encodeURIComponent(bookingId ?? "")}`}
         />
       ) : (
-        <p>
-          <a className="button" href={started.redirect_url}>
-            Continue to Stripe
-          </a>
+        <p className="notice notice-warn" role="status">
+          Card payments through Stripe are not set up on this server. Start the payment again from the booking with
+          another method.
         </p>
       )}
       {bookingId && <FollowBooking bookingId={bookingId} />}

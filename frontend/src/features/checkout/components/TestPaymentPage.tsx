@@ -2,7 +2,8 @@ import { useMutation } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useParams, useSearchParams } from "react-router";
 import { PageHeading } from "../../../components/PageHeading";
-import { payWithTestCard, TEST_CARDS, type TestPaymentOutcome } from "../api";
+import type { TestPaymentOutcome } from "../../../lib/api-types";
+import { payWithTestCard, TEST_CARDS } from "../api";
 import { checkoutErrorMessage } from "../messages";
 import { FollowBooking } from "./FollowBooking";
 

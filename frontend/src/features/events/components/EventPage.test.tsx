@@ -50,7 +50,7 @@ describe("EventPage", () => {
     expect(vipQty!.querySelectorAll("option")).toHaveLength(2); // remaining
   });
 
-  it("books with an Idempotency-Key and shows pending, then confirmed from the socket", async () => {
+  it("books with an Idempotency-Key and shows pending, then reserved from the socket", async () => {
     const event = anEvent({}, [{ name: "Standing", remaining: 10 }]);
     const [tt] = event.ticket_types;
     serve(event);
@@ -71,11 +71,21 @@ describe("EventPage", () => {
       expect(socket().messages).toContainEqual({ type: "watch", booking_id: "22222222-2222-4222-8222-222222222222" }),
     );
 
+    const expiresAt = new Date(Date.now() + 10 * 60_000).toISOString();
     act(() =>
-      socket().receive({ type: "booking", booking_id: "22222222-2222-4222-8222-222222222222", status: "confirmed", reason: null }),
+      socket().receive({
+        type: "booking",
+        booking_id: "22222222-2222-4222-8222-222222222222",
+        status: "reserved",
+        reason: null,
+        expires_at: expiresAt,
+      }),
     );
-    await waitFor(() => expect(screen.getByTestId("booking-status")).toHaveAttribute("data-status", "confirmed"));
-    expect(screen.getByTestId("booking-status")).toHaveTextContent("Confirmed! 2 × Standing for €90.00.");
+    await waitFor(() => expect(screen.getByTestId("booking-status")).toHaveAttribute("data-status", "reserved"));
+    expect(screen.getByTestId("booking-status")).toHaveTextContent(
+      "Reserved! 2 × Standing held for you — pay €90.00 before the time runs out.",
+    );
+    expect(within(screen.getByTestId("booking-status")).getByRole("timer")).toBeInTheDocument();
     expect(screen.getByTestId("purchase-status")).toHaveAttribute("aria-live", "polite");
   });
 
