@@ -1,15 +1,16 @@
 """The waiting-room benchmark: one room of 100,000 buyers on the full stack.
 
-Buyers join through the waiting-room service on the real Redis store, as the API's
-``join`` does once it has authenticated the request; the last ones join over HTTP through
-the load generator, which shows what the API adds. Redis's memory is read before and after
-the service's joins. Then the fan-out subscribers (``bench.fanout_subscribers``) subscribe
-to the event and time the room's real ticks: each ``waiting_room`` frame from its arrival at
-the bench's own subscriber of the backplane (the tick's publish, as every API process
-receives it) to its arrival at every subscriber. Last, the room's tickets are bought by the
-first admitted buyers with their passes, and the time from the last ticket's confirmation
-to every subscriber's ``sold_out`` frame is measured. The four invariants of the sale and
-the room's (one place per buyer, numbers 1…N) are checked after.
+The fan-out subscribers (``bench.fanout_subscribers``) subscribe to the event first, before
+its room opens. Then buyers join through the waiting-room service on the real Redis store,
+as the API's ``join`` does once it has authenticated the request; the last ones join over
+HTTP through the load generator, which shows what the API adds. Redis's memory is read
+before and after the service's joins. Then the subscribers time the room's real ticks:
+each ``waiting_room`` frame from its arrival at the bench's own subscriber of the
+backplane (the tick's publish, as every API process receives it) to its arrival at every
+subscriber. Last, the room's tickets are bought by the first admitted buyers with their
+passes, and the time from the last ticket's confirmation to every subscriber's
+``sold_out`` frame is measured. The four invariants of the sale and the room's (one place
+per buyer, numbers 1…N) are checked after.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class RoomConfig:
 class RoomResult:
     config: RoomConfig
     cores: str
+    event_id: str = ""
     calibration: dict[str, dict[str, float]] = field(default_factory=dict)
     join_seconds: float = 0.0
     http: dict[str, Any] = field(default_factory=dict)
@@ -124,6 +126,7 @@ class RoomResult:
         return {
             "config": asdict(self.config),
             "cores": self.cores,
+            "event_id": self.event_id,
             "calibration": self.calibration,
             "joins": {
                 "through_service": self.config.service_joins,
@@ -179,25 +182,27 @@ async def run_room(
     seconds = config.calibration_seconds
     with running_on(cores.client):
         result.calibration["start"] = await calibrate("start", seconds, services, progress)
-        async with started(Mode.STACK, services, cores, workdir, workers=1) as system:
-            client = await connect_redis(services.redis_url, max_connections=config.in_flight + 8)
-            tt: TicketType | None = None
-            try:
-                tt = await _open_room(system, config)
+        client = await connect_redis(services.redis_url, max_connections=config.in_flight + 8)
+        event_id = None
+        try:
+            async with started(Mode.STACK, services, cores, workdir, workers=1) as system:
+                admin = await system.admin_token()
+                tt = await system.create_ticket_type(admin, "Waiting room", config.capacity)
+                event_id = result.event_id = tt.event_id
                 await _measure(system, tt, client, config, cores, progress, result)
-            finally:
-                if tt is not None:
-                    await _forget_room(client, tt.event_id)
-                await client.aclose()
+        finally:
+            # Once the processes stopped: a tick would write the room's counters again.
+            if event_id is not None:
+                await _forget_room(client, event_id)
+            await client.aclose()
         result.calibration["end"] = await calibrate("end", seconds, services, progress)
     return result
 
 
-async def _open_room(system: System, config: RoomConfig) -> TicketType:
-    """An event on sale now, and its room open since a minute: every join is numbered in
-    arrival order (a lottery of an empty pre-queue), and admission runs from the start."""
-    admin = await system.admin_token()
-    tt = await system.create_ticket_type(admin, "Waiting room", config.capacity)
+async def _open_room(system: System, tt: TicketType, config: RoomConfig) -> None:
+    """The room of ``tt``'s event, open since a minute on a sale open now: every join is
+    numbered in arrival order (a lottery of an empty pre-queue), and admission runs from
+    the start."""
     response = await system.http.put(
         f"/api/events/{tt.event_id}/waiting-room",
         json={
@@ -205,10 +210,9 @@ async def _open_room(system: System, config: RoomConfig) -> TicketType:
             "admit_per_minute": config.admit_per_minute,
             "pass_ttl_seconds": 3600,
         },
-        headers={"Authorization": f"Bearer {admin}"},
+        headers={"Authorization": f"Bearer {await system.admin_token()}"},
     )
     response.raise_for_status()
-    return tt
 
 
 async def _measure(
@@ -221,23 +225,25 @@ async def _measure(
     result: RoomResult,
 ) -> None:
     ids = await insert_buyers(system.database_url, config.buyers)
-    numbers = await _join_through_service(
-        system, tt, client, ids[: config.service_joins], progress, result
-    )
-    result.room_key_bytes = await _room_key_bytes(client, tt.event_id)
-    await _join_over_http(system, tt, ids[config.service_joins :], cores, progress, result)
-    await _check_places(client, tt, config, numbers, result)
-
-    first = sorted(numbers, key=numbers.__getitem__)[: config.capacity]
-    tokens = dict(zip(first, buyer_tokens(system.secret, first), strict=True))
-    await _until_admitted(client, tt, config.capacity)
-    booked = await _book(system, tt, [tokens[b] for b in first[:-1]], result)
-
     ticks = _Ticks(tt.event_id)
     follower = asyncio.create_task(ticks.follow(RedisPubSub(client)))
     load = Subscribers(system.workdir, cores.client)
     try:
+        # Subscribed before the room opens: once it is open, every subscriber gets a frame
+        # every tick, which would slow the handshakes still to come.
         await _subscribe(system, tt, load, config, progress, result)
+        await _open_room(system, tt, config)
+        numbers = await _join_through_service(
+            system, tt, client, ids[: config.service_joins], progress, result
+        )
+        result.room_key_bytes = await _room_key_bytes(client, tt.event_id)
+        await _join_over_http(system, tt, ids[config.service_joins :], cores, progress, result)
+        await _check_places(client, tt, config, numbers, result)
+
+        first = sorted(numbers, key=numbers.__getitem__)[: config.capacity]
+        tokens = dict(zip(first, buyer_tokens(system.secret, first), strict=True))
+        await _until_admitted(client, tt, config.capacity)
+        booked = await _book(system, tt, [tokens[b] for b in first[:-1]], result)
         measured = await _time_ticks(ticks, load, config, progress)
         booked += await _book(system, tt, [tokens[first[-1]]], result)
         result.last_accepted_at = time.monotonic()
@@ -449,7 +455,7 @@ async def _time_ticks(
 ) -> list[int]:
     """The next ``config.ticks`` "now serving" frames once everyone is subscribed, each
     waited for at every subscriber; the keys timed."""
-    while not ticks.new.empty():  # published before some subscriber was there
+    while not ticks.new.empty():  # ticks of the joins: the last ones are timed
         ticks.new.get_nowait()
     task = progress.add_task("Now serving ticks", total=config.ticks)
     measured: list[int] = []

@@ -4,11 +4,14 @@ written. Timings on a shared machine prove nothing, so none is asserted."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import orjson
 from bench.__main__ import app
 from typer.testing import CliRunner
+
+from bolttickets.adapters.redis_stock import connect_redis
 
 
 def test_every_waiting_subscriber_is_told_sold_out(
@@ -33,3 +36,13 @@ def test_every_waiting_subscriber_is_told_sold_out(
     assert any(key.endswith(":places") for key in result["room_key_bytes"])
     assert result["bytes_per_buyer"] > 0
     assert "joins/s (service)" in outcome.output and "calibration at end" in outcome.output
+    assert asyncio.run(room_keys(redis_url, result["event_id"])) == []
+
+
+async def room_keys(redis_url: str, event_id: str) -> list[bytes]:
+    """What the run left of its room in Redis (which runs with ``noeviction``)."""
+    client = await connect_redis(redis_url)
+    try:
+        return [key async for key in client.scan_iter(match=f"bolt:room:{{{event_id}}}:*")]
+    finally:
+        await client.aclose()
