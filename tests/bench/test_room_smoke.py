@@ -33,8 +33,9 @@ def test_every_waiting_subscriber_is_told_sold_out(
     assert result["failed"] == result["dropped"] == 0
     assert [tick["count"] for tick in result["per_tick"]] == [200, 200, 200]
     assert result["sold_out_delivered"] == 200
-    assert any(key.endswith(":places") for key in result["room_key_bytes"])
-    assert result["bytes_per_buyer"] > 0
+    # used_memory moves with everything else Redis holds: only the room's own key is exact.
+    [places] = [v for k, v in result["room_key_bytes"].items() if k.endswith(":places")]
+    assert places > 0
     assert "joins/s (service)" in outcome.output and "calibration at end" in outcome.output
     assert asyncio.run(room_keys(redis_url, result["event_id"])) == []
 
