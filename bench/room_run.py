@@ -477,7 +477,7 @@ async def _last_confirmation(system: System, tt: TicketType) -> float:
         at = (
             await conn.execute(
                 sa.select(sa.func.max(bookings.c.updated_at)).where(
-                    bookings.c.ticket_type_id == tt.uuid, bookings.c.status == "confirmed"
+                    bookings.c.ticket_type_id == tt.uuid, bookings.c.status == "reserved"
                 )
             )
         ).scalar_one()
