@@ -15,7 +15,7 @@ TOOLS_BIN := $(CURDIR)/var/tools/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: bench bench-fanout run test tools lint typecheck pytest frontend frontend-test chromium services-up \
+.PHONY: bench bench-fanout bench-room run test tools lint typecheck pytest frontend frontend-test chromium services-up \
         services-down stack openapi api-client clean chaos lock dist minikube
 
 ## make run: the embedded default (SQLite, in-process queue and worker) with the web page
@@ -96,7 +96,8 @@ chromium:
 frontend-test: $(STAMP) $(FRONTEND_STAMP) $(WEB) chromium
 	cd frontend && npm run typecheck && npm run lint && npm test && npm run e2e
 
-## make bench: the flash sale on the full stack, its baselines, and the realtime fan-out;
+## make bench: the flash sale on the full stack, its baselines, the realtime fan-out and
+## the waiting room (100,000 buyers; `make bench-room` runs only that);
 ## results in bench/results/ (JSON and PNG). A benchmark, never a test: it fails only when
 ## an invariant breaks. The sale runs twice, untraced then traced (default sampling, to a
 ## Jaeger of its own): the two accepted rates price tracing.
@@ -104,7 +105,8 @@ bench: $(STAMP) services-up
 	scripts/tools install jaeger
 	eval "$$(scripts/services env)" && $(BIN)/python -m bench sale --mode stack && \
 	  $(BIN)/python -m bench sale --mode stack --tracing && \
-	  $(BIN)/python -m bench fanout
+	  $(BIN)/python -m bench fanout && \
+	  $(BIN)/python -m bench room
 
 ## make chaos: ≥ 20 seeded faults (worker, API, Kafka, Redis, PostgreSQL) during a sale on the
 ## full stack, then the invariants and a table; BOLT_CHAOS_SEED replays a run. `make test`
@@ -114,6 +116,9 @@ chaos: $(STAMP) services-up
 
 bench-fanout: $(STAMP)
 	$(BIN)/python -m bench fanout
+
+bench-room: $(STAMP) services-up
+	eval "$$(scripts/services env)" && $(BIN)/python -m bench room
 
 ## make openapi / api-client: the front end's typed client follows the server's API
 openapi: $(STAMP)

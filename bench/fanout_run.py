@@ -149,7 +149,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _raise_open_file_limit() -> None:
+def raise_open_file_limit() -> None:
     """One socket per subscriber: the default soft limit is far too low. Raised here, before
     any child starts, so that the API and the subscriber processes inherit it."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -194,7 +194,7 @@ class _SubscriberProcess:
         return f"subscriber process {self.process.pid} exited early:\n" + "\n".join(tail)
 
 
-class _Load:
+class Subscribers:
     """The subscriber processes, and waiting for what they report."""
 
     def __init__(self, workdir: Path, cores: frozenset[int] | None) -> None:
@@ -203,7 +203,10 @@ class _Load:
         self._changed = asyncio.Event()
         self.processes: list[_SubscriberProcess] = []
 
-    async def start(self, ws_url: str, event_id: str, config: FanoutConfig) -> None:
+    async def start(
+        self, ws_url: str, event_id: str, config: FanoutConfig, kind: str = "inventory"
+    ) -> None:
+        """``kind``: the frames the subscribers time (see ``bench.fanout_subscribers``)."""
         share, extra = divmod(config.subscribers, config.processes)
         for index in range(config.processes):
             count = share + (1 if index < extra else 0)
@@ -218,6 +221,7 @@ class _Load:
                     str(count),
                     str(config.wave),
                     "deflate" if config.compression else "none",
+                    kind,
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=stderr,
@@ -276,7 +280,7 @@ class _Load:
 
 
 @contextlib.contextmanager
-def _running_on(cores: frozenset[int] | None) -> Iterator[None]:
+def running_on(cores: frozenset[int] | None) -> Iterator[None]:
     """The benchmark's own process keeps off the API's core while it runs."""
     if cores is None:
         yield
@@ -289,12 +293,11 @@ def _running_on(cores: frozenset[int] | None) -> Iterator[None]:
         os.sched_setaffinity(0, before)
 
 
-async def _calibrate(
-    label: str, config: FanoutConfig, services: Services, progress: Progress, result: FanoutResult
-) -> None:
+async def calibrate(
+    label: str, seconds: float, services: Services, progress: Progress
+) -> dict[str, float]:
     """A fixed amount of work, timed, so that a run on a throttled or busy machine shows."""
-    seconds = config.calibration_seconds
-    found = result.calibration[label] = {
+    found = {
         "cpu_sha256_mb_s": await asyncio.to_thread(report.cpu_calibration, seconds / 2),
         "redis_ping_per_s": await baselines.redis_ping_rate(
             services.redis_url, int(25_000 * seconds)
@@ -304,6 +307,7 @@ async def _calibrate(
         f"calibration at {label}: SHA-256 {found['cpu_sha256_mb_s']:,.0f} MB/s, "
         f"redis PING {found['redis_ping_per_s']:,.0f}/s"
     )
+    return found
 
 
 async def run_fanout(
@@ -311,26 +315,30 @@ async def run_fanout(
 ) -> FanoutResult:
     cores = Cores.split()
     result = FanoutResult(config, cores.describe())
-    _raise_open_file_limit()
-    with _running_on(cores.client):
-        await _calibrate("start", config, services, progress, result)
+    raise_open_file_limit()
+    with running_on(cores.client):
+        result.calibration["start"] = await calibrate(
+            "start", config.calibration_seconds, services, progress
+        )
         async with started(Mode.STACK, services, cores, workdir, workers=0) as system:
             tt = await system.create_ticket_type(
                 await system.admin_token(), "Fan-out", config.changes + 1
             )
-            load = _Load(workdir, cores.client)
+            load = Subscribers(workdir, cores.client)
             try:
                 await _measure(system, tt, load, config, services, progress, result)
             finally:
                 await load.stop()
-        await _calibrate("end", config, services, progress, result)
+        result.calibration["end"] = await calibrate(
+            "end", config.calibration_seconds, services, progress
+        )
     return result
 
 
 async def _measure(
     system: System,
     tt: TicketType,
-    load: _Load,
+    load: Subscribers,
     config: FanoutConfig,
     services: Services,
     progress: Progress,
@@ -365,7 +373,7 @@ async def _warm_up(ws_url: str, tt: TicketType) -> None:
 async def _connect(
     system: System,
     tt: TicketType,
-    load: _Load,
+    load: Subscribers,
     config: FanoutConfig,
     progress: Progress,
     result: FanoutResult,
@@ -389,7 +397,7 @@ async def _connect(
 
 
 async def _publish_changes(
-    load: _Load, tt: TicketType, config: FanoutConfig, services: Services, progress: Progress
+    load: Subscribers, tt: TicketType, config: FanoutConfig, services: Services, progress: Progress
 ) -> dict[int, float]:
     """Publish each change once the previous one reached everyone (or timed out), so that
     every change measures one fan-out, not a queue of them."""

@@ -1,11 +1,14 @@
 """One subscriber process of the fan-out benchmark: many WebSocket clients on one event loop.
 
-Run as ``python -m bench.fanout_subscribers URL EVENT_ID COUNT WAVE deflate|none``.
+Run as ``python -m bench.fanout_subscribers URL EVENT_ID COUNT WAVE deflate|none KIND``,
+KIND being which frames it times: ``inventory`` (keyed by their version) or
+``waiting_room`` (keyed by their ``now_serving`` while the room waits, ``SOLD_OUT`` once it
+sold out; each key timed once per connection, as the room repeats its frame every tick).
 It talks to the benchmark over its standard streams, one JSON object a line:
 
 - out ``{"t": "connected", "n"}`` after each wave, ``n`` counted from the start;
 - out ``{"t": "ready", "n", "failed", "version", "errors"}`` once every wave is done;
-- out ``{"t": "got", "v"}`` when each of its open connections has received version ``v``;
+- out ``{"t": "got", "v"}`` when each of its open connections has received key ``v``;
 - in ``report``, answered by ``{"t": "result", "received": {version: [monotonic times]},
   "closed"}``, after which the process exits.
 
@@ -20,6 +23,7 @@ import contextlib
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -28,6 +32,23 @@ from websockets.asyncio.client import ClientConnection
 
 _HANDSHAKE_SECONDS = 60.0
 _ERROR_SAMPLES = 5
+SOLD_OUT = -1
+"""The key of a room's ``sold_out`` frame (a ``now_serving`` is never negative)."""
+
+
+def inventory_key(frame: dict[str, Any]) -> int | None:
+    return int(frame["version"]) if frame.get("type") == "inventory" else None
+
+
+def room_key(frame: dict[str, Any]) -> int | None:
+    if frame.get("type") != "waiting_room":
+        return None
+    if frame["state"] == "sold_out":
+        return SOLD_OUT
+    return int(frame["now_serving"]) if frame["state"] == "waiting" else None
+
+
+_KEYS = {"inventory": inventory_key, "waiting_room": room_key}
 
 
 class _Tally:
@@ -79,19 +100,30 @@ async def _subscribe(url: str, event_id: str, compression: bool) -> tuple[Client
         raise
 
 
-async def _listen(ws: ClientConnection, tally: _Tally) -> None:
+async def _listen(
+    ws: ClientConnection, tally: _Tally, key_of: Callable[[dict[str, Any]], int | None]
+) -> None:
+    seen: set[int] = set()
     try:
         async for raw in ws:
             at = time.monotonic()  # before parsing: the parse is the client's cost, not the hub's
-            frame = orjson.loads(raw)
-            if frame.get("type") == "inventory":
-                tally.record(int(frame["version"]), at)
+            key = key_of(orjson.loads(raw))
+            if key is not None and key not in seen:
+                seen.add(key)
+                tally.record(key, at)
     except websockets.ConnectionClosed:
         pass
     tally.close_one()
 
 
-async def _run(url: str, event_id: str, count: int, wave: int, compression: bool) -> None:
+async def _run(
+    url: str,
+    event_id: str,
+    count: int,
+    wave: int,
+    compression: bool,
+    key_of: Callable[[dict[str, Any]], int | None],
+) -> None:
     tally = _Tally()
     connections: list[ClientConnection] = []
     listeners: list[asyncio.Task[None]] = []
@@ -115,7 +147,7 @@ async def _run(url: str, event_id: str, count: int, wave: int, compression: bool
             version = max(version, snapshot_version)
             connections.append(ws)
             tally.open += 1
-            listeners.append(asyncio.create_task(_listen(ws, tally)))
+            listeners.append(asyncio.create_task(_listen(ws, tally, key_of)))
         _emit({"t": "connected", "n": len(connections)})
     _emit(
         {
@@ -142,8 +174,8 @@ async def _run(url: str, event_id: str, count: int, wave: int, compression: bool
 
 
 def main() -> None:
-    url, event_id, count, wave, compression = sys.argv[1:6]
-    asyncio.run(_run(url, event_id, int(count), int(wave), compression == "deflate"))
+    url, event_id, count, wave, compression, kind = sys.argv[1:7]
+    asyncio.run(_run(url, event_id, int(count), int(wave), compression == "deflate", _KEYS[kind]))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from bench.system import (
     Watchers,
     drain,
     loadgen_argv,
+    settled_failures,
     started,
 )
 
@@ -273,40 +274,11 @@ class Run:
 
     async def _settled(self, tt: TicketType, phase: Phase, expect_confirmed: int) -> None:
         """The invariants of one sale, once its pipeline has drained."""
-        system, name = self.system, phase.name
         if phase.others:
-            self.failures.append(f"{name}: answers other than 202/409: {phase.others}")
-        accepted = phase.count(202)
-        counts = await drain(system, tt, accepted, timeout=self.plan.drain_timeout)
-        rows = sum(counts.values())
-        confirmed = counts.get("reserved", 0)
-        if counts.get("pending"):
-            self.failures.append(f"{name}: {counts['pending']} bookings still pending after drain")
-        if rows != accepted:
-            self.failures.append(f"{name}: {accepted} answered 202 but {rows} bookings in the DB")
-        if confirmed != expect_confirmed:
-            self.failures.append(f"{name}: {confirmed} confirmed, expected {expect_confirmed}")
-        if await system.distinct_keys(tt) != rows:
-            self.failures.append(f"{name}: a request was booked twice")
-        sold = (await system.sold([tt]))[tt.id]
-        if sold != confirmed:
-            self.failures.append(f"{name}: ticket_types.sold = {sold}, confirmed = {confirmed}")
-        await self._converged(tt, name, tt.capacity - confirmed)
-
-    async def _converged(self, tt: TicketType, name: str, expected: int) -> None:
-        """Remaining stock, in the API and in Redis, settles at capacity - confirmed."""
-        deadline = time.monotonic() + 15
-        while True:
-            seen = {"API": await self.system.api_remaining(tt)}
-            redis = await self.system.redis_remaining(tt)
-            if redis is not None:
-                seen["Redis"] = redis
-            if all(v == expected for v in seen.values()):
-                return
-            if time.monotonic() > deadline:
-                self.failures.append(f"{name}: remaining {seen}, expected {expected}")
-                return
-            await asyncio.sleep(0.2)
+            self.failures.append(f"{phase.name}: answers other than 202/409: {phase.others}")
+        self.failures += await settled_failures(
+            self.system, tt, phase.name, phase.count(202), expect_confirmed, self.plan.drain_timeout
+        )
 
 
 async def calibrate(plan: Plan, services: Services | None) -> dict[str, float]:

@@ -408,3 +408,49 @@ async def drain(system: System, tt: TicketType, accepted: int, timeout: float) -
 
 def loadgen_argv(spec_path: Path, result_path: Path) -> list[str]:
     return [sys.executable, "-m", "bench.loadgen", str(spec_path), str(result_path)]
+
+
+async def settled_failures(
+    system: System,
+    tt: TicketType,
+    name: str,
+    accepted: int,
+    expect_confirmed: int,
+    drain_timeout: float,
+) -> list[str]:
+    """The four invariants of one sale of ``tt`` whose ``accepted`` bookings were answered
+    202, once its pipeline has drained: nothing lost, nothing booked twice, none pending,
+    and the stock (database, API, Redis) agreeing with what was confirmed."""
+    failures = []
+    counts = await drain(system, tt, accepted, timeout=drain_timeout)
+    rows = sum(counts.values())
+    confirmed = counts.get("reserved", 0)
+    if counts.get("pending"):
+        failures.append(f"{name}: {counts['pending']} bookings still pending after drain")
+    if rows != accepted:
+        failures.append(f"{name}: {accepted} answered 202 but {rows} bookings in the DB")
+    if confirmed != expect_confirmed:
+        failures.append(f"{name}: {confirmed} confirmed, expected {expect_confirmed}")
+    if await system.distinct_keys(tt) != rows:
+        failures.append(f"{name}: a request was booked twice")
+    sold = (await system.sold([tt]))[tt.id]
+    if sold != confirmed:
+        failures.append(f"{name}: ticket_types.sold = {sold}, confirmed = {confirmed}")
+    if (converged := await _converged(system, tt, name, tt.capacity - confirmed)) is not None:
+        failures.append(converged)
+    return failures
+
+
+async def _converged(system: System, tt: TicketType, name: str, expected: int) -> str | None:
+    """Remaining stock, in the API and in Redis, settles at capacity - confirmed."""
+    deadline = time.monotonic() + 15
+    while True:
+        seen = {"API": await system.api_remaining(tt)}
+        redis = await system.redis_remaining(tt)
+        if redis is not None:
+            seen["Redis"] = redis
+        if all(v == expected for v in seen.values()):
+            return None
+        if time.monotonic() > deadline:
+            return f"{name}: remaining {seen}, expected {expected}"
+        await asyncio.sleep(0.2)

@@ -123,7 +123,6 @@ class Container:
     waiting_rooms: WaitingRooms
     room_store: WaitingRoomStore
     waiting_lists: WaitingLists
-
     tickets: Tickets
     worker_task: asyncio.Task[None] | None
     """The booking worker's loop, when this role runs one."""

@@ -18,7 +18,10 @@ async def paid(database: Database, quantity: int) -> Booking:
     tt = (await add_event(database, capacity=10, price_cents=0)).ticket_types[0]
     user = await add_user(database)
     outcome = await apply_batch(
-        database.unit_of_work, [request_for(user, tt, quantity)], QueuePosition("g", "t", {0: 1})
+        database.unit_of_work,
+        [request_for(user, tt, quantity)],
+        QueuePosition("g", "t", {0: 1}),
+        NOW,
     )
     [booking] = outcome.decided
     assert booking.status is BookingStatus.PAID

@@ -79,7 +79,6 @@ POST   /api/events/{event_id}/waiting-list      -            401  200  200   200
 GET    /api/events/{event_id}/waiting-list/me   -            401  200  200   200 200  200   403  403
 DELETE /api/events/{event_id}/waiting-list/{ticket_type_id} - 401 204 204  204 204  204   403  403
 GET    /api/events/{event_id}/waiting-list      events:read  401  403  403   200 403  200   200  403
-
 GET    /api/bookings/{booking_id}/tickets     bookings:read 401  200  404   404 404  404   404  403
 GET    /api/tickets/{code}/qr.svg             bookings:read 401  200  404   404 404  404   404  403
 GET    /api/tickets/{code}/qr.png             bookings:read 401  200  404   404 404  404   404  403
