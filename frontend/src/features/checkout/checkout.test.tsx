@@ -22,9 +22,9 @@ afterEach(() => {
 const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
 /** A signed-in buyer with one booking, served by GET /api/bookings/{id}; returns the GET count. */
-function serveBooking(overrides: Partial<Booking>) {
+function serveBooking(overrides: Partial<Booking>, refundsUntil: string | null = null) {
   server.use(http.get("*/api/auth/me", () => HttpResponse.json(aUser())));
-  const event = anEvent({ name: "Bolt Live" }, [{ name: "Standing", price_cents: 3000 }]);
+  const event = anEvent({ name: "Bolt Live", refunds_until: refundsUntil }, [{ name: "Standing", price_cents: 3000 }]);
   let booking = aBooking(event, overrides);
   const reads = { count: 0 };
   server.use(
@@ -207,5 +207,38 @@ describe("e-tickets", () => {
     ]);
     expect(blobs.map((b) => b.type)).toEqual(["image/png", "application/pdf"]);
     await waitFor(() => expect(URL.revokeObjectURL).toHaveBeenCalledWith("blob:ticket-2"));
+  });
+});
+
+describe("the buyer's refund", () => {
+  it("is offered on a paid booking until the organiser's deadline, and refunds after a confirmation", async () => {
+    const served = serveBooking({ status: "paid" }, inMinutes(60));
+    server.use(...ticketHandlers(served.booking, [aTicket(served.booking, { code: "AAA-111" })]));
+    const refunds: string[] = [];
+    server.use(
+      http.post(`*/api/bookings/${served.booking.id}/refund`, () => {
+        refunds.push(served.booking.id);
+        served.becomes({ status: "refunded" });
+        return HttpResponse.json({ ...served.booking, status: "refunded" });
+      }),
+    );
+    const { user } = renderApp(`/bookings/${served.booking.id}`);
+    await user.click(await screen.findByRole("button", { name: /^Refund 2 × Standing/ }));
+    const dialog = screen.getByRole("alertdialog");
+    expect(dialog).toHaveTextContent("You get the money back and these tickets stop being valid.");
+    await user.click(within(dialog).getByRole("button", { name: "Yes, refund" }));
+    await waitFor(() => expect(screen.getByTestId("booking")).toHaveAttribute("data-status", "refunded"));
+    expect(refunds).toEqual([served.booking.id]);
+  });
+
+  it("is not offered without a refund deadline, nor after it", async () => {
+    for (const deadline of [null, inMinutes(-1)]) {
+      const { booking } = serveBooking({ status: "paid" }, deadline);
+      server.use(...ticketHandlers(booking, [aTicket(booking, { code: `T-${String(deadline)}` })]));
+      const { unmount } = renderApp(`/bookings/${booking.id}`);
+      expect(await screen.findByRole("img", { name: `QR code of ticket T-${String(deadline)}` })).toBeInTheDocument();
+      expect(screen.queryByRole("button", { name: /^Refund/ })).not.toBeInTheDocument();
+      unmount();
+    }
   });
 });

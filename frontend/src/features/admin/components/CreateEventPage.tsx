@@ -6,8 +6,9 @@ import { toMinorUnits } from "../../../lib/format";
 import { ApiError, errorMessage } from "../../../lib/problem";
 import { useCreateEvent } from "../api";
 
-/** The server's default: how long a priced booking stays reserved while its buyer pays. */
-const DEFAULT_PAYMENT_WINDOW_SECONDS = 600;
+/** The server's default and least: how long a priced booking stays reserved while its buyer pays. */
+const DEFAULT_PAYMENT_MINUTES = "10";
+const MIN_PAYMENT_WINDOW_SECONDS = 10;
 
 interface TicketTypeDraft {
   key: number;
@@ -39,6 +40,8 @@ export function buildEventBody(fields: {
   venue: string;
   startsAt: string;
   saleStartsAt: string;
+  paymentMinutes: string;
+  refundsUntil: string;
   ticketTypes: TicketTypeDraft[];
 }): { body: EventCreateBody } | { problems: string[] } {
   const problems: string[] = [];
@@ -46,6 +49,13 @@ export function buildEventBody(fields: {
   if (!fields.venue.trim()) problems.push("Enter the venue.");
   if (!fields.startsAt || Number.isNaN(Date.parse(fields.startsAt))) problems.push("Enter when the event starts.");
   if (fields.saleStartsAt && Number.isNaN(Date.parse(fields.saleStartsAt))) problems.push("The sale start is not a valid date.");
+  const paymentWindow = Math.round(Number(fields.paymentMinutes) * 60);
+  if (!Number.isFinite(paymentWindow) || paymentWindow < MIN_PAYMENT_WINDOW_SECONDS) {
+    problems.push("Buyers need at least 10 seconds to pay: enter the minutes, such as 10 or 0.5.");
+  }
+  if (fields.refundsUntil && Number.isNaN(Date.parse(fields.refundsUntil))) {
+    problems.push("The refund deadline is not a valid date.");
+  }
   if (fields.ticketTypes.length === 0) problems.push("Add at least one ticket type.");
   const ticketTypes = fields.ticketTypes.map((t, i) => {
     const n = i + 1;
@@ -70,7 +80,8 @@ export function buildEventBody(fields: {
       starts_at: toIso(fields.startsAt),
       sale_starts_at: fields.saleStartsAt ? toIso(fields.saleStartsAt) : null,
       ticket_types: ticketTypes,
-      payment_window_seconds: DEFAULT_PAYMENT_WINDOW_SECONDS,
+      payment_window_seconds: paymentWindow,
+      refunds_until: fields.refundsUntil ? toIso(fields.refundsUntil) : null,
     },
   };
 }
@@ -94,6 +105,8 @@ export function CreateEventPage() {
   const [venue, setVenue] = useState("");
   const [startsAt, setStartsAt] = useState("");
   const [saleStartsAt, setSaleStartsAt] = useState("");
+  const [paymentMinutes, setPaymentMinutes] = useState(DEFAULT_PAYMENT_MINUTES);
+  const [refundsUntil, setRefundsUntil] = useState("");
   const [ticketTypes, setTicketTypes] = useState<TicketTypeDraft[]>(() => [emptyTicketType()]);
   const [problems, setProblems] = useState<string[]>([]);
 
@@ -102,7 +115,7 @@ export function CreateEventPage() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const result = buildEventBody({ name, venue, startsAt, saleStartsAt, ticketTypes });
+    const result = buildEventBody({ name, venue, startsAt, saleStartsAt, paymentMinutes, refundsUntil, ticketTypes });
     if ("problems" in result) {
       setProblems(result.problems);
       return;
@@ -147,6 +160,36 @@ export function CreateEventPage() {
             />
             <p id={`${id}-sale-hint`} className="hint">
               Leave empty to open the sale now.
+            </p>
+          </div>
+        </div>
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor={`${id}-pay`}>Minutes to pay</label>
+            <input
+              id={`${id}-pay`}
+              type="number"
+              min={0.2}
+              step="any"
+              aria-describedby={`${id}-pay-hint`}
+              value={paymentMinutes}
+              onChange={(e) => setPaymentMinutes(e.target.value)}
+            />
+            <p id={`${id}-pay-hint`} className="hint">
+              A priced booking is reserved this long while its buyer pays, then goes back on sale.
+            </p>
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-refunds`}>Buyers may refund until</label>
+            <input
+              id={`${id}-refunds`}
+              type="datetime-local"
+              aria-describedby={`${id}-refunds-hint`}
+              value={refundsUntil}
+              onChange={(e) => setRefundsUntil(e.target.value)}
+            />
+            <p id={`${id}-refunds-hint`} className="hint">
+              Leave empty if only you refund.
             </p>
           </div>
         </div>

@@ -1,13 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 import { ErrorMessage } from "../../../components/ErrorMessage";
 import type { Booking } from "../../../lib/api-types";
 import { formatDateTime, formatMoney } from "../../../lib/format";
 import { errorMessage } from "../../../lib/problem";
 import { queryKeys } from "../../../lib/query-keys";
-import { downloadFile, eventBookingsQueryOptions, ticketFiles, useRefundBooking } from "../../checkout/api";
+import { downloadFile, eventBookingsQueryOptions, ticketFiles } from "../../checkout/api";
 import { CheckinCounter } from "../../checkout/components/CheckinCounter";
+import { RefundButton } from "../../checkout/components/RefundButton";
 import { ReservationCountdown } from "../../checkout/components/ReservationCountdown";
 
 /** New reservations show up without a reload. */
@@ -92,53 +92,14 @@ function PaidBookings({ eventId }: { eventId: string }) {
 }
 
 function PaidBooking({ booking }: { booking: Booking }) {
-  const refund = useRefundBooking();
-  const [confirming, setConfirming] = useState(false);
-  const confirmRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (confirming) confirmRef.current?.focus();
-  }, [confirming]);
   const what = `${booking.quantity} tickets for ${formatMoney(booking.total_cents, booking.currency)}`;
-  const dialogId = `refund-${booking.id}`;
   return (
     <li className="card" data-testid="paid-booking">
       <p>
         {what} · booked <time dateTime={booking.created_at}>{formatDateTime(booking.created_at)}</time> · booking{" "}
         <code>{booking.id.slice(0, 8)}</code>
       </p>
-      {confirming ? (
-        <div role="alertdialog" aria-modal="false" aria-labelledby={`${dialogId}-title`} className="notice notice-warn">
-          <p id={`${dialogId}-title`}>
-            Refund {what}? The buyer gets the money back and the tickets stop being valid.
-          </p>
-          <button
-            ref={confirmRef}
-            type="button"
-            className="button"
-            disabled={refund.isPending}
-            onClick={() => refund.mutate(booking.id, { onSuccess: () => setConfirming(false) })}
-          >
-            {refund.isPending ? "Refunding…" : "Yes, refund"}
-          </button>{" "}
-          <button type="button" className="button button-secondary" onClick={() => setConfirming(false)}>
-            Keep the booking
-          </button>
-        </div>
-      ) : (
-        <button
-          type="button"
-          className="button button-secondary"
-          aria-label={`Refund ${what}`}
-          onClick={() => setConfirming(true)}
-        >
-          Refund
-        </button>
-      )}
-      {refund.isError && (
-        <p role="alert" className="notice notice-error">
-          The refund failed: {errorMessage(refund.error)}
-        </p>
-      )}
+      <RefundButton booking={booking} what={what} effect="The buyer gets the money back and the tickets stop being valid." />
     </li>
   );
 }

@@ -72,6 +72,41 @@ describe("organiser pages", () => {
         { name: "VIP", price_cents: 5000, currency: "JPY", capacity: 5, per_user_limit: null },
       ],
       payment_window_seconds: 600,
+      refunds_until: null,
+    });
+  });
+
+  it("send how long buyers have to pay and until when they may refund", async () => {
+    admin();
+    let sent: EventCreateBody | null = null;
+    server.use(
+      http.post("*/api/events", async ({ request }) => {
+        sent = (await request.json()) as EventCreateBody;
+        return HttpResponse.json(anEvent({ name: sent.name }), { status: 201 });
+      }),
+    );
+    const { user } = renderApp("/admin/events/new");
+    await user.type(await screen.findByLabelText("Event name"), "Refundable");
+    await user.type(screen.getByLabelText("Venue"), "Park");
+    await user.type(screen.getByLabelText("Event starts at"), "2030-07-01T20:00");
+    await user.clear(screen.getByLabelText("Minutes to pay"));
+    await user.type(screen.getByLabelText("Minutes to pay"), "0.1");
+    const first = screen.getByRole("group", { name: "Ticket type 1" });
+    await user.type(within(first).getByLabelText("Name"), "GA");
+    await user.type(within(first).getByLabelText("Price"), "10");
+    await user.type(within(first).getByLabelText("Capacity"), "5");
+    await user.click(screen.getByRole("button", { name: "Create event" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Buyers need at least 10 seconds to pay");
+    expect(sent).toBeNull();
+
+    await user.clear(screen.getByLabelText("Minutes to pay"));
+    await user.type(screen.getByLabelText("Minutes to pay"), "2");
+    await user.type(screen.getByLabelText("Buyers may refund until"), "2030-06-30T12:00");
+    await user.click(screen.getByRole("button", { name: "Create event" }));
+    await waitFor(() => expect(sent).not.toBeNull());
+    expect(sent).toMatchObject({
+      payment_window_seconds: 120,
+      refunds_until: new Date("2030-06-30T12:00").toISOString(),
     });
   });
 

@@ -2,9 +2,12 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { ErrorMessage } from "../../../components/ErrorMessage";
 import { PageHeading } from "../../../components/PageHeading";
+import type { Booking } from "../../../lib/api-types";
 import { formatDateTime, formatMoney } from "../../../lib/format";
+import { useServerCountdown } from "../../../lib/use-server-countdown";
 import { useWatchBooking } from "../../../lib/realtime/react";
 import { PayPanel } from "../../checkout/components/PayPanel";
+import { RefundButton } from "../../checkout/components/RefundButton";
 import { ReservationCountdown } from "../../checkout/components/ReservationCountdown";
 import { TicketList } from "../../checkout/components/TicketList";
 import { eventQueryOptions } from "../../events/api";
@@ -49,6 +52,7 @@ export function BookingPage() {
         <>
           <h2>Your tickets</h2>
           <TicketList bookingId={booking.id} />
+          <BuyerRefund booking={booking} refundsUntil={event?.refunds_until ?? null} ticketName={ticketType?.name} />
         </>
       )}
       {booking.status === "expired" && (
@@ -62,5 +66,31 @@ export function BookingPage() {
         <Link to="/bookings">All my bookings</Link>
       </p>
     </section>
+  );
+}
+
+/** The buyer's own refund, offered until the organiser's `refunds_until` (by the server's clock). */
+function BuyerRefund({
+  booking,
+  refundsUntil,
+  ticketName,
+}: {
+  booking: Booking;
+  refundsUntil: string | null;
+  ticketName: string | undefined;
+}) {
+  const { done } = useServerCountdown(refundsUntil, 1_000);
+  if (!refundsUntil || done) return null;
+  return (
+    <>
+      <p>
+        You can get your money back until <time dateTime={refundsUntil}>{formatDateTime(refundsUntil)}</time>.
+      </p>
+      <RefundButton
+        booking={booking}
+        what={`${booking.quantity} × ${ticketName ?? "ticket"}`}
+        effect="You get the money back and these tickets stop being valid."
+      />
+    </>
   );
 }
