@@ -168,5 +168,5 @@ def _booking_row() -> tuple[Any, ...]:
     return (
         r.booking_id, r.user_id, r.event_id, r.ticket_type_id, r.quantity,
         r.unit_price_cents, r.currency, "reserved", None, r.idempotency_key,
-        r.fingerprint, r.created_at, r.created_at,
+        r.fingerprint, r.created_at, r.created_at, r.created_at + timedelta(minutes=10),
     )  # fmt: skip
