@@ -1,5 +1,5 @@
 import { type QueryClient } from "@tanstack/react-query";
-import { render } from "@testing-library/react";
+import { cleanup, render } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { afterEach } from "vitest";
@@ -48,6 +48,9 @@ export function renderApp(route = "/", options: { queryClient?: QueryClient } = 
     </AppProviders>,
   );
   cleanups.push(() => {
+    // Unmount before clearing the cache: a mounted query whose data is cleared fetches it
+    // again, and that request would land in the next test with no handler to answer it.
+    cleanup();
     disconnect();
     realtime.dispose();
     queryClient.clear();
