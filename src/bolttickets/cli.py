@@ -45,9 +45,11 @@ def server_limits(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _settings() -> Settings:
+def _settings(**overrides: Any) -> Settings:
+    """The configuration, with the options given on the command line (those not None) in
+    place of their BOLT_* variables, validated together."""
     try:
-        return Settings()
+        return Settings(**{name: value for name, value in overrides.items() if value is not None})
     except ValidationError as exc:
         for error in exc.errors():
             reason = str(error["msg"]).removeprefix("Value error, ")
@@ -74,34 +76,52 @@ def serve(
     metrics_host: Annotated[
         str | None, typer.Option(help="Address of the internal port (BOLT_METRICS_HOST).")
     ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=1024,
+            help="API processes on the one port, full stack only; process i serves its "
+            "internal port on --metrics-port + i (BOLT_API_PROCESSES; default 1).",
+        ),
+    ] = None,
 ) -> None:
     """Run the API (and, on the embedded default, the worker inside it)."""
     import uvicorn
 
     from bolttickets import bootstrap
 
-    settings = _settings()
-    overrides = {"metrics_port": metrics_port, "metrics_host": metrics_host}
-    settings = settings.model_copy(
-        update={name: value for name, value in overrides.items() if value is not None}
+    settings = _settings(
+        metrics_port=metrics_port, metrics_host=metrics_host, api_processes=processes
     )
     _refuse_unmigrated(settings)
     mode = "embedded (SQLite, in-process queue and worker)" if settings.embedded else "full stack"
+    if settings.api_processes > 1:
+        mode += f", {settings.api_processes} API processes"
     scheme = "http" if settings.tls_cert_file is None else "https"
     err.print(f"BoltTickets on {scheme}://{host}:{port} — {mode}")
     if settings.metrics_port is not None:
-        err.print(
-            f"Metrics and readiness on http://{settings.metrics_host}:{settings.metrics_port}"
-        )
-    uvicorn.run(
-        bootstrap.api_app(settings),
-        host=host,
-        port=port,
-        ssl_certfile=settings.tls_cert_file,
-        ssl_keyfile=settings.tls_key_file,
+        last = settings.metrics_port + settings.api_processes - 1
+        ports = f"{settings.metrics_port}" + (f"-{last}" if last > settings.metrics_port else "")
+        err.print(f"Metrics and readiness on http://{settings.metrics_host}:{ports}")
+    options = {
+        "ssl_certfile": settings.tls_cert_file,
+        "ssl_keyfile": settings.tls_key_file,
         **SERVER_OPTIONS,
         **server_limits(settings),
-    )
+    }
+    if settings.api_processes == 1:
+        uvicorn.run(bootstrap.api_app(settings), host=host, port=port, **options)
+        return
+    from bolttickets import api_processes
+
+    try:
+        sockets = api_processes.listening_sockets(host, port, settings.api_processes)
+    except OSError as exc:
+        err.print(f"[red]Refusing to start:[/red] cannot listen on {host}:{port}: {exc.strerror}")
+        raise typer.Exit(2) from None
+    supervisor = api_processes.Supervisor(settings, sockets, options, err.print)
+    raise typer.Exit(supervisor.run())
 
 
 def _refuse_unmigrated(settings: Settings) -> None:

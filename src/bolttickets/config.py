@@ -191,6 +191,10 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     """Address of the internal listener: ``0.0.0.0`` in a container, reached by Prometheus
     and kept off the public network (Service, NetworkPolicy)."""
+    api_processes: int = Field(default=1, ge=1, le=1024)
+    """API processes ``bolttickets serve`` runs on its one port (``--processes``), the
+    kernel spreading connections over them; process ``i`` serves its internal port on
+    ``BOLT_METRICS_PORT + i``. More than one needs the full stack."""
 
     log_level: str = "INFO"
     log_json: bool | None = None
@@ -249,6 +253,19 @@ class Settings(BaseSettings):
             raise ValueError("BOLT_KAFKA_BOOTSTRAP is set without BOLT_REDIS_URL: set both.")
         if self.database_url.startswith("sqlite"):
             raise ValueError("The full stack needs PostgreSQL: set BOLT_DATABASE_URL.")
+        return self
+
+    @model_validator(mode="after")
+    def _processes_share_the_full_stack_only(self) -> Settings:
+        if self.api_processes > 1 and self.embedded:
+            # Each process would sell from its own in-memory stock and run its own worker.
+            raise ValueError(
+                "Several API processes need the full stack (BOLT_KAFKA_BOOTSTRAP, "
+                "BOLT_REDIS_URL, BOLT_DATABASE_URL on PostgreSQL): the embedded default's "
+                "stock, queue and worker live inside one process."
+            )
+        if self.metrics_port is not None and self.metrics_port + self.api_processes > 65536:
+            raise ValueError("BOLT_METRICS_PORT + one port per API process exceeds 65535.")
         return self
 
     @model_validator(mode="after")
