@@ -25,6 +25,9 @@ def sale_command(
     ] = None,
     capacity: Annotated[int | None, typer.Option(help="Tickets in the realistic sale.")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (stack).")] = 1,
+    api_processes: Annotated[
+        int, typer.Option(min=1, help="API processes (stack): `serve --processes`.")
+    ] = 1,
     tracing: Annotated[
         bool,
         typer.Option(
@@ -45,7 +48,7 @@ def sale_command(
     code = main(
         Options(
             mode, smoke, seconds, connections, buyers, capacity, workers, out_dir,
-            postgres_admin_url, redis_url, kafka_bootstrap, tracing,
+            postgres_admin_url, redis_url, kafka_bootstrap, tracing, api_processes,
         )
     )  # fmt: skip
     raise typer.Exit(code)

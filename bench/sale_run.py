@@ -75,6 +75,8 @@ class Plan:
     out_dir: Path
     tracing: bool = False
     """Processes export their traces to a Jaeger of the run's own, sampled at the default."""
+    api_processes: int = 1
+    """``serve --processes``; more than one float over every core instead of the API's."""
 
     @property
     def realistic_demand_exceeds(self) -> bool:
@@ -503,6 +505,8 @@ def chart_panels(run: Run, sale: SaleOutcome) -> list[tuple[str, report.Series]]
 async def execute(plan: Plan, services: Services | None, console: Console) -> int:
     cores = Cores.split()
     console.print(f"[bold]Flash-sale bench[/bold], {plan.mode.value} mode: {cores.describe()}")
+    if plan.api_processes > 1:
+        console.print(f"{plan.api_processes} API processes, floating over every core")
     if services is not None and (problems := await services.unreachable()):
         for problem in problems:
             console.print(f"[red]unreachable:[/red] {problem}")
@@ -519,7 +523,15 @@ async def execute(plan: Plan, services: Services | None, console: Console) -> in
     base: dict[str, float | None] = {}
     async with (
         tracing.collected(plan.tracing, workdir) as traces,
-        started(plan.mode, services, cores, workdir, plan.workers, traces.env) as system,
+        started(
+            plan.mode,
+            services,
+            # One core cannot show what a second process adds: several float over all.
+            cores if plan.api_processes == 1 else replace(cores, server=None),
+            workdir,
+            plan.workers,
+            {**traces.env, "BOLT_API_PROCESSES": str(plan.api_processes)},
+        ) as system,
         noop.served(cores.server, workdir) as noop_port,
     ):
         run = Run(plan, system, noop_port, cores, console)
@@ -653,6 +665,7 @@ class Options:
     redis_url: str
     kafka_bootstrap: str
     tracing: bool
+    api_processes: int = 1
 
 
 def main(options: Options) -> int:
@@ -663,6 +676,7 @@ def main(options: Options) -> int:
         workers=options.workers,
         out_dir=options.out_dir,
         tracing=options.tracing,
+        api_processes=options.api_processes,
     )
     plan = replace(
         plan,
