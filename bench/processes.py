@@ -81,16 +81,18 @@ def rss_bytes(pid: int) -> int | None:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """The CPU time (user + system, every thread) the process has used, or None once it is
-    gone."""
+    """The CPU time (user + system, every thread) the process and its running children
+    (``serve --processes``) have used, or None once it is gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return None
     # The fields after the command name, which is in parentheses and may hold spaces.
     fields = stat.rsplit(")", 1)[1].split()
     utime, stime = int(fields[11]), int(fields[12])
-    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+    own = (utime + stime) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) or 0.0 for child in children)
 
 
 def _memory_bytes(pid: int, field: str) -> int | None:
