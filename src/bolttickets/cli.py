@@ -79,6 +79,7 @@ def serve(
     import uvicorn
 
     from bolttickets import bootstrap
+    from bolttickets.adapters.websocket_frames import FrameWriterProtocol
 
     settings = _settings()
     overrides = {"metrics_port": metrics_port, "metrics_host": metrics_host}
@@ -101,6 +102,9 @@ def serve(
         ssl_keyfile=settings.tls_key_file,
         **SERVER_OPTIONS,
         **server_limits(settings),
+        # uvicorn's own WebSocket protocol, also letting the realtime hub write a frame
+        # encoded once to every subscriber.
+        ws=FrameWriterProtocol,
     )
 
 
