@@ -710,9 +710,7 @@ def main(options: Options) -> int:
         if options.mode is Mode.STACK
         else None
     )
-    console = Console(soft_wrap=True)
-    if not console.is_terminal:
-        console.width = 180  # a log or a pipe: do not fold the table into 80 columns
+    console = report.console()
     try:
         return asyncio.run(execute(plan, services, console))
     except Exception as exc:

@@ -35,13 +35,9 @@ def table_command(
     out_dir: options.OutDir = options.RESULTS,
 ) -> None:
     """Print the run's table from the newest result of each benchmark in ``--out-dir``."""
-    from rich.console import Console
-
     from bench import report
 
-    console = Console(soft_wrap=True)
-    if not console.is_terminal:
-        console.width = 180  # a log or a pipe: do not fold the table into 80 columns
+    console = report.console()
     results = newest(out_dir, since)
     if not results:
         console.print(f"[red]No results in {out_dir}" + (f" since {since}" if since else ""))
