@@ -20,6 +20,7 @@ import sys
 from collections.abc import AsyncIterator
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 import uvicorn
@@ -42,6 +43,11 @@ _LOCATION = {"Location": f"/api/bookings/{_BOOKING_ID}"}
 class Noop(StrEnum):
     CEILING = "ceiling"
     IN_APP = "in-app"
+
+
+class Server(NamedTuple):
+    port: int
+    process: Process
 
 
 async def _noop(request: Request) -> Response:
@@ -71,16 +77,16 @@ def _app(kind: Noop, settings: Settings) -> Starlette:
 @contextlib.asynccontextmanager
 async def served(
     kind: Noop, cores: frozenset[int] | None, workdir: Path, env: dict[str, str]
-) -> AsyncIterator[int]:
+) -> AsyncIterator[Server]:
     """A no-op server in a process of its own on ``cores``, with the API's ``env`` (the
-    in-app one needs the run's services); yields its port."""
+    in-app one needs the run's services)."""
     port = free_port()
     argv = [sys.executable, "-m", "bench.noop", kind.value, str(port)]
     server = Process(f"noop-{kind.value}", argv, clean_environment(**env), workdir, cores)
     server.start()
     try:
         await wait_until_ready(server, f"http://127.0.0.1:{port}{_READY}")
-        yield port
+        yield Server(port, server)
     finally:
         server.stop()
 

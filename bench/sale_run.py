@@ -108,9 +108,9 @@ class Phase:
     def latency(self, q: str) -> float:
         return float(self.result["latency_ms"][q])
 
-    def api_cpu_us_per_request(self) -> float | None:
-        """The API process's CPU time (every thread) over the phase, per request sent."""
-        cpu, requests = self.result.get("api_cpu_s"), sum(self.result["statuses"].values())
+    def server_cpu_us_per_request(self) -> float | None:
+        """The serving process's CPU time (every thread) over the phase, per request sent."""
+        cpu, requests = self.result.get("server_cpu_s"), sum(self.result["statuses"].values())
         return None if cpu is None or not requests else cpu / requests * 1e6
 
     def series(self, key: str) -> list[tuple[float, float]]:
@@ -150,13 +150,14 @@ class Run:
         name: str,
         path: str,
         tt_id: str,
-        noop_port: int | None = None,
+        noop_server: noop.Server | None = None,
         **kw: Any,
     ) -> Phase:
         """One load generator run, pinned to the client core, with a live progress line;
-        against the no-op server on ``noop_port`` if given, else against the API."""
+        against ``noop_server`` if given, else against the API."""
+        port, server = noop_server or (self.system.port, self.system.api)
         spec = Spec(
-            port=noop_port or self.system.port,
+            port=port,
             path=path,
             body=orjson.dumps({"ticket_type_id": tt_id, "quantity": 1}).decode(),
             tokens_file=str(self.tokens_file),
@@ -175,7 +176,7 @@ class Run:
             preexec_fn=pin(self.cores.client),
         )
         assert proc.stdout is not None
-        api_cpu_before = self.system.api.cpu_seconds()
+        cpu_before = server.cpu_seconds()
         started_at = time.monotonic()
         async for line in proc.stdout:
             done = int(line.split()[1])
@@ -187,11 +188,12 @@ class Run:
             )
         if await proc.wait() != 0:
             raise RuntimeError(f"the load generator failed in phase {name}")
-        api_cpu_after = self.system.api.cpu_seconds()
+        cpu_after = server.cpu_seconds()
         self.system.check_alive()
+        server.check_alive()
         phase = Phase(name, orjson.loads(result_path.read_bytes()))
-        if noop_port is None and api_cpu_before is not None and api_cpu_after is not None:
-            phase.result["api_cpu_s"] = api_cpu_after - api_cpu_before
+        if cpu_before is not None and cpu_after is not None:
+            phase.result["server_cpu_s"] = cpu_after - cpu_before
         progress.update(task, completed=total, rate=f"{phase.rate:,.0f} req/s")
         if phase.result["connections_lost"]:
             self.failures.append(f"{name}: {phase.result['connections_lost']} connections lost")
@@ -257,12 +259,12 @@ class Run:
     async def _noop_phase(self, progress: Progress, name: str, kind: noop.Noop, tt_id: str) -> None:
         """A no-op server on the API's core, up for its phase only."""
         system = self.system
-        async with noop.served(kind, self.cores.server, system.workdir, system.env) as port:
+        async with noop.served(kind, self.cores.server, system.workdir, system.env) as server:
             await self.drive(
-                progress, f"warm-up-{name}", noop.NOOP, tt_id, port, duration=WARM_UP_SECONDS
+                progress, f"warm-up-{name}", noop.NOOP, tt_id, server, duration=WARM_UP_SECONDS
             )
             await self.drive(
-                progress, name, noop.NOOP, tt_id, port, duration=self.plan.baseline_seconds
+                progress, name, noop.NOOP, tt_id, server, duration=self.plan.baseline_seconds
             )
 
     async def _sell_the_only_ticket(self, tt: TicketType) -> None:
@@ -321,8 +323,10 @@ def figures(
     confirmed_p99 = _p(sale.confirmed_ms, 99)
     copy_rate = base.get("copy_rows_per_s")
     copy_per_min = {"raw COPY": None if copy_rate is None else copy_rate * 60}
-    # Per request, on one saturated core: what the application adds to the bare server.
-    layers_us = 1e6 / in_app.rate - 1e6 / ceiling.rate if in_app.rate and ceiling.rate else None
+    # What the application adds to the bare server, in its process's CPU per request: unlike
+    # the rates, it does not move with what else the machine runs.
+    ceiling_us, in_app_us = ceiling.server_cpu_us_per_request(), in_app.server_cpu_us_per_request()
+    layers_us = None if ceiling_us is None or in_app_us is None else in_app_us - ceiling_us
 
     # End to end on the throughput event: first request → the last accepted ticket sold.
     start = booking.result["first_sent_at"]
@@ -349,7 +353,7 @@ def figures(
             "ceiling: stand-alone no-op POST",
             ceiling.rate,
             "req/s",
-            note=f"{_p99(ceiling)}; every ratio is to this",
+            note=f"{_p99(ceiling)}; {_cpu(ceiling_us)}; every ratio is to this",
             headline=True,
         ),
         with_ratios(
@@ -357,7 +361,7 @@ def figures(
                 "no-op POST in the application",
                 in_app.rate,
                 "req/s",
-                note=f"{_p99(in_app)}; its middleware and routing",
+                note=f"{_p99(in_app)}; {_cpu(in_app_us)}; its middleware and routing",
                 headline=True,
             ),
             {"ceiling": ceiling.rate},
@@ -366,7 +370,7 @@ def figures(
             "the application's layers, per request",
             layers_us,
             "µs",
-            note="1/in-app no-op - 1/ceiling, on the API's one core",
+            note="server CPU per request, in-app no-op minus ceiling",
             headline=True,
         ),
         with_ratios(
@@ -389,13 +393,13 @@ def figures(
         ),
         Figure(
             "API CPU per booking request",
-            booking.api_cpu_us_per_request(),
+            booking.server_cpu_us_per_request(),
             "µs",
             note="user + system time of the API process over the phase",
         ),
         Figure(
             "API CPU per sold-out refusal",
-            refused.api_cpu_us_per_request(),
+            refused.server_cpu_us_per_request(),
             "µs",
             note="the same; refusals are quick, so the background work weighs less",
         ),
@@ -511,6 +515,10 @@ def figures(
 
 def _p(values: list[float], q: float) -> float | None:
     return percentile(values, q) if values else None
+
+
+def _cpu(us_per_request: float | None) -> str:
+    return "CPU n/a" if us_per_request is None else f"CPU {us_per_request:.0f} µs/request"
 
 
 def _p99(phase: Phase) -> str:
