@@ -58,7 +58,7 @@ def table_command(
             console.print(f"[yellow]not in this run:[/yellow] {kind} ({command})")
     missed = report.misses(figures)
     console.print(
-        f"{sum(len(f.targets) for f in figures) - len(missed)} targets met, {len(missed)} missed"
+        f"targets met: {sum(len(f.targets) for f in figures) - len(missed)}, missed: {len(missed)}"
     )
 
 
