@@ -59,8 +59,8 @@ TARGET_WORKER_RSS_MIB = 200
 UNSELLABLE_CAPACITY = 10_000_000
 WORKER_BATCH = 500
 WARM_UP_SECONDS = 0.5
-# The phases against the no-op servers, each after a warm-up of its own.
-NOOP_PHASES = {kind.value: kind for kind in noop.Noop}
+# The phases against the no-op servers (named after them), each after a warm-up of its own.
+NOOP_PHASES = frozenset(kind.value for kind in noop.Noop)
 
 
 @dataclass(frozen=True)
@@ -223,8 +223,8 @@ class Run:
             await self.drive(
                 progress, "warm-up", "/api/bookings", sold_out.id, duration=WARM_UP_SECONDS
             )
-            for name, kind in NOOP_PHASES.items():
-                await self._noop_phase(progress, name, kind, unsellable.id)
+            for kind in noop.Noop:
+                await self._noop_phase(progress, kind, unsellable.id)
             timeline.start()
             booking = await self.drive(
                 progress, "bookings", "/api/bookings", unsellable.id,
@@ -256,9 +256,9 @@ class Run:
             timeline,
         )
 
-    async def _noop_phase(self, progress: Progress, name: str, kind: noop.Noop, tt_id: str) -> None:
+    async def _noop_phase(self, progress: Progress, kind: noop.Noop, tt_id: str) -> None:
         """A no-op server on the API's core, up for its phase only."""
-        system = self.system
+        system, name = self.system, kind.value
         async with noop.served(kind, self.cores.server, system.workdir, system.env) as server:
             await self.drive(
                 progress, f"warm-up-{name}", noop.NOOP, tt_id, server, duration=WARM_UP_SECONDS
