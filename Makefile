@@ -100,13 +100,16 @@ frontend-test: $(STAMP) $(FRONTEND_STAMP) $(WEB) chromium
 ## the waiting room (100,000 buyers; `make bench-room` runs only that);
 ## results in bench/results/ (JSON and PNG). A benchmark, never a test: it fails only when
 ## an invariant breaks. The sale runs twice, untraced then traced (default sampling, to a
-## Jaeger of its own): the two accepted rates price tracing.
+## Jaeger of its own): the two accepted rates price tracing. Ends with the run's one table:
+## every target, as a ratio to the stand-alone ceiling of the same run.
 bench: $(STAMP) services-up
 	scripts/tools install jaeger
-	eval "$$(scripts/services env)" && $(BIN)/python -m bench sale --mode stack && \
+	since=$$(date -u +%Y%m%dT%H%M%SZ) && eval "$$(scripts/services env)" && \
+	  $(BIN)/python -m bench sale --mode stack && \
 	  $(BIN)/python -m bench sale --mode stack --tracing && \
 	  $(BIN)/python -m bench fanout && \
-	  $(BIN)/python -m bench room
+	  $(BIN)/python -m bench room && \
+	  $(BIN)/python -m bench table --since $$since
 
 ## make chaos: ≥ 20 seeded faults (worker, API, Kafka, Redis, PostgreSQL) during a sale on the
 ## full stack, then the invariants and a table; BOLT_CHAOS_SEED replays a run. `make test`

@@ -10,6 +10,7 @@ from bench.refusals import refusals_command
 from bench.room import room_command
 from bench.sale import sale_command
 from bench.servers import servers_command
+from bench.summary import table_command
 
 app = typer.Typer(help="Flash-sale, realtime and waiting-room benchmarks.", no_args_is_help=True)
 app.command("sale")(sale_command)
@@ -18,6 +19,7 @@ app.command("refusals")(refusals_command)
 app.command("ratelimit")(ratelimit_command)
 app.command("room")(room_command)
 app.command("servers")(servers_command)
+app.command("table")(table_command)
 
 if __name__ == "__main__":
     app()

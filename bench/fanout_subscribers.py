@@ -13,7 +13,11 @@ It talks to the benchmark over its standard streams, one JSON object a line:
   "closed"}``, after which the process exits.
 
 Receive times are ``time.monotonic()``, which on Linux is the system-wide CLOCK_MONOTONIC:
-the benchmark subtracts its own publish times from them.
+the benchmark subtracts its own publish times from them. Each is taken when the frame's bytes
+reach the connection, before they are parsed: a thousand connections of one process get
+their frames in one burst, and what the client does with each must not delay the others'
+times. The clients are bare protocols on uvloop, as the load generator is, so that they cost
+the cores they share with the API little.
 """
 
 from __future__ import annotations
@@ -24,11 +28,15 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import orjson
-import websockets
-from websockets.asyncio.client import ClientConnection
+import uvloop
+from websockets.client import ClientProtocol
+from websockets.extensions.permessage_deflate import enable_client_permessage_deflate
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.uri import parse_uri
 
 _HANDSHAKE_SECONDS = 60.0
 _ERROR_SAMPLES = 5
@@ -81,39 +89,103 @@ def _emit(message: dict[str, Any]) -> None:
     sys.stdout.buffer.flush()
 
 
-async def _subscribe(url: str, event_id: str, compression: bool) -> tuple[ClientConnection, int]:
-    ws = await websockets.connect(
-        url,
-        open_timeout=_HANDSHAKE_SECONDS,
-        compression="deflate" if compression else None,
-        # The server pings; answering is automatic, and a client ping would only add load.
-        ping_interval=None,
+class _Subscriber(asyncio.Protocol):
+    """One WebSocket client as a bare asyncio protocol over websockets' sans-I/O
+    ``ClientProtocol``: no task and no queue per connection, so that ten thousand of them
+    cost the cores they share with the API as little as they can. A frame's time is taken
+    when its bytes arrive, before they are parsed."""
+
+    def __init__(
+        self,
+        url: str,
+        subscribe: str,
+        compression: bool,
+        tally: _Tally,
+        key_of: Callable[[dict[str, Any]], int | None],
+    ) -> None:
+        self.ws = ClientProtocol(
+            parse_uri(url),
+            extensions=enable_client_permessage_deflate(None) if compression else None,
+        )
+        self.subscribe = subscribe
+        self.tally = tally
+        self.key_of = key_of
+        self.seen: set[int] = set()
+        self.snapshot: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        """The version of the event's snapshot, once subscribed."""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.ws.send_request(self.ws.connect())
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        at = time.monotonic()
+        self.ws.receive_data(data)
+        for event in self.ws.events_received():
+            if isinstance(event, Response):
+                if self.ws.handshake_exc is not None:
+                    self._fail(self.ws.handshake_exc)
+                else:
+                    self.ws.send_text(self.subscribe.encode())
+            elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                self._received(orjson.loads(event.data), at)
+        self._flush()  # pongs, and the subscription
+
+    def _received(self, frame: dict[str, Any], at: float) -> None:
+        if not self.snapshot.done():
+            if frame.get("type") == "snapshot":
+                self.snapshot.set_result(int(frame["version"]))
+            return
+        key = self.key_of(frame)
+        if key is not None and key not in self.seen:
+            self.seen.add(key)
+            self.tally.record(key, at)
+
+    def _flush(self) -> None:
+        assert self.transport is not None
+        for data in self.ws.data_to_send():
+            if data:
+                self.transport.write(data)
+        if self.ws.close_expected():
+            self.transport.close()
+
+    def _fail(self, exc: BaseException) -> None:
+        if not self.snapshot.done():
+            self.snapshot.set_exception(exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.snapshot.done() and not self.snapshot.exception():
+            self.tally.close_one()
+        else:
+            self._fail(exc or ConnectionError("closed before the snapshot"))
+
+    def close(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            with contextlib.suppress(Exception):
+                self.ws.send_close()
+                self._flush()
+            self.transport.close()
+
+
+async def _subscribe(
+    url: str,
+    event_id: str,
+    compression: bool,
+    tally: _Tally,
+    key_of: Callable[[dict[str, Any]], int | None],
+) -> tuple[_Subscriber, int]:
+    uri = parse_uri(url)
+    subscribe = orjson.dumps({"type": "subscribe", "event_id": event_id}).decode()
+    _, subscriber = await asyncio.get_running_loop().create_connection(
+        lambda: _Subscriber(url, subscribe, compression, tally, key_of), uri.host, uri.port
     )
     try:
-        await ws.send(orjson.dumps({"type": "subscribe", "event_id": event_id}).decode())
-        while True:
-            frame = orjson.loads(await ws.recv())
-            if frame.get("type") == "snapshot":
-                return ws, int(frame["version"])
+        return subscriber, await asyncio.wait_for(subscriber.snapshot, _HANDSHAKE_SECONDS)
     except BaseException:
-        await ws.close()
+        subscriber.close()
         raise
-
-
-async def _listen(
-    ws: ClientConnection, tally: _Tally, key_of: Callable[[dict[str, Any]], int | None]
-) -> None:
-    seen: set[int] = set()
-    try:
-        async for raw in ws:
-            at = time.monotonic()  # before parsing: the parse is the client's cost, not the hub's
-            key = key_of(orjson.loads(raw))
-            if key is not None and key not in seen:
-                seen.add(key)
-                tally.record(key, at)
-    except websockets.ConnectionClosed:
-        pass
-    tally.close_one()
 
 
 async def _run(
@@ -125,8 +197,7 @@ async def _run(
     key_of: Callable[[dict[str, Any]], int | None],
 ) -> None:
     tally = _Tally()
-    connections: list[ClientConnection] = []
-    listeners: list[asyncio.Task[None]] = []
+    connections: list[_Subscriber] = []
     failed = 0
     errors: list[str] = []
     version = 0
@@ -134,7 +205,10 @@ async def _run(
     # accept queue never holds more than ``wave`` connections from this process.
     for start in range(0, count, wave):
         results = await asyncio.gather(
-            *(_subscribe(url, event_id, compression) for _ in range(min(wave, count - start))),
+            *(
+                _subscribe(url, event_id, compression, tally, key_of)
+                for _ in range(min(wave, count - start))
+            ),
             return_exceptions=True,
         )
         for result in results:
@@ -143,11 +217,10 @@ async def _run(
                 if len(errors) < _ERROR_SAMPLES:
                     errors.append(f"{type(result).__name__}: {result}")
                 continue
-            ws, snapshot_version = result
+            subscriber, snapshot_version = result
             version = max(version, snapshot_version)
-            connections.append(ws)
+            connections.append(subscriber)
             tally.open += 1
-            listeners.append(asyncio.create_task(_listen(ws, tally, key_of)))
         _emit({"t": "connected", "n": len(connections)})
     _emit(
         {
@@ -165,17 +238,13 @@ async def _run(
     while (line := await reader.readline()) and line.strip() != b"report":
         pass
     _emit({"t": "result", "received": tally.received, "closed": tally.closed})
-    for listener in listeners:
-        listener.cancel()
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(
-            asyncio.gather(*(ws.close() for ws in connections), return_exceptions=True), 10
-        )
+    for subscriber in connections:
+        subscriber.close()
 
 
 def main() -> None:
     url, event_id, count, wave, compression, kind = sys.argv[1:7]
-    asyncio.run(_run(url, event_id, int(count), int(wave), compression == "deflate", _KEYS[kind]))
+    uvloop.run(_run(url, event_id, int(count), int(wave), compression == "deflate", _KEYS[kind]))
 
 
 if __name__ == "__main__":

@@ -65,6 +65,14 @@ class Figure:
     """The figure divided by each baseline's, measured in the same run."""
     targets: list[Target] = field(default_factory=list)
     note: str = ""
+    headline: bool = False
+    """A row of the run's one table (``python -m bench table``): a target or the ceiling."""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Figure:
+        """A figure as ``write_json`` stored it."""
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known | {"targets": [Target(**t) for t in data.get("targets", [])]})
 
     def formatted(self) -> str:
         if self.value is None:
@@ -76,17 +84,29 @@ class Figure:
         return f"{self.value:,.1f} {self.unit}"
 
 
-def table(title: str, figures: Sequence[Figure]) -> Table:
+def console() -> Console:
+    """The benchmarks' console: in a log or a pipe, 180 columns, not 80 that fold the tables."""
+    found = Console(soft_wrap=True)
+    if not found.is_terminal:
+        found.width = 180
+    return found
+
+
+def table(title: str, figures: Sequence[Figure], sources: Sequence[str] = ()) -> Table:
+    """One row per figure; ``sources``, when given, names each one's bench in a first column."""
     grid = Table(title=title, title_justify="left", show_lines=False)
-    grid.add_column("figure")
+    if sources:
+        grid.add_column("bench", style="dim")
+    grid.add_column("figure", no_wrap=True)
     grid.add_column("value", justify="right", no_wrap=True)
     grid.add_column("vs baseline (same run)")
     grid.add_column("target")
     grid.add_column("how", style="dim")
-    for figure in figures:
+    for index, figure in enumerate(figures):
         ratios = ", ".join(f"{r:.2f}x {name}" for name, r in figure.ratios.items())
         targets = "; ".join(t.verdict() for t in figure.targets)
-        grid.add_row(figure.name, figure.formatted(), ratios, targets, figure.note)
+        source = [sources[index]] if sources else []
+        grid.add_row(*source, figure.name, figure.formatted(), ratios, targets, figure.note)
     return grid
 
 
@@ -118,6 +138,13 @@ def cpu_calibration(seconds: float = 1.0) -> float:
             hashlib.sha256(block).digest()
         done += 16 * len(block)
     return done / elapsed / 1e6
+
+
+def calibration_text(found: Mapping[str, float]) -> str:
+    parts = [f"SHA-256 {found['cpu_sha256_mb_s']:,.0f} MB/s"]
+    if "redis_ping_per_s" in found:
+        parts.append(f"redis PING {found['redis_ping_per_s']:,.0f}/s")
+    return ", ".join(parts)
 
 
 def result_stem(benchmark: str, mode: str) -> str:

@@ -43,9 +43,9 @@ def room_command(
     import shutil
     import tempfile
 
-    from rich.console import Console
     from rich.progress import Progress
 
+    from bench import report
     from bench.room_run import RoomConfig, run_room
     from bench.system import Services
 
@@ -61,9 +61,7 @@ def room_command(
         capacity=capacity,
     )
     services = Services(postgres_admin_url, redis_url, kafka_bootstrap)
-    console = Console(soft_wrap=True)
-    if not console.is_terminal:
-        console.width = 180  # a log or a pipe: do not fold the table into 80 columns
+    console = report.console()
     if problems := asyncio.run(services.unreachable()):
         for problem in problems:
             console.print(f"[red]unreachable:[/red] {problem}")

@@ -90,6 +90,7 @@ def serve(
     import uvicorn
 
     from bolttickets import bootstrap
+    from bolttickets.adapters.websocket_frames import FrameWriterProtocol
 
     settings = _settings(
         metrics_port=metrics_port, metrics_host=metrics_host, api_processes=processes
@@ -109,6 +110,9 @@ def serve(
         "ssl_keyfile": settings.tls_key_file,
         **SERVER_OPTIONS,
         **server_limits(settings),
+        # uvicorn's own WebSocket protocol, also letting the realtime hub write a frame
+        # encoded once to every subscriber.
+        "ws": FrameWriterProtocol,
     }
     if settings.api_processes == 1:
         uvicorn.run(bootstrap.api_app(settings), host=host, port=port, **options)

@@ -50,6 +50,8 @@ def assert_invariants_held(document: dict[str, object]) -> None:
     assert document["invariants"] == {"passed": True, "failures": []}
     phases = document["phases"]
     assert isinstance(phases, dict)
+    for noop in ("ceiling", "in-app"):  # both no-op servers answered, and only 202
+        assert set(phases[noop]["statuses"]) == {"202"}
     realistic = phases["realistic"]["statuses"]
     assert set(realistic) == {"202", "409"}  # demand exceeded the capacity
     assert realistic["202"] == 200
@@ -69,6 +71,44 @@ def test_smoke_full_stack(
     baselines = document["baselines"]
     assert isinstance(baselines, dict)
     assert set(baselines) == {"evalsha_per_s", "copy_rows_per_s"}
+    assert_run_table(tmp_path)
+
+
+# Every row the sale gives `make bench`'s table, and the targets each one carries.
+SALE_ROWS = {
+    "ceiling: stand-alone no-op POST": 0,
+    "no-op POST in the application": 0,
+    "the application's layers, per request": 0,
+    "bookings accepted (202)": 2,
+    "POST latency p99": 1,
+    "sold-out refusals (409)": 1,
+    "confirmed orders/min, one event": 1,
+}
+
+
+def assert_run_table(out_dir: Path) -> None:
+    """The table of the run: each row of the sale once, with its targets and a ratio to the
+    ceiling of the same run, between the two calibrations (which values: never asserted)."""
+    [result] = out_dir.glob("sale-*.json")
+    figures = json.loads(result.read_text())["figures"]
+    headline = {f["name"]: f for f in figures if f["headline"]}
+    assert set(headline) == set(SALE_ROWS)
+    for name, targets in SALE_ROWS.items():
+        assert len(headline[name]["targets"]) == targets, name
+    for name in ("no-op POST in the application", "bookings accepted (202)"):
+        assert "ceiling" in headline[name]["ratios"], name
+
+    output = run_bench("table", "--out-dir", str(out_dir))
+    lines = output.splitlines()
+    start, end = (
+        next(i for i, line in enumerate(lines) if line.startswith(f"calibration at {when}:"))
+        for when in ("start", "end")
+    )
+    table = lines[start:end]
+    for name in SALE_ROWS:
+        assert sum(name in line for line in table) == 1, name
+    assert "not in this run: fanout-stack" in output  # the smoke ran no fan-out
+    assert "PASS" in output or "MISS" in output
 
 
 def test_refusals_bench_runs(postgres_admin_url: str, redis_url: str, kafka_bootstrap: str) -> None:

@@ -10,7 +10,10 @@ page would otherwise watch a user's bookings with their cookie). Clients are unt
 binary frame or a malformed message gets an error frame of our own words, never theirs.
 
 One process holds ten thousand connections, so each costs as little as it can: two tasks
-(reading and writing), a plain deque for its outbox and a timer handle for its pings.
+(reading and writing), a plain deque for its outbox and a timer handle for its pings. A frame
+for every subscriber of an event is encoded once, and written straight to each idle
+connection's socket when the server offers it (``adapters.websocket_frames``): the writer
+tasks and ASGI carry only what a connection has queued, and frames for one connection alone.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import orjson
 import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from bolttickets.adapters.websocket_frames import FRAME_WRITER, FrameWriter, text_frame
 from bolttickets.api.origins import Origins
 from bolttickets.api.security import COOKIE_NAME, Tokens, Unauthorized
 from bolttickets.domain.errors import DomainError
@@ -46,6 +50,8 @@ K = TypeVar("K")
 _UNAUTHORIZED = 4401
 _DROPPED_SLOW = metrics.REALTIME_DROPPED["slow_reader"]
 _DROPPED_CLOSED = metrics.REALTIME_DROPPED["closed"]
+_SENT_DIRECT = metrics.REALTIME_SENT["direct"]
+_SENT_QUEUED = metrics.REALTIME_SENT["queued"]
 
 
 class _Client:
@@ -55,6 +61,7 @@ class _Client:
         "ending",
         "events",
         "expiry",
+        "frames",
         "outbox",
         "outbox_limit",
         "pinger",
@@ -66,6 +73,8 @@ class _Client:
 
     def __init__(self, ws: WebSocket, closed: asyncio.Future[None], outbox_limit: int) -> None:
         self.ws = ws
+        self.frames: FrameWriter | None = ws.scope.get("extensions", {}).get(FRAME_WRITER)
+        """Writes encoded frames to the socket, when the server offers it."""
         self.actor: Actor | None = None
         self.events: set[UUID] = set()
         self.outbox: deque[str] = deque()
@@ -96,6 +105,26 @@ class _Client:
         self.queued += len(frame)
         if self.wakeup is not None and not self.wakeup.done():
             self.wakeup.set_result(None)
+
+    def broadcast(self, frames: Sequence[str], wire: bytes) -> int:
+        """Frames every subscriber gets, with their wire bytes encoded once for all: written
+        at once when the writer is idle (nothing queued can be overtaken), else queued.
+        Returns the frames written now."""
+        writer = self.frames
+        wakeup = self.wakeup
+        if writer is None or self.outbox or wakeup is None or wakeup.done():
+            for frame in frames:
+                self.send(frame)
+            return 0
+        if writer.buffered + len(wire) > self.outbox_limit:
+            self.too_slow = True
+            self.close()
+            _DROPPED_SLOW.inc(len(frames))
+            return 0
+        if not writer.write(wire):
+            _DROPPED_CLOSED.inc(len(frames))
+            return 0
+        return len(frames)
 
     def close(self, _: object = None) -> None:
         if not self.closed.done():
@@ -233,9 +262,9 @@ class RealtimeHub:
                 except (ValueError, KeyError, TypeError):
                     log.warning("bad_event_frame")
                     continue
-                frame = message.decode()
-                for client in self._by_event.get(event_id, ()):
-                    client.send(frame)
+                clients = self._by_event.get(event_id)
+                if clients:
+                    _broadcast(clients, [message.decode()])
         finally:
             await subscription.close()
 
@@ -269,22 +298,29 @@ class RealtimeHub:
             self.flush()
 
     def flush(self) -> None:
+        """One write per subscriber per window: the changes of an event's ticket types go out
+        together."""
         pending, self._pending = self._pending, {}
+        by_event: defaultdict[UUID, list[str]] = defaultdict(list)
+        published: list[float | None] = []
         for tt_id, (event_id, remaining, version, published_at) in pending.items():
-            clients = self._by_event.get(event_id)
-            if not clients:
+            if event_id not in self._by_event:
                 continue
-            frame = _frame(
-                {
-                    "type": "inventory",
-                    "event_id": str(event_id),
-                    "ticket_type_id": str(tt_id),
-                    "remaining": max(0, remaining),
-                    "version": version,
-                }
+            by_event[event_id].append(
+                _frame(
+                    {
+                        "type": "inventory",
+                        "event_id": str(event_id),
+                        "ticket_type_id": str(tt_id),
+                        "remaining": max(0, remaining),
+                        "version": version,
+                    }
+                )
             )
-            for client in clients:
-                client.send(frame)
+            published.append(published_at)
+        for event_id, frames in by_event.items():
+            _broadcast(self._by_event[event_id], frames)
+        for published_at in published:
             _observe_fanout(published_at)
 
     async def serve(self, ws: WebSocket) -> None:
@@ -330,7 +366,7 @@ class RealtimeHub:
                 client.queued -= len(frame)
                 await client.ws.send_text(frame)
                 written += 1
-            metrics.REALTIME_SENT.inc(written)
+            _SENT_QUEUED.inc(written)
             client.wakeup = loop.create_future()
             await client.wakeup
 
@@ -480,6 +516,11 @@ def _discard(index: defaultdict[K, set[_Client]], key: K, client: _Client) -> No
         clients.discard(client)
         if not clients:
             del index[key]
+
+
+def _broadcast(clients: set[_Client], frames: Sequence[str]) -> None:
+    wire = b"".join(text_frame(frame.encode()) for frame in frames)
+    _SENT_DIRECT.inc(sum(client.broadcast(frames, wire) for client in clients))
 
 
 def _observe_fanout(published_at: float | None) -> None:

@@ -95,9 +95,13 @@ WEBSOCKET_CONNECTIONS = Gauge("bolttickets_websocket_connections", "Open realtim
 WEBSOCKET_SUBSCRIPTIONS = Gauge(
     "bolttickets_websocket_subscriptions", "Event subscriptions of the open realtime connections"
 )
-REALTIME_SENT = Counter(
-    "bolttickets_realtime_messages_sent_total", "Realtime messages written to sockets"
+_REALTIME_SENT = Counter(
+    "bolttickets_realtime_messages_sent_total",
+    "Realtime messages written to sockets: straight to the socket (a frame encoded once for "
+    "every subscriber) or through the connection's queue",
+    ["path"],
 )
+REALTIME_SENT = {path: _REALTIME_SENT.labels(path) for path in ("direct", "queued")}
 DROP_REASONS = ("slow_reader", "closed")
 _REALTIME_DROPPED = Counter(
     "bolttickets_realtime_messages_dropped_total",
