@@ -65,8 +65,8 @@ class MemoryStockStore:
             return Admission.UNKNOWN
         if request.idempotency_key is not None:
             # A key belongs to its user, not to a ticket type: the same key's hold on another
-            # ticket type is a reuse. RedisStockStore.reserve checks it the same way, in Python
-            # (the hold index lies outside the ticket type's slot); the rest is in reserve.lua.
+            # ticket type is a reuse. Redis checks it the same way against the hold index: in
+            # reserve_one (lib.lua) on a single node, in RedisStockStore on a cluster.
             if self._hold_types.get(request.booking_id, request.ticket_type_id) != (
                 request.ticket_type_id
             ):
