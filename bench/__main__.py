@@ -7,6 +7,7 @@ import typer
 from bench.fanout import fanout_command
 from bench.ratelimit import ratelimit_command
 from bench.refusals import refusals_command
+from bench.reserve import reserve_command
 from bench.room import room_command
 from bench.sale import sale_command
 
@@ -16,6 +17,7 @@ app.command("fanout")(fanout_command)
 app.command("refusals")(refusals_command)
 app.command("ratelimit")(ratelimit_command)
 app.command("room")(room_command)
+app.command("reserve")(reserve_command)
 
 if __name__ == "__main__":
     app()
