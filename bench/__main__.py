@@ -7,6 +7,7 @@ import typer
 from bench.fanout import fanout_command
 from bench.ratelimit import ratelimit_command
 from bench.refusals import refusals_command
+from bench.reserve import reserve_command
 from bench.room import room_command
 from bench.sale import sale_command
 from bench.servers import servers_command
@@ -20,6 +21,7 @@ app.command("ratelimit")(ratelimit_command)
 app.command("room")(room_command)
 app.command("servers")(servers_command)
 app.command("table")(table_command)
+app.command("reserve")(reserve_command)
 
 if __name__ == "__main__":
     app()

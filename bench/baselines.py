@@ -20,7 +20,12 @@ from sqlalchemy.engine import make_url
 from tests.postgres import pg_connect
 
 from bench.cleanup import delete_matching
-from bolttickets.adapters.redis_stock import KEY_LIFETIME, RedisStockStore, connect_redis
+from bolttickets.adapters.redis_stock import (
+    HOLD_INDEX_LIFETIME,
+    KEY_LIFETIME,
+    RedisStockStore,
+    connect_redis,
+)
 from bolttickets.adapters.sqlalchemy.repositories import BOOKING_COLUMNS
 from bolttickets.domain.requests import BookingRequest, fingerprint
 from bolttickets.services.messages import encode_request
@@ -69,8 +74,9 @@ async def redis_ping_rate(redis_url: str, requests: int) -> float:
 
 
 async def evalsha_reserve_rate(redis_url: str, requests: int) -> float:
-    """The reservation script itself, through EVALSHA, as the API calls it with an
-    Idempotency-Key: every call a new booking id and buyer, so every call reserves."""
+    """The reservation script itself, through EVALSHA, as the API calls it on a single Redis
+    for one request with an Idempotency-Key (reserve_many of one, its hold index included):
+    every call a new booking id and buyer, so every call reserves."""
     client = await connect_redis(redis_url)
     namespace = f"bench-scratch-{uuid.uuid4().hex[:12]}"
     store = RedisStockStore(client, namespace=namespace)
@@ -91,7 +97,9 @@ async def evalsha_reserve_rate(redis_url: str, requests: int) -> float:
         )
         # The store's script and key layout as its module documents them; the stock left
         # afterwards proves that every call reserved through them.
+        # One booking on a single Redis: its ticket type's keys and its hold index.
         keys = [f"{namespace}:{{{sample.ticket_type_id}}}:{part}" for part in KEY_PARTS]
+        keys.append(f"{namespace}:hold:b-__rand_int__")
         # The script stores the hold without reading it: same length as a real one, no
         # quotes or spaces for redis-benchmark to mangle.
         hold = "h" * len(b"1:" + encode_request(sample))
@@ -99,8 +107,10 @@ async def evalsha_reserve_rate(redis_url: str, requests: int) -> float:
             redis_url,
             requests,
             "evalsha", _reserve_sha(), str(len(keys)), *keys,
-            "b-__rand_int__", "u-__rand_int__", "1", sample.fingerprint, hold,
-            str(KEY_LIFETIME // timedelta(microseconds=1)),
+            "1", str(KEY_LIFETIME // timedelta(microseconds=1)),
+            str(HOLD_INDEX_LIFETIME // timedelta(seconds=1)),
+            "0", str(sample.ticket_type_id), "b-__rand_int__", "u-__rand_int__", "1",
+            sample.fingerprint, hold,
         )  # fmt: skip
         left = (await store.inventory([sample.ticket_type_id]))[sample.ticket_type_id].remaining
         # __rand_int__ draws from 10^9 values, so a few of 100,000 calls repeat a booking id
@@ -120,7 +130,7 @@ async def evalsha_reserve_rate(redis_url: str, requests: int) -> float:
 def _reserve_sha() -> str:
     """The SHA1 Redis knows the reservation script by: the store prepends its library."""
     scripts = resources.files("bolttickets.adapters") / "redis_scripts"
-    text = (scripts / "lib.lua").read_text() + (scripts / "reserve.lua").read_text()
+    text = (scripts / "lib.lua").read_text() + (scripts / "reserve_many.lua").read_text()
     return hashlib.sha1(text.encode()).hexdigest()
 
 

@@ -55,8 +55,8 @@ class World:
         outcome = await apply_batch(
             self.uow, requests, QueuePosition("g", "t", {0: self.offset}), self.clock.now()
         )
-        await self.stock.settle(outcome.settlements)
-        await publish_outcome(self.stock, self.pubsub, outcome)
+        inventory = await self.stock.settle(outcome.settlements)
+        await publish_outcome(self.pubsub, outcome, inventory)
 
     def buyer(self, role: Role = Role.CUSTOMER) -> Actor:
         """A buyer with an account: a booking is refused for an account the database lacks."""

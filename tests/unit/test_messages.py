@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -7,9 +8,9 @@ from bolttickets.domain.requests import BookingRequest, fingerprint
 from bolttickets.services.messages import UndecodableMessage, decode_request, encode_request
 
 
-def test_a_request_survives_the_wire() -> None:
+def a_request() -> BookingRequest:
     tt = uuid4()
-    request = BookingRequest(
+    return BookingRequest(
         uuid4(),
         uuid4(),
         uuid4(),
@@ -21,7 +22,22 @@ def test_a_request_survives_the_wire() -> None:
         fingerprint(tt, 3),
         datetime.now(UTC),
     )
+
+
+def test_a_request_survives_the_wire() -> None:
+    request = a_request()
     assert decode_request(encode_request(request)) == request
+
+
+def test_a_request_is_encoded_once_for_redis_and_the_queue() -> None:
+    request = a_request()
+    first = encode_request(request)
+
+    assert encode_request(request) is first
+    # Another request with the same fields is encoded for itself, to the same bytes.
+    twin = replace(request)
+    assert encode_request(twin) == first
+    assert encode_request(twin) is not first
 
 
 @pytest.mark.parametrize(

@@ -65,8 +65,8 @@ class MemoryStockStore:
             return Admission.UNKNOWN
         if request.idempotency_key is not None:
             # A key belongs to its user, not to a ticket type: the same key's hold on another
-            # ticket type is a reuse. RedisStockStore.reserve checks it the same way, in Python
-            # (the hold index lies outside the ticket type's slot); the rest is in reserve.lua.
+            # ticket type is a reuse. Redis checks it the same way against the hold index: in
+            # reserve_one (lib.lua) on a single node, in RedisStockStore on a cluster.
             if self._hold_types.get(request.booking_id, request.ticket_type_id) != (
                 request.ticket_type_id
             ):
@@ -125,7 +125,7 @@ class MemoryStockStore:
     async def surviving_holds(self, ticket_type_id: UUID) -> list[BookingRequest]:
         return []  # holds live inside their stock here: they are never without it
 
-    async def settle(self, settlements: Sequence[Settlement]) -> None:
+    async def settle(self, settlements: Sequence[Settlement]) -> dict[UUID, Inventory]:
         for settlement in settlements:
             request = settlement.request
             s = self._stock.get(request.ticket_type_id)
@@ -134,6 +134,7 @@ class MemoryStockStore:
             self._hold_types.pop(request.booking_id, None)
             if not settlement.confirmed:
                 s.give_back(request.user_id, request.quantity)
+        return await self.inventory(list({s.request.ticket_type_id: s for s in settlements}))
 
     async def release(self, ticket_type_id: UUID, user_id: UUID, quantity: int) -> None:
         s = self._stock.get(ticket_type_id)

@@ -21,6 +21,7 @@ from uuid import UUID
 
 import redis.asyncio as aioredis
 
+from bolttickets.adapters.redis_autopipeline import AutoPipeline
 from bolttickets.adapters.redis_stock import unavailable_as
 from bolttickets.domain.errors import SessionsUnavailable
 from bolttickets.services.ports import Rotation
@@ -32,6 +33,8 @@ _unavailable = unavailable_as(SessionsUnavailable)
 class RedisSessionStore:
     def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
         self._redis = client
+        # Every authenticated request asks is_revoked: a rush's checks share one pipeline.
+        self._hot = AutoPipeline(client)
         self._ns = namespace
         self._rotate = client.register_script(_ROTATE)
 
@@ -102,4 +105,4 @@ class RedisSessionStore:
 
     @_unavailable
     async def is_revoked(self, session_id: str) -> bool:
-        return bool(await self._redis.exists(self._revoked(session_id)))
+        return bool(await self._hot.execute("EXISTS", self._revoked(session_id)))

@@ -17,6 +17,15 @@ script touches one cluster slot (``bolt`` is the default namespace):
 Outside the tag: ``bolt:hold:<booking id>`` -> ticket type id (so a hold is found by its
 booking id alone) and the set ``bolt:ticket-types`` (what the sweeper walks). Redis must
 run with ``maxmemory-policy noeviction``: an evicted key would silently lose stock or holds.
+
+**``single_node``** (the default, ``True``): on one Redis a booking is one round trip. The
+reservation script checks and writes the hold index as well, the reservations admitted in
+the same event-loop tick go in one ``reserve_many`` call for the whole group (each still
+atomic, answered in order), and one ``settle`` call clears the holds of every ticket type
+with their indexes and returns the new stock. On a Redis Cluster the index lies in another
+slot than the ticket type's keys, so ``single_node=False`` keeps the multi-step path: GET
+the index (for a request with an Idempotency-Key), ``reserve`` per request, SET the index;
+``settle`` per ticket type, then DEL the indexes.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from uuid import UUID, uuid4
 import redis.asyncio as aioredis
 import structlog
 from opentelemetry.trace import SpanKind
+from redis.asyncio.client import Pipeline
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
@@ -39,7 +49,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bolttickets.adapters.redis_autopipeline import AutoPipeline
+from bolttickets.adapters.redis_autopipeline import AutoPipeline, TickBatch
 from bolttickets.domain.errors import StockUnavailable, Unavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics
@@ -55,6 +65,8 @@ KEY_LIFETIME = timedelta(hours=48)
 HOLD_INDEX_LIFETIME = timedelta(days=1)
 # Entries per script call when loading: each call blocks Redis for a few milliseconds at most.
 LOAD_CHUNK = 2000
+# Reservations per reserve_many call: about a millisecond of Redis's time at most.
+RESERVE_BATCH = 128
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ADMISSIONS = {a.value.encode(): a for a in Admission} | {b"duplicate-held": Admission.DUPLICATE}
@@ -158,17 +170,27 @@ _HOLD_INDEX_LIFETIME_S = HOLD_INDEX_LIFETIME // timedelta(seconds=1)
 
 
 class RedisStockStore:
-    def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
-        """``namespace`` prefixes every key, so several stores can share one database."""
+    def __init__(
+        self, client: aioredis.Redis, namespace: str = "bolt", *, single_node: bool = True
+    ) -> None:
+        """``namespace`` prefixes every key, so several stores can share one database;
+        ``single_node=False`` for a Redis Cluster (see the module's docstring)."""
         self._redis = client
         self._hot = AutoPipeline(client)
         self._ns = namespace
+        self._single_node = single_node
         self._ticket_types = f"{namespace}:ticket-types"
         self._key_names: dict[UUID, _Keys] = {}
         self._scripts: dict[str, AsyncScript] = {}
         lib = script_text("lib")
-        for name in ("reserve", "stage", "load", "settle", "release", "claim", "snapshot", "cas"):
+        for name in (
+            "reserve", "reserve_many", "stage", "load", "settle", "release", "claim",
+            "snapshot", "cas",
+        ):  # fmt: skip
             self._scripts[name] = client.register_script(lib + script_text(name))
+        self._reservations: TickBatch[BookingRequest, bytes] = TickBatch(
+            self._reserve_many, RESERVE_BATCH
+        )
 
     async def start(self) -> None:
         """Load the scripts up front and warn when Redis may evict keys."""
@@ -207,6 +229,8 @@ class RedisStockStore:
             return admission
 
     async def _reserve(self, request: BookingRequest) -> Admission:
+        if self._single_node:
+            return _ADMISSIONS[await self._reservations.submit(request)]
         if request.idempotency_key is not None:
             # A key belongs to its user, not to a ticket type: the same key's hold on another
             # ticket type is a reuse. The index is outside the ticket type's slot, so this
@@ -221,15 +245,8 @@ class RedisStockStore:
         outcome: bytes = await self._hot.evalsha(
             script.sha,
             script.script,
-            list(self._keys(request.ticket_type_id)),
-            [
-                str(request.booking_id),
-                str(request.user_id),
-                request.quantity,
-                request.fingerprint if request.idempotency_key is not None else "",
-                _hold(request),
-                _KEY_LIFETIME_US,
-            ],
+            self._keys(request.ticket_type_id),
+            [*_reserve_args(request), _KEY_LIFETIME_US],
         )
         if outcome in _INDEXED:
             await self._hot.execute(
@@ -240,6 +257,28 @@ class RedisStockStore:
                 _HOLD_INDEX_LIFETIME_S,
             )
         return _ADMISSIONS[outcome]
+
+    async def _reserve_many(self, requests: list[BookingRequest]) -> list[bytes]:
+        positions: dict[UUID, int] = {}
+        keys: list[str] = []
+        args: Entries = []
+        for request in requests:
+            tt = request.ticket_type_id
+            position = positions.get(tt)
+            if position is None:
+                position = positions[tt] = len(positions)
+                keys += self._keys(tt)
+            args.append(position)
+            args += _reserve_args(request)
+        keys += [self._index(request.booking_id) for request in requests]
+        script = self._scripts["reserve_many"]
+        outcomes: list[bytes] = await self._hot.evalsha(
+            script.sha,
+            script.script,
+            keys,
+            [len(positions), _KEY_LIFETIME_US, _HOLD_INDEX_LIFETIME_S, *args],
+        )
+        return outcomes
 
     @unavailable_as_domain
     async def load(self, stock: StockLoad, *, replace: bool = False) -> bool:
@@ -292,24 +331,22 @@ class RedisStockStore:
         return [] if loaded else [_request(hold) for hold in holds]
 
     @unavailable_as_domain
-    async def settle(self, settlements: Sequence[Settlement]) -> None:
+    async def settle(self, settlements: Sequence[Settlement]) -> dict[UUID, Inventory]:
         by_type: defaultdict[UUID, list[Settlement]] = defaultdict(list)
         for settlement in settlements:
             by_type[settlement.request.ticket_type_id].append(settlement)
+        if not by_type:
+            return {}
+        if self._single_node:
+            reply = await self._settle_call(list(by_type.items()), with_indexes=True)
+            return _inventory(list(by_type), reply[1])
         async with self._redis.pipeline(transaction=False) as pipe:
-            for tt, group in by_type.items():
-                keys = self._keys(tt)
-                args: Entries = []
-                for s in group:
-                    r = s.request
-                    args += [str(r.booking_id), str(r.user_id), r.quantity, int(s.confirmed)]
-                await self._scripts["settle"](
-                    keys=[keys.stock, keys.users, keys.holds, keys.sent], args=args, client=pipe
-                )
-            cleared_flags: list[list[int]] = await pipe.execute()
+            for group in by_type.items():
+                await self._settle_call([group], with_indexes=False, client=pipe)
+            replies: list[list[Any]] = await pipe.execute()
         cleared = [
             self._index(s.request.booking_id)
-            for group, flags in zip(by_type.values(), cleared_flags, strict=True)
+            for group, (flags, _) in zip(by_type.values(), replies, strict=True)
             for s, flag in zip(group, flags, strict=True)
             if flag
         ]
@@ -319,6 +356,26 @@ class RedisStockStore:
                 for index in cleared:
                     pipe.delete(index)
                 await pipe.execute()
+        return _inventory(list(by_type), [rows[0] for _, rows in replies])
+
+    async def _settle_call(
+        self,
+        groups: list[tuple[UUID, list[Settlement]]],
+        *,
+        with_indexes: bool,
+        client: Pipeline | None = None,
+    ) -> Any:
+        keys: list[str] = []
+        args: Entries = ["1" if with_indexes else "0", len(groups)]
+        for position, (tt, group) in enumerate(groups):
+            k = self._keys(tt)
+            keys += [k.stock, k.users, k.holds, k.sent]
+            for s in group:
+                r = s.request
+                args += [position, str(r.booking_id), str(r.user_id), r.quantity, int(s.confirmed)]
+        if with_indexes:
+            keys += [self._index(s.request.booking_id) for _, group in groups for s in group]
+        return await self._scripts["settle"](keys=keys, args=args, client=client)
 
     @unavailable_as_domain
     async def release(self, ticket_type_id: UUID, user_id: UUID, quantity: int) -> None:
@@ -331,11 +388,7 @@ class RedisStockStore:
             for tt in ticket_type_ids:
                 pipe.hmget(self._keys(tt).stock, ["remaining", "version"])
             rows: list[list[bytes | None]] = await pipe.execute()
-        return {
-            tt: Inventory(tt, int(remaining), int(version))
-            for tt, (remaining, version) in zip(ticket_type_ids, rows, strict=True)
-            if remaining is not None and version is not None
-        }
+        return _inventory(ticket_type_ids, rows)
 
     @unavailable_as_domain
     async def ticket_types(self) -> list[UUID]:
@@ -397,6 +450,30 @@ class RedisStockStore:
 
 def script_text(name: str) -> str:
     return resources.files(__package__).joinpath(f"redis_scripts/{name}.lua").read_text()
+
+
+def _reserve_args(request: BookingRequest) -> Entries:
+    """A request's arguments to reserve_one (lib.lua), lifetimes aside."""
+    return [
+        str(request.ticket_type_id),
+        str(request.booking_id),
+        str(request.user_id),
+        request.quantity,
+        request.fingerprint if request.idempotency_key is not None else "",
+        _hold(request),
+    ]
+
+
+def _inventory(
+    ticket_type_ids: Sequence[UUID], rows: Sequence[Sequence[bytes | None] | None]
+) -> dict[UUID, Inventory]:
+    """The loaded ones of these ticket types, from (remaining, version) rows of their stock
+    hashes (None or Nones for an unloaded one)."""
+    return {
+        tt: Inventory(tt, int(row[0]), int(row[1]))
+        for tt, row in zip(ticket_type_ids, rows, strict=True)
+        if row and row[0] is not None and row[1] is not None
+    }
 
 
 def _chunks(stock: StockLoad, size: int) -> Iterator[Entries]:

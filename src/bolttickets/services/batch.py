@@ -18,6 +18,7 @@ from bolttickets.services.messages import (
     encode_update,
 )
 from bolttickets.services.ports import (
+    Inventory,
     PubSub,
     Settlement,
     StockStore,
@@ -131,10 +132,13 @@ def _settlements(
     ]
 
 
-async def publish_outcome(stock: StockStore, pubsub: PubSub, outcome: BatchOutcome) -> None:
-    """One message per batch: every decided booking's status and the stock it touched."""
+async def publish_outcome(
+    pubsub: PubSub, outcome: BatchOutcome, inventory: Mapping[UUID, Inventory]
+) -> None:
+    """One message per batch: every decided booking's status and the stock it touched, as
+    settling it left it (``inventory``, from StockStore.settle)."""
     events = {s.request.ticket_type_id: s.request.event_id for s in outcome.settlements}
-    await publish_updates(stock, pubsub, events, outcome.decided)
+    await _publish(pubsub, events, inventory, outcome.decided)
 
 
 async def publish_updates(
@@ -144,7 +148,17 @@ async def publish_updates(
     it is now, and the status of these bookings."""
     if not events:
         return
-    inventory = await stock.inventory(list(events))
+    await _publish(pubsub, events, await stock.inventory(list(events)), bookings)
+
+
+async def _publish(
+    pubsub: PubSub,
+    events: Mapping[UUID, UUID],
+    inventory: Mapping[UUID, Inventory],
+    bookings: Sequence[Booking],
+) -> None:
+    if not events:
+        return
     await pubsub.publish(
         UPDATES_CHANNEL,
         encode_update(

@@ -22,7 +22,25 @@ class UndecodableMessage(ValueError):
     """Bytes that are not a booking request: they go to the dead-letter topic."""
 
 
+# The API encodes each request twice, for its hold in Redis and for the queue: the second
+# time is a look-up. Keyed by identity, as hashing a request costs about what encoding it
+# does; each entry keeps its request alive, so its id is not reused while it is cached.
+_ENCODED: dict[int, tuple[BookingRequest, bytes]] = {}
+_ENCODED_KEPT = 1024  # far more than the requests between their reservation and their send
+
+
 def encode_request(request: BookingRequest) -> bytes:
+    cached = _ENCODED.get(id(request))
+    if cached is not None and cached[0] is request:
+        return cached[1]
+    encoded = _encode(request)
+    if len(_ENCODED) >= _ENCODED_KEPT:
+        del _ENCODED[next(iter(_ENCODED))]  # the oldest
+    _ENCODED[id(request)] = (request, encoded)
+    return encoded
+
+
+def _encode(request: BookingRequest) -> bytes:
     return orjson.dumps(
         {
             "v": 1,

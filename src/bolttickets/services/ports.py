@@ -443,9 +443,12 @@ class StockStore(Protocol):
         """The holds of a ticket type still stored while its stock is not loaded (a partial
         loss): a load must count them, not wipe them. Empty while the stock is loaded."""
 
-    async def settle(self, settlements: Sequence[Settlement]) -> None:
+    async def settle(self, settlements: Sequence[Settlement]) -> dict[UUID, Inventory]:
         """Clear the holds of applied requests. A rejected request gives its tickets back,
-        exactly once: only when its hold was still there."""
+        exactly once: only when its hold was still there.
+
+        Returns the inventory of the settled ticket types as this call left them (the loaded
+        ones), as ``inventory`` would: the caller publishes it without reading it again."""
 
     async def release(self, ticket_type_id: UUID, user_id: UUID, quantity: int) -> None:
         """Give a cancelled booking's tickets back to its buyer's count. The remaining

@@ -150,10 +150,10 @@ class BookingWorker:
             started = time.perf_counter()
             requests = await self._decode(records)
             outcome = await self._apply(records, requests, 0, len(records))
-            await self._stock.settle(outcome.settlements)
+            inventory = await self._stock.settle(outcome.settlements)
             await self._consumer.commit(records)
             with tracing.child_span("publish statuses"):
-                await publish_outcome(self._stock, self._pubsub, outcome)
+                await publish_outcome(self._pubsub, outcome, inventory)
             self._touched.update(r.ticket_type_id for r in requests if r is not None)
             metrics.observe_batch(outcome.decided, len(records), time.perf_counter() - started)
         return len(records)

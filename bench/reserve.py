@@ -1,0 +1,139 @@
+"""``python -m bench reserve``: the stock store's reservations alone, its two Redis paths.
+
+Reservations with an Idempotency-Key go through ``RedisStockStore.reserve``, ``--in-flight``
+at a time, in rounds that alternate the single-node path (one ``reserve_many`` call for a
+tick's group, hold index included) and the multi-step path a Redis Cluster needs (GET the
+index, ``reserve``, SET the index: the path every booking took before). Alternating rounds
+in one run make the ratio of the two meaningful on a loaded machine; the figures are the
+median round's reservations/s, this process's CPU per reservation, and the ``EVALSHA``
+calls Redis counted per reservation (``INFO commandstats``). Every round must sell its
+stock out exactly, or the command fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, NamedTuple
+
+import redis.asyncio as aioredis
+import typer
+
+from bench import options
+from bench.cleanup import delete_matching
+from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
+from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
+from bolttickets.services.ports import StockLoad
+
+_EVENT = uuid.UUID(int=1)
+
+
+class Round(NamedTuple):
+    per_s: float
+    cpu_us: float
+    evalsha_each: float
+
+
+def reserve_command(
+    reservations: Annotated[int, typer.Option(help="Reservations per round.")] = 20_000,
+    rounds: Annotated[int, typer.Option(help="Rounds of each path.")] = 5,
+    in_flight: Annotated[int, typer.Option(help="Reservations awaited at once.")] = 64,
+    redis_url: options.RedisUrl = options.REDIS_URL,
+) -> None:
+    """Reservations/s and CPU per reservation of the single-node path against the
+    multi-step one, in the same run."""
+    asyncio.run(_main(redis_url, reservations, rounds, in_flight))
+
+
+async def _main(redis_url: str, reservations: int, rounds: int, in_flight: int) -> None:
+    client = await connect_redis(redis_url)
+    try:
+        measured: dict[bool, list[Round]] = {False: [], True: []}
+        for _ in range(rounds):
+            for single_node in (False, True):
+                measured[single_node].append(
+                    await _round(client, single_node, reservations, in_flight)
+                )
+    finally:
+        await client.aclose()
+    medians = {path: _median(runs) for path, runs in measured.items()}
+    for single_node, name in ((False, "multi-step (cluster)"), (True, "single node")):
+        m = medians[single_node]
+        print(
+            f"{name:>20}: {m.per_s:,.0f} reservations/s, {m.cpu_us:.0f} µs CPU each, "
+            f"{m.evalsha_each:.3f} EVALSHA each (rounds: "
+            + ", ".join(f"{r.per_s:,.0f}/s" for r in measured[single_node])
+            + ")"
+        )
+    one, multi = medians[True], medians[False]
+    print(
+        f"single node / multi-step: {one.per_s / multi.per_s:.2f}x reservations/s, "
+        f"{one.cpu_us / multi.cpu_us:.2f}x CPU per reservation"
+    )
+
+
+def _median(runs: list[Round]) -> Round:
+    return Round(*(statistics.median(column) for column in zip(*runs, strict=True)))
+
+
+async def _round(
+    client: aioredis.Redis, single_node: bool, reservations: int, in_flight: int
+) -> Round:
+    namespace = f"bench-reserve-{uuid.uuid4().hex[:12]}"
+    store = RedisStockStore(client, namespace, single_node=single_node)
+    try:
+        await store.start()
+        tt = uuid.uuid4()
+        await store.load(
+            StockLoad(
+                ticket_type_id=tt,
+                event_id=_EVENT,
+                remaining=reservations,
+                per_user_limit=None,
+                sale_opens_at=None,
+                sale_closes_at=datetime.now(UTC) + timedelta(days=1),
+                per_user={},
+                keyed_bookings={},
+            )
+        )
+        pending = iter([_request(tt, i) for i in range(reservations)])
+
+        async def reserve() -> None:
+            for request in pending:
+                await store.reserve(request)
+
+        before = await _evalsha_calls(client)
+        started_wall, started_cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(reserve() for _ in range(in_flight)))
+        wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
+        evalsha = await _evalsha_calls(client) - before
+        left = (await store.inventory([tt]))[tt].remaining
+        if left != 0:
+            raise RuntimeError(f"{left} of {reservations} tickets left: not every call reserved")
+        return Round(reservations / wall, cpu / reservations * 1e6, evalsha / reservations)
+    finally:
+        await delete_matching(client, f"{namespace}:*")
+
+
+def _request(ticket_type_id: uuid.UUID, n: int) -> BookingRequest:
+    buyer = uuid.uuid4()
+    return BookingRequest(
+        booking_id=booking_id_for(buyer, f"intent-{n}"),
+        user_id=buyer,
+        event_id=_EVENT,
+        ticket_type_id=ticket_type_id,
+        quantity=1,
+        unit_price_cents=4200,
+        currency="EUR",
+        idempotency_key=f"intent-{n}",
+        fingerprint=fingerprint(ticket_type_id, 1),
+        created_at=datetime.now(UTC),
+    )
+
+
+async def _evalsha_calls(client: aioredis.Redis) -> int:
+    stats = await client.info("commandstats")
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
