@@ -7,6 +7,7 @@ away from the present on either side and never depend on a fake clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -14,9 +15,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-import redis.asyncio as aioredis
 
 from bolttickets.adapters.memory_stock import MemoryStockStore
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import LOAD_CHUNK, RedisStockStore
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.clock import SystemClock
@@ -27,23 +28,35 @@ HOUR = timedelta(hours=1)
 EVENT = uuid4()
 
 
-@pytest.fixture
-async def redis_stock(redis_client: aioredis.Redis) -> AsyncIterator[RedisStockStore]:
+@contextlib.asynccontextmanager
+async def fresh_store(client: RedisClient) -> AsyncIterator[RedisStockStore]:
     # A namespace of its own, like a fresh memory store: claim_stale_holds walks every
     # ticket type of the store, and other tests may share this Redis.
     namespace = f"bolt-test-{uuid4().hex}"
-    store = RedisStockStore(redis_client, namespace)
+    store = RedisStockStore(client, namespace)
     await store.start()
     yield store
-    async for key in redis_client.scan_iter(match=f"{namespace}:*", count=1000):
-        await redis_client.unlink(key)
+    async for key in client.scan_iter(match=f"{namespace}:*", count=1000):
+        await client.unlink(key)
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture
+async def redis_stock(redis_client: RedisClient) -> AsyncIterator[RedisStockStore]:
+    async with fresh_store(redis_client) as store:
+        yield store
+
+
+@pytest.fixture
+async def redis_cluster_stock(redis_cluster_client: RedisClient) -> AsyncIterator[RedisStockStore]:
+    async with fresh_store(redis_cluster_client) as store:
+        yield store
+
+
+@pytest.fixture(params=["memory", "redis", "redis_cluster"])
 def stock(request: pytest.FixtureRequest) -> StockStore:
     if request.param == "memory":
         return MemoryStockStore(SystemClock())
-    store: StockStore = request.getfixturevalue("redis_stock")
+    store: StockStore = request.getfixturevalue(f"{request.param}_stock")
     return store
 
 

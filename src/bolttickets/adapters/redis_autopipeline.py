@@ -12,14 +12,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
+
+from bolttickets.adapters.redis_client import RedisClient
 
 _MAX_BATCH = 512
 
 
 class AutoPipeline:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: RedisClient) -> None:
         self._redis = client
         self._pending: list[tuple[tuple[Any, ...], asyncio.Future[Any]]] = []
         self._tasks: set[asyncio.Task[None]] = set()

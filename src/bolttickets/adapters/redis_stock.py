@@ -21,6 +21,7 @@ run with ``maxmemory-policy noeviction``: an evicted key would silently lose sto
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Iterator, Sequence
@@ -40,6 +41,7 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bolttickets.adapters.redis_autopipeline import AutoPipeline
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.domain.errors import StockUnavailable, Unavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics
@@ -103,23 +105,47 @@ def _closed_under_us(exc: RuntimeError) -> bool:
     return "handler is closed" in str(exc)
 
 
-async def connect_redis(url: str, max_connections: int = 128) -> aioredis.Redis:
+_RETRIED = [RedisConnectionError, RedisTimeoutError]
+
+
+def _retry() -> Retry:
+    return Retry(ExponentialBackoff(cap=0.5, base=0.01), retries=3)
+
+
+async def connect_redis(
+    url: str, max_connections: int = 128, *, cluster: bool = False
+) -> RedisClient:
     """A client for ``url``, checked with a PING so a wrong address fails at start-up.
 
     In a rush, callers beyond ``max_connections`` wait for a free connection rather than
-    fail: a burst of buyers must queue up, not be refused.
+    fail: a burst of buyers must queue up, not be refused. With ``cluster``, ``url`` is any
+    node of a Redis Cluster, the client finds the others, and ``max_connections`` is per
+    node; redis-py's cluster client has no blocking pool, so a caller beyond it is refused
+    (503) instead of waiting.
     """
-    pool = aioredis.BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        timeout=10,
-        socket_keepalive=True,
-        # After a Redis restart every pooled connection is dead: each is reconnected and
-        # the command sent again, instead of failing one request per stale connection.
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.01), retries=3),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-    )
-    client = aioredis.Redis(connection_pool=pool, decode_responses=False)
+    client: RedisClient
+    if cluster:
+        client = aioredis.RedisCluster.from_url(
+            url,
+            max_connections=max_connections,
+            socket_keepalive=True,
+            retry=_retry(),
+            retry_on_error=_RETRIED,
+        )
+        await client.initialize()
+    else:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=10,
+            socket_keepalive=True,
+            # After a Redis restart every pooled connection is dead: each is reconnected
+            # and the command sent again, instead of failing one request per stale
+            # connection.
+            retry=_retry(),
+            retry_on_error=_RETRIED,
+        )
+        client = aioredis.Redis(connection_pool=pool, decode_responses=False)
     await client.ping()
     return client
 
@@ -158,7 +184,7 @@ _HOLD_INDEX_LIFETIME_S = HOLD_INDEX_LIFETIME // timedelta(seconds=1)
 
 
 class RedisStockStore:
-    def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
+    def __init__(self, client: RedisClient, namespace: str = "bolt") -> None:
         """``namespace`` prefixes every key, so several stores can share one database."""
         self._redis = client
         self._hot = AutoPipeline(client)
@@ -296,17 +322,22 @@ class RedisStockStore:
         by_type: defaultdict[UUID, list[Settlement]] = defaultdict(list)
         for settlement in settlements:
             by_type[settlement.request.ticket_type_id].append(settlement)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for tt, group in by_type.items():
-                keys = self._keys(tt)
-                args: Entries = []
-                for s in group:
-                    r = s.request
-                    args += [str(r.booking_id), str(r.user_id), r.quantity, int(s.confirmed)]
-                await self._scripts["settle"](
-                    keys=[keys.stock, keys.users, keys.holds, keys.sent], args=args, client=pipe
+        # Through the auto-pipeline, which a cluster's pipeline allows scripts on (its
+        # evalsha method is blocked) and which runs a script Redis forgot from its text.
+        script = self._scripts["settle"]
+        calls = []
+        for tt, group in by_type.items():
+            keys = self._keys(tt)
+            args: Entries = []
+            for s in group:
+                r = s.request
+                args += [str(r.booking_id), str(r.user_id), r.quantity, int(s.confirmed)]
+            calls.append(
+                self._hot.evalsha(
+                    script.sha, script.script, [keys.stock, keys.users, keys.holds, keys.sent], args
                 )
-            cleared_flags: list[list[int]] = await pipe.execute()
+            )
+        cleared_flags: list[list[int]] = await asyncio.gather(*calls)
         cleared = [
             self._index(s.request.booking_id)
             for group, flags in zip(by_type.values(), cleared_flags, strict=True)
@@ -363,15 +394,19 @@ class RedisStockStore:
         if not quotas:
             return []
         now_us = _us(now)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for tt, quota in quotas:
-                keys = self._keys(tt)
-                await self._scripts["claim"](
-                    keys=[keys.stock, keys.holds, keys.sent],
-                    args=[older_us, now_us, quota],
-                    client=pipe,
+        script = self._scripts["claim"]
+        calls = []
+        for tt, quota in quotas:
+            keys = self._keys(tt)
+            calls.append(
+                self._hot.evalsha(
+                    script.sha,
+                    script.script,
+                    [keys.stock, keys.holds, keys.sent],
+                    [older_us, now_us, quota],
                 )
-            claimed: list[list[bytes | None]] = await pipe.execute()
+            )
+        claimed: list[list[bytes | None]] = await asyncio.gather(*calls)
         return [_request(hold) for holds in claimed for hold in holds if hold]
 
     @unavailable_as_domain

@@ -19,8 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 from uuid import UUID
 
-import redis.asyncio as aioredis
-
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import script_text, unavailable_as_domain
 from bolttickets.domain.waiting_list import ListCounts, ListPlace, ListState, Offers
 from bolttickets.services.ports import Spare
@@ -34,7 +33,7 @@ def _us(moment: datetime) -> int:
 
 
 class RedisWaitingListStore:
-    def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
+    def __init__(self, client: RedisClient, namespace: str = "bolt") -> None:
         self._redis = client
         self._gated = f"{namespace}:waitlists:gated"
         self._ns = namespace
