@@ -187,13 +187,14 @@ _SERVICE_FIXTURES = frozenset(
     {
         "postgres_admin_url",
         "redis_url",
+        "redis_cluster_url",
         "kafka_bootstrap",
         "kafka_sasl_ssl",
         "kafka_ssl",
         "prometheus_url",
     }
 )
-_SERVICE_PARAMS = frozenset({"postgres", "redis", "kafka"})
+_SERVICE_PARAMS = frozenset({"postgres", "redis", "redis_cluster", "kafka"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

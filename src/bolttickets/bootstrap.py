@@ -340,7 +340,7 @@ async def _start_full(
         db,
         stock,
         queue,
-        RedisPubSub(redis, settings.redis_prefix),
+        RedisPubSub(await _pubsub_client(settings, redis, resources), settings.redis_prefix),
         RedisSessionStore(redis, settings.redis_prefix),
         rate_limiter,
         room_store,
@@ -541,6 +541,21 @@ def kafka_security(settings: Settings) -> KafkaSecurity:
         sasl_password=None if password is None else password.get_secret_value(),
         ssl_ca_location=None if ca is None else str(ca),
     )
+
+
+async def _pubsub_client(
+    settings: Settings, redis: RedisClient, resources: contextlib.AsyncExitStack
+) -> aioredis.Redis:
+    """On a cluster, pub/sub goes through a plain client of the node BOLT_REDIS_URL names: a
+    cluster delivers every PUBLISH to every node, and redis-py's ClusterPubSub ignores
+    cancellation while it waits for a message, so a subscription never closed."""
+    if isinstance(redis, aioredis.Redis):
+        return redis
+    assert settings.redis_url is not None
+    node = await connect_redis(settings.redis_url)
+    resources.push_async_callback(node.aclose)
+    assert isinstance(node, aioredis.Redis)
+    return node
 
 
 def _full_stack_checks(
