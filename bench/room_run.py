@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import redis.asyncio as aioredis
 import sqlalchemy as sa
 from pydantic import SecretStr
 from rich.progress import Progress
@@ -42,6 +41,7 @@ from bench.fanout_subscribers import SOLD_OUT, room_key
 from bench.loadgen import Spec
 from bench.processes import Cores, pin
 from bench.system import Mode, Services, System, TicketType, loadgen_argv, settled_failures, started
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_pubsub import RedisPubSub
 from bolttickets.adapters.redis_stock import connect_redis
 from bolttickets.adapters.redis_waiting_room import RedisWaitingRoomStore
@@ -218,7 +218,7 @@ async def _open_room(system: System, tt: TicketType, config: RoomConfig) -> None
 async def _measure(
     system: System,
     tt: TicketType,
-    client: aioredis.Redis,
+    client: RedisClient,
     config: RoomConfig,
     cores: Cores,
     progress: Progress,
@@ -268,7 +268,7 @@ async def _measure(
 async def _join_through_service(
     system: System,
     tt: TicketType,
-    client: aioredis.Redis,
+    client: RedisClient,
     ids: list[uuid.UUID],
     progress: Progress,
     result: RoomResult,
@@ -310,7 +310,7 @@ async def _join_through_service(
     return numbers
 
 
-async def _used_memory(client: aioredis.Redis) -> int:
+async def _used_memory(client: RedisClient) -> int:
     return int((await client.info("memory"))["used_memory"])
 
 
@@ -318,14 +318,14 @@ def _room_pattern(event_id: str) -> str:
     return f"bolt:room:{{{event_id}}}:*"
 
 
-async def _room_key_bytes(client: aioredis.Redis, event_id: str) -> dict[str, int]:
+async def _room_key_bytes(client: RedisClient, event_id: str) -> dict[str, int]:
     found = {}
     async for key in client.scan_iter(match=_room_pattern(event_id)):
         found[key.decode()] = int(await client.memory_usage(key, samples=0) or 0)
     return found
 
 
-async def _forget_room(client: aioredis.Redis, event_id: str) -> None:
+async def _forget_room(client: RedisClient, event_id: str) -> None:
     """Redis runs with ``noeviction``: a bench's room must not outlive its run."""
     keys = [key async for key in client.scan_iter(match=_room_pattern(event_id))]
     if keys:
@@ -373,7 +373,7 @@ async def _join_over_http(
 
 
 async def _check_places(
-    client: aioredis.Redis,
+    client: RedisClient,
     tt: TicketType,
     config: RoomConfig,
     numbers: dict[uuid.UUID, int],
@@ -393,7 +393,7 @@ async def _check_places(
         result.failures.append("room: two service joins were given the same number")
 
 
-async def _until_admitted(client: aioredis.Redis, tt: TicketType, count: int) -> None:
+async def _until_admitted(client: RedisClient, tt: TicketType, count: int) -> None:
     """Until the room's ticks have admitted the first ``count`` places."""
     store = RedisWaitingRoomStore(client)
     async with asyncio.timeout(120):

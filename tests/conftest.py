@@ -18,6 +18,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bolttickets.adapters.kafka_security import KafkaSecurity
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import connect_redis
 from bolttickets.adapters.sqlalchemy import schema
 from bolttickets.adapters.sqlalchemy.database import Database
@@ -79,6 +80,11 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def redis_cluster_url() -> str:
+    return service_url("BOLT_TEST_REDIS_CLUSTER_URL")
+
+
+@pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
     return service_url("BOLT_TEST_KAFKA_BOOTSTRAP")
 
@@ -120,6 +126,15 @@ def prometheus_url() -> str:
 @pytest.fixture(scope="session")
 async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
     client = await connect_redis(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+async def redis_cluster_client(redis_cluster_url: str) -> AsyncIterator[RedisClient]:
+    """The Redis Cluster of three primaries, where keys of different hash tags live on
+    different nodes: a contract parametrised with "redis_cluster" runs on it."""
+    client = await connect_redis(redis_cluster_url, cluster=True)
     yield client
     await client.aclose()
 
@@ -172,13 +187,14 @@ _SERVICE_FIXTURES = frozenset(
     {
         "postgres_admin_url",
         "redis_url",
+        "redis_cluster_url",
         "kafka_bootstrap",
         "kafka_sasl_ssl",
         "kafka_ssl",
         "prometheus_url",
     }
 )
-_SERVICE_PARAMS = frozenset({"postgres", "redis", "kafka"})
+_SERVICE_PARAMS = frozenset({"postgres", "redis", "redis_cluster", "kafka"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

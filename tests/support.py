@@ -26,6 +26,8 @@ import orjson
 import pytest
 import websockets
 
+from bolttickets.adapters.redis_client import RedisClient
+
 T = TypeVar("T")
 
 JWT_SECRET = "integration-tests-secret-0123456789abcdef"
@@ -501,3 +503,13 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(10)
+
+
+@contextlib.asynccontextmanager
+async def redis_namespace(client: RedisClient) -> AsyncIterator[str]:
+    """A key namespace of the test's own, like a fresh in-memory store; its keys are deleted
+    afterwards (on a cluster, from every node)."""
+    namespace = f"bolt-test-{uuid.uuid4().hex}"
+    yield namespace
+    async for key in client.scan_iter(match=f"{namespace}:*", count=1000):
+        await client.unlink(key)

@@ -39,6 +39,7 @@ from bolttickets.adapters.memory_waiting_room import MemoryWaitingRoomStore
 from bolttickets.adapters.passwords import Argon2Hasher
 from bolttickets.adapters.payments_builtin import BuiltinTestPayments
 from bolttickets.adapters.payments_stripe import StripeProvider
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_pubsub import RedisPubSub
 from bolttickets.adapters.redis_rate_limiter import RedisRateLimiter
 from bolttickets.adapters.redis_sessions import RedisSessionStore
@@ -252,7 +253,8 @@ async def unavailable_to_worker(settings: Settings) -> dict[str, str]:
         db = Database(settings.database_url)
         resources.push_async_callback(db.dispose)
         # Not connect_redis: it pings on connecting, and the ping is the check itself.
-        redis = aioredis.Redis.from_url(settings.redis_url)
+        redis_class = aioredis.RedisCluster if settings.redis_cluster else aioredis.Redis
+        redis = redis_class.from_url(settings.redis_url)
         resources.push_async_callback(redis.aclose)
         checks = _full_stack_checks(db, redis, settings)
         report = await probe(checks, timeout=5.0)
@@ -306,9 +308,9 @@ async def _start_full(
     security = kafka_security(settings)
     db = Database(settings.database_url)
     resources.push_async_callback(db.dispose)
-    redis = await connect_redis(settings.redis_url)
+    redis = await connect_redis(settings.redis_url, cluster=settings.redis_cluster)
     resources.push_async_callback(redis.aclose)
-    stock = RedisStockStore(redis, settings.redis_prefix)
+    stock = RedisStockStore(redis, settings.redis_prefix, single_node=not settings.redis_cluster)
     await stock.start()
     rate_limiter = RedisRateLimiter(redis, settings.redis_prefix)
     await rate_limiter.start()
@@ -338,7 +340,7 @@ async def _start_full(
         db,
         stock,
         queue,
-        RedisPubSub(redis, settings.redis_prefix),
+        RedisPubSub(await _pubsub_client(settings, redis, resources), settings.redis_prefix),
         RedisSessionStore(redis, settings.redis_prefix),
         rate_limiter,
         room_store,
@@ -541,8 +543,23 @@ def kafka_security(settings: Settings) -> KafkaSecurity:
     )
 
 
+async def _pubsub_client(
+    settings: Settings, redis: RedisClient, resources: contextlib.AsyncExitStack
+) -> aioredis.Redis:
+    """On a cluster, pub/sub goes through a plain client of the node BOLT_REDIS_URL names: a
+    cluster delivers every PUBLISH to every node, and redis-py's ClusterPubSub ignores
+    cancellation while it waits for a message, so a subscription never closed."""
+    if isinstance(redis, aioredis.Redis):
+        return redis
+    assert settings.redis_url is not None
+    node = await connect_redis(settings.redis_url)
+    resources.push_async_callback(node.aclose)
+    assert isinstance(node, aioredis.Redis)
+    return node
+
+
 def _full_stack_checks(
-    db: Database, redis: aioredis.Redis, settings: Settings
+    db: Database, redis: RedisClient, settings: Settings
 ) -> dict[str, HealthCheck]:
     assert settings.kafka_bootstrap is not None
 

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     """``rediss://`` for TLS, with the CA in the URL as redis-py reads it:
     ``?ssl_ca_certs=/path/ca.pem`` (unset: the system's); the certificate and its host name
     are verified."""
+    redis_cluster: bool = False
+    """``BOLT_REDIS_URL`` names one node of a Redis Cluster, and the client finds the others
+    (docs/operations.md, "Redis Cluster")."""
     redis_prefix: str = Field(default="bolt", min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
     """Namespace of every Redis key and channel, so several deployments (or test runs) can
     share one Redis without seeing each other's stock and holds."""

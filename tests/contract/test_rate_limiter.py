@@ -7,35 +7,48 @@ in between; refill waits for the retry-after the limiter itself gave, never a fi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
-from uuid import uuid4
 
 import pytest
-import redis.asyncio as aioredis
 
 from bolttickets.adapters.memory_rate_limiter import MemoryRateLimiter
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_rate_limiter import RedisRateLimiter
 from bolttickets.services.ports import Rate, RateLimiter
+from tests.support import redis_namespace
 
 SLOW = Rate(5, 3600)
 """Five at once, then one every 12 minutes: nothing refills during a test."""
 
 
+@contextlib.asynccontextmanager
+async def fresh_limiter(client: RedisClient) -> AsyncIterator[RedisRateLimiter]:
+    async with redis_namespace(client) as namespace:
+        limiter = RedisRateLimiter(client, namespace)
+        await limiter.start()
+        yield limiter
+
+
 @pytest.fixture
-async def redis_limiter(redis_client: aioredis.Redis) -> AsyncIterator[RedisRateLimiter]:
-    namespace = f"bolt-test-{uuid4().hex}"
-    limiter = RedisRateLimiter(redis_client, namespace)
-    await limiter.start()
-    yield limiter
-    async for key in redis_client.scan_iter(match=f"{namespace}:*", count=1000):
-        await redis_client.unlink(key)
+async def redis_limiter(redis_client: RedisClient) -> AsyncIterator[RedisRateLimiter]:
+    async with fresh_limiter(redis_client) as limiter:
+        yield limiter
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture
+async def redis_cluster_limiter(
+    redis_cluster_client: RedisClient,
+) -> AsyncIterator[RedisRateLimiter]:
+    async with fresh_limiter(redis_cluster_client) as limiter:
+        yield limiter
+
+
+@pytest.fixture(params=["memory", "redis", "redis_cluster"])
 def limiter(request: pytest.FixtureRequest) -> RateLimiter:
     if request.param == "memory":
         return MemoryRateLimiter()
-    found: RateLimiter = request.getfixturevalue("redis_limiter")
+    found: RateLimiter = request.getfixturevalue(f"{request.param}_limiter")
     return found
 
 

@@ -7,37 +7,51 @@ lifetime of a fraction of a second and waited for, never assumed gone at an inst
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-import redis.asyncio as aioredis
 
 from bolttickets.adapters.memory_sessions import MemorySessionStore
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_sessions import RedisSessionStore
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.ports import Rotation, SessionStore
-from tests.support import eventually
+from tests.support import eventually, redis_namespace
 
 DAY = timedelta(days=1)
 SHORT = timedelta(milliseconds=300)
 
 
+@contextlib.asynccontextmanager
+async def fresh_sessions(client: RedisClient) -> AsyncIterator[RedisSessionStore]:
+    async with redis_namespace(client) as namespace:
+        store = RedisSessionStore(client, namespace)
+        yield store
+
+
 @pytest.fixture
-async def redis_sessions(redis_client: aioredis.Redis) -> AsyncIterator[RedisSessionStore]:
-    namespace = f"bolt-test-{uuid4().hex}"
-    yield RedisSessionStore(redis_client, namespace)
-    async for key in redis_client.scan_iter(match=f"{namespace}:*", count=1000):
-        await redis_client.unlink(key)
+async def redis_sessions(redis_client: RedisClient) -> AsyncIterator[RedisSessionStore]:
+    async with fresh_sessions(redis_client) as store:
+        yield store
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture
+async def redis_cluster_sessions(
+    redis_cluster_client: RedisClient,
+) -> AsyncIterator[RedisSessionStore]:
+    async with fresh_sessions(redis_cluster_client) as store:
+        yield store
+
+
+@pytest.fixture(params=["memory", "redis", "redis_cluster"])
 def store(request: pytest.FixtureRequest) -> SessionStore:
     if request.param == "memory":
         return MemorySessionStore(SystemClock())
-    found: SessionStore = request.getfixturevalue("redis_sessions")
+    found: SessionStore = request.getfixturevalue(f"{request.param}_sessions")
     return found
 
 

@@ -7,6 +7,7 @@ away from the present on either side and never depend on a fake clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -14,9 +15,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-import redis.asyncio as aioredis
 
 from bolttickets.adapters.memory_stock import MemoryStockStore
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import LOAD_CHUNK, RedisStockStore
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.clock import SystemClock
@@ -27,9 +28,8 @@ HOUR = timedelta(hours=1)
 EVENT = uuid4()
 
 
-async def redis_store(
-    client: aioredis.Redis, *, single_node: bool
-) -> AsyncIterator[RedisStockStore]:
+@contextlib.asynccontextmanager
+async def fresh_store(client: RedisClient, *, single_node: bool) -> AsyncIterator[RedisStockStore]:
     # A namespace of its own, like a fresh memory store: claim_stale_holds walks every
     # ticket type of the store, and other tests may share this Redis.
     namespace = f"bolt-test-{uuid4().hex}"
@@ -41,24 +41,29 @@ async def redis_store(
 
 
 @pytest.fixture
-async def redis_stock(redis_client: aioredis.Redis) -> AsyncIterator[RedisStockStore]:
-    async for store in redis_store(redis_client, single_node=True):
+async def redis_stock(redis_client: RedisClient) -> AsyncIterator[RedisStockStore]:
+    async with fresh_store(redis_client, single_node=True) as store:
         yield store
 
 
 @pytest.fixture
-async def multi_step_redis_stock(redis_client: aioredis.Redis) -> AsyncIterator[RedisStockStore]:
+async def redis_multi_step_stock(redis_client: RedisClient) -> AsyncIterator[RedisStockStore]:
     """The path a Redis Cluster needs (the hold index in another slot), on the same Redis."""
-    async for store in redis_store(redis_client, single_node=False):
+    async with fresh_store(redis_client, single_node=False) as store:
         yield store
 
 
-@pytest.fixture(params=["memory", "redis", "redis-multi-step"])
+@pytest.fixture
+async def redis_cluster_stock(redis_cluster_client: RedisClient) -> AsyncIterator[RedisStockStore]:
+    async with fresh_store(redis_cluster_client, single_node=False) as store:
+        yield store
+
+
+@pytest.fixture(params=["memory", "redis", "redis_multi_step", "redis_cluster"])
 def stock(request: pytest.FixtureRequest) -> StockStore:
     if request.param == "memory":
         return MemoryStockStore(SystemClock())
-    fixture = "redis_stock" if request.param == "redis" else "multi_step_redis_stock"
-    store: StockStore = request.getfixturevalue(fixture)
+    store: StockStore = request.getfixturevalue(f"{request.param}_stock")
     return store
 
 

@@ -4,38 +4,52 @@ answers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
-import redis.asyncio as aioredis
 
 from bolttickets.adapters.memory_waiting_list import MemoryWaitingListStore
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_waiting_list import RedisWaitingListStore
 from bolttickets.domain.waiting_list import ListCounts, ListPlace, ListState
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.ports import Spare, WaitingListStore
+from tests.support import redis_namespace
 
 LATER = timedelta(minutes=10)
 EVERYONE = 1_000
 
 
+@contextlib.asynccontextmanager
+async def fresh_lists(client: RedisClient) -> AsyncIterator[RedisWaitingListStore]:
+    async with redis_namespace(client) as namespace:
+        store = RedisWaitingListStore(client, namespace)
+        await store.start()
+        yield store
+
+
 @pytest.fixture
-async def redis_lists(redis_client: aioredis.Redis) -> AsyncIterator[RedisWaitingListStore]:
-    namespace = f"bolt-test-{uuid4().hex}"
-    store = RedisWaitingListStore(redis_client, namespace)
-    await store.start()
-    yield store
-    async for key in redis_client.scan_iter(match=f"{namespace}:*", count=1000):
-        await redis_client.unlink(key)
+async def redis_lists(redis_client: RedisClient) -> AsyncIterator[RedisWaitingListStore]:
+    async with fresh_lists(redis_client) as store:
+        yield store
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture
+async def redis_cluster_lists(
+    redis_cluster_client: RedisClient,
+) -> AsyncIterator[RedisWaitingListStore]:
+    async with fresh_lists(redis_cluster_client) as store:
+        yield store
+
+
+@pytest.fixture(params=["memory", "redis", "redis_cluster"])
 def lists(request: pytest.FixtureRequest) -> WaitingListStore:
     if request.param == "memory":
         return MemoryWaitingListStore(SystemClock())
-    store: WaitingListStore = request.getfixturevalue("redis_lists")
+    store: WaitingListStore = request.getfixturevalue(f"{request.param}_lists")
     return store
 
 

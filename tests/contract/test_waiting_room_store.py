@@ -4,35 +4,48 @@ answers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
-import redis.asyncio as aioredis
 
 from bolttickets.adapters.memory_waiting_room import MemoryWaitingRoomStore
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_waiting_room import DRAW_CHUNK, RedisWaitingRoomStore
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.ports import Joined, RoomCounters, WaitingRoomStore
-from tests.support import eventually
+from tests.support import eventually, redis_namespace
+
+
+@contextlib.asynccontextmanager
+async def fresh_rooms(client: RedisClient) -> AsyncIterator[RedisWaitingRoomStore]:
+    async with redis_namespace(client) as namespace:
+        store = RedisWaitingRoomStore(client, namespace)
+        await store.start()
+        yield store
 
 
 @pytest.fixture
-async def redis_rooms(redis_client: aioredis.Redis) -> AsyncIterator[RedisWaitingRoomStore]:
-    namespace = f"bolt-test-{uuid4().hex}"
-    store = RedisWaitingRoomStore(redis_client, namespace)
-    await store.start()
-    yield store
-    async for key in redis_client.scan_iter(match=f"{namespace}:*", count=1000):
-        await redis_client.unlink(key)
+async def redis_rooms(redis_client: RedisClient) -> AsyncIterator[RedisWaitingRoomStore]:
+    async with fresh_rooms(redis_client) as store:
+        yield store
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture
+async def redis_cluster_rooms(
+    redis_cluster_client: RedisClient,
+) -> AsyncIterator[RedisWaitingRoomStore]:
+    async with fresh_rooms(redis_cluster_client) as store:
+        yield store
+
+
+@pytest.fixture(params=["memory", "redis", "redis_cluster"])
 def rooms(request: pytest.FixtureRequest) -> WaitingRoomStore:
     if request.param == "memory":
         return MemoryWaitingRoomStore(SystemClock())
-    store: WaitingRoomStore = request.getfixturevalue("redis_rooms")
+    store: WaitingRoomStore = request.getfixturevalue(f"{request.param}_rooms")
     return store
 
 

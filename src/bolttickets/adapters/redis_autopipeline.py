@@ -15,8 +15,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
+
+from bolttickets.adapters.redis_client import RedisClient
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -69,7 +70,7 @@ class TickBatch(Generic[T, R]):
 
 
 class AutoPipeline:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: RedisClient) -> None:
         self._redis = client
         self._batch: TickBatch[tuple[Any, ...], Any] = TickBatch(self._send, _MAX_BATCH)
 

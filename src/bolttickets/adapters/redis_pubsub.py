@@ -13,10 +13,11 @@ import random
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import redis.asyncio as aioredis
 import structlog
 from redis.asyncio.client import PubSub as RedisClientPubSub
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bolttickets.adapters.redis_client import RedisClient
 
 log = structlog.get_logger("bolttickets.redis")
 
@@ -27,7 +28,7 @@ class RedisSubscription:
 
     def __init__(
         self,
-        client: aioredis.Redis,
+        client: RedisClient,
         channel: str,
         *,
         ping_every: float = 15.0,
@@ -137,7 +138,7 @@ async def _close(pubsub: RedisClientPubSub) -> None:
 
 
 class RedisPubSub:
-    def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
+    def __init__(self, client: RedisClient, namespace: str = "bolt") -> None:
         """``namespace`` prefixes every channel, as it does the stock store's keys."""
         self._client = client
         self._namespace = namespace

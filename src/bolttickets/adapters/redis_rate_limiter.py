@@ -7,10 +7,10 @@ must not stop it on their own; a booking then meets the stock's own 503.
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
 import structlog
 
 from bolttickets.adapters.redis_autopipeline import AutoPipeline
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import script_text, unavailable_as_domain
 from bolttickets.domain.errors import StockUnavailable
 from bolttickets.observability.throttled import ThrottledLog
@@ -20,7 +20,7 @@ _UNLIMITED = Quota(True, 0, 0.0)
 
 
 class RedisRateLimiter:
-    def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
+    def __init__(self, client: RedisClient, namespace: str = "bolt") -> None:
         self._redis = client
         self._hot = AutoPipeline(client)
         self._prefix = f"{namespace}:rate:"

@@ -19,9 +19,8 @@ from importlib import resources
 from typing import cast
 from uuid import UUID
 
-import redis.asyncio as aioredis
-
 from bolttickets.adapters.redis_autopipeline import AutoPipeline
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import unavailable_as
 from bolttickets.domain.errors import SessionsUnavailable
 from bolttickets.services.ports import Rotation
@@ -31,7 +30,7 @@ _unavailable = unavailable_as(SessionsUnavailable)
 
 
 class RedisSessionStore:
-    def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
+    def __init__(self, client: RedisClient, namespace: str = "bolt") -> None:
         self._redis = client
         # Every authenticated request asks is_revoked: a rush's checks share one pipeline.
         self._hot = AutoPipeline(client)

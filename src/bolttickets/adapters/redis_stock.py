@@ -30,6 +30,7 @@ the index (for a request with an Idempotency-Key), ``reserve`` per request, SET 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Iterator, Sequence
@@ -41,7 +42,6 @@ from uuid import UUID, uuid4
 import redis.asyncio as aioredis
 import structlog
 from opentelemetry.trace import SpanKind
-from redis.asyncio.client import Pipeline
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
@@ -50,6 +50,7 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bolttickets.adapters.redis_autopipeline import AutoPipeline, TickBatch
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.domain.errors import StockUnavailable, Unavailable
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics
@@ -115,23 +116,47 @@ def _closed_under_us(exc: RuntimeError) -> bool:
     return "handler is closed" in str(exc)
 
 
-async def connect_redis(url: str, max_connections: int = 128) -> aioredis.Redis:
+_RETRIED = [RedisConnectionError, RedisTimeoutError]
+
+
+def _retry() -> Retry:
+    return Retry(ExponentialBackoff(cap=0.5, base=0.01), retries=3)
+
+
+async def connect_redis(
+    url: str, max_connections: int = 128, *, cluster: bool = False
+) -> RedisClient:
     """A client for ``url``, checked with a PING so a wrong address fails at start-up.
 
     In a rush, callers beyond ``max_connections`` wait for a free connection rather than
-    fail: a burst of buyers must queue up, not be refused.
+    fail: a burst of buyers must queue up, not be refused. With ``cluster``, ``url`` is any
+    node of a Redis Cluster, the client finds the others, and ``max_connections`` is per
+    node; redis-py's cluster client has no blocking pool, so a caller beyond it is refused
+    (503) instead of waiting.
     """
-    pool = aioredis.BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        timeout=10,
-        socket_keepalive=True,
-        # After a Redis restart every pooled connection is dead: each is reconnected and
-        # the command sent again, instead of failing one request per stale connection.
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.01), retries=3),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-    )
-    client = aioredis.Redis(connection_pool=pool, decode_responses=False)
+    client: RedisClient
+    if cluster:
+        client = aioredis.RedisCluster.from_url(
+            url,
+            max_connections=max_connections,
+            socket_keepalive=True,
+            retry=_retry(),
+            retry_on_error=_RETRIED,
+        )
+        await client.initialize()
+    else:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=10,
+            socket_keepalive=True,
+            # After a Redis restart every pooled connection is dead: each is reconnected
+            # and the command sent again, instead of failing one request per stale
+            # connection.
+            retry=_retry(),
+            retry_on_error=_RETRIED,
+        )
+        client = aioredis.Redis(connection_pool=pool, decode_responses=False)
     await client.ping()
     return client
 
@@ -171,7 +196,7 @@ _HOLD_INDEX_LIFETIME_S = HOLD_INDEX_LIFETIME // timedelta(seconds=1)
 
 class RedisStockStore:
     def __init__(
-        self, client: aioredis.Redis, namespace: str = "bolt", *, single_node: bool = True
+        self, client: RedisClient, namespace: str = "bolt", *, single_node: bool = True
     ) -> None:
         """``namespace`` prefixes every key, so several stores can share one database;
         ``single_node=False`` for a Redis Cluster (see the module's docstring)."""
@@ -340,10 +365,10 @@ class RedisStockStore:
         if self._single_node:
             reply = await self._settle_call(list(by_type.items()), with_indexes=True)
             return _inventory(list(by_type), reply[1])
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for group in by_type.items():
-                await self._settle_call([group], with_indexes=False, client=pipe)
-            replies: list[list[Any]] = await pipe.execute()
+        # One call per ticket type, each in its own slot.
+        replies: list[list[Any]] = await asyncio.gather(
+            *(self._settle_call([group], with_indexes=False) for group in by_type.items())
+        )
         cleared = [
             self._index(s.request.booking_id)
             for group, (flags, _) in zip(by_type.values(), replies, strict=True)
@@ -363,7 +388,6 @@ class RedisStockStore:
         groups: list[tuple[UUID, list[Settlement]]],
         *,
         with_indexes: bool,
-        client: Pipeline | None = None,
     ) -> Any:
         keys: list[str] = []
         args: Entries = ["1" if with_indexes else "0", len(groups)]
@@ -375,7 +399,10 @@ class RedisStockStore:
                 args += [position, str(r.booking_id), str(r.user_id), r.quantity, int(s.confirmed)]
         if with_indexes:
             keys += [self._index(s.request.booking_id) for _, group in groups for s in group]
-        return await self._scripts["settle"](keys=keys, args=args, client=client)
+        # Through the auto-pipeline: a cluster's pipeline refuses script objects (its
+        # evalsha method is blocked), and it runs a script Redis forgot from its text.
+        script = self._scripts["settle"]
+        return await self._hot.evalsha(script.sha, script.script, keys, args)
 
     @unavailable_as_domain
     async def release(self, ticket_type_id: UUID, user_id: UUID, quantity: int) -> None:
@@ -416,15 +443,19 @@ class RedisStockStore:
         if not quotas:
             return []
         now_us = _us(now)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for tt, quota in quotas:
-                keys = self._keys(tt)
-                await self._scripts["claim"](
-                    keys=[keys.stock, keys.holds, keys.sent],
-                    args=[older_us, now_us, quota],
-                    client=pipe,
+        script = self._scripts["claim"]
+        calls = []
+        for tt, quota in quotas:
+            keys = self._keys(tt)
+            calls.append(
+                self._hot.evalsha(
+                    script.sha,
+                    script.script,
+                    [keys.stock, keys.holds, keys.sent],
+                    [older_us, now_us, quota],
                 )
-            claimed: list[list[bytes | None]] = await pipe.execute()
+            )
+        claimed: list[list[bytes | None]] = await asyncio.gather(*calls)
         return [_request(hold) for holds in claimed for hold in holds if hold]
 
     @unavailable_as_domain

@@ -7,10 +7,11 @@ default namespace):
 - ``bolt:waitlist:{tt}:offers``   sorted set: who holds an offer, scored by its expiry (µs).
 - ``bolt:waitlist:{tt}:states``   hash: user id -> waiting, offered, lapsed, bought or left.
 - ``bolt:waitlist:{tt}:counters`` hash: issued, through (offered through), bought, lapsed,
-  event.
-They expire a day after the event starts. Outside the tag, ``bolt:waitlists:gated`` (hash
-ticket type -> event) lists the ticket types only an offer books; the script updates it in
-the same step, so it is one Redis, not a cluster, that holds the lists.
+  event, and gated (1 while anyone waits or holds an offer: only an offer books then).
+They expire a day after the event starts. Outside the tag, ``bolt:waitlists`` (hash ticket
+type -> when its keys expire, unix seconds) lists every ticket type with a list, written
+before the first join; which of them are gated is read from each list's own counters, so
+every step touches one cluster slot.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 from uuid import UUID
 
-import redis.asyncio as aioredis
-
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import script_text, unavailable_as_domain
 from bolttickets.domain.waiting_list import ListCounts, ListPlace, ListState, Offers
 from bolttickets.services.ports import Spare
@@ -34,9 +34,9 @@ def _us(moment: datetime) -> int:
 
 
 class RedisWaitingListStore:
-    def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
+    def __init__(self, client: RedisClient, namespace: str = "bolt") -> None:
         self._redis = client
-        self._gated = f"{namespace}:waitlists:gated"
+        self._lists = f"{namespace}:waitlists"
         self._ns = namespace
         self._script = client.register_script(script_text("waitlist"))
 
@@ -50,8 +50,8 @@ class RedisWaitingListStore:
         raw = cast(
             list[bytes | int],
             await self._script(
-                keys=[*self._keys(ticket_type_id), self._gated],
-                args=[op, str(ticket_type_id), *args],
+                keys=self._keys(ticket_type_id),
+                args=[op, *args],
             ),
         )
         through, lapsed, gated, *users = raw
@@ -66,9 +66,10 @@ class RedisWaitingListStore:
     async def join(
         self, event_id: UUID, ticket_type_id: UUID, user_id: UUID, keep_until: datetime
     ) -> Offers:
-        return await self._run(
-            ticket_type_id, "join", str(user_id), str(event_id), int(keep_until.timestamp())
-        )
+        keep_until_s = int(keep_until.timestamp())
+        # Indexed first: a gated list gated() cannot find would let buyers book around it.
+        await self._redis.hset(self._lists, str(ticket_type_id), keep_until_s)
+        return await self._run(ticket_type_id, "join", str(user_id), str(event_id), keep_until_s)
 
     @unavailable_as_domain
     async def place(self, ticket_type_id: UUID, user_id: UUID) -> ListPlace | None:
@@ -105,8 +106,8 @@ class RedisWaitingListStore:
     @unavailable_as_domain
     async def use(self, ticket_type_id: UUID, user_id: UUID, now: datetime) -> bool:
         used = await self._script(
-            keys=[*self._keys(ticket_type_id), self._gated],
-            args=["use", str(ticket_type_id), str(user_id), _us(now)],
+            keys=self._keys(ticket_type_id),
+            args=["use", str(user_id), _us(now)],
         )
         return int(used) == 1
 
@@ -132,5 +133,19 @@ class RedisWaitingListStore:
 
     @unavailable_as_domain
     async def gated(self) -> dict[UUID, UUID]:
-        raw = cast(dict[bytes, bytes], await self._redis.hgetall(self._gated))
-        return {UUID(t.decode()): UUID(e.decode()) for t, e in raw.items()}
+        listed = cast(dict[bytes, bytes], await self._redis.hgetall(self._lists))
+        now_s = datetime.now(UTC).timestamp()
+        gone = [tt for tt, keep_until in listed.items() if int(keep_until) < now_s]
+        if gone:  # its keys expired with it
+            await self._redis.hdel(self._lists, *gone)
+        alive = [UUID(tt.decode()) for tt in listed if tt not in gone]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for tt in alive:
+                *_, counters = self._keys(tt)
+                pipe.hmget(counters, ["event", "gated"])
+            rows = cast(list[list[bytes | None]], await pipe.execute())
+        return {
+            tt: UUID(event.decode())
+            for tt, (event, gated) in zip(alive, rows, strict=True)
+            if event is not None and gated == b"1"
+        }

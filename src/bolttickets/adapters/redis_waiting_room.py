@@ -25,9 +25,9 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
 from uuid import UUID, uuid4
 
-import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import script_text, unavailable_as_domain
 from bolttickets.services.ports import Joined, RoomCounters
 
@@ -46,7 +46,7 @@ class _Keys(NamedTuple):
 
 
 class RedisWaitingRoomStore:
-    def __init__(self, client: aioredis.Redis, namespace: str = "bolt") -> None:
+    def __init__(self, client: RedisClient, namespace: str = "bolt") -> None:
         self._redis = client
         self._ns = namespace
         self._scripts: dict[str, AsyncScript] = {
