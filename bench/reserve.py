@@ -19,11 +19,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, NamedTuple
 
-import redis.asyncio as aioredis
 import typer
 
 from bench import options
 from bench.cleanup import delete_matching
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.ports import StockLoad
@@ -80,7 +80,7 @@ def _median(runs: list[Round]) -> Round:
 
 
 async def _round(
-    client: aioredis.Redis, single_node: bool, reservations: int, in_flight: int
+    client: RedisClient, single_node: bool, reservations: int, in_flight: int
 ) -> Round:
     namespace = f"bench-reserve-{uuid.uuid4().hex[:12]}"
     store = RedisStockStore(client, namespace, single_node=single_node)
@@ -134,6 +134,6 @@ def _request(ticket_type_id: uuid.UUID, n: int) -> BookingRequest:
     )
 
 
-async def _evalsha_calls(client: aioredis.Redis) -> int:
+async def _evalsha_calls(client: RedisClient) -> int:
     stats = await client.info("commandstats")
     return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
