@@ -1,13 +1,18 @@
 """A frame for every subscriber: written straight to an idle connection, queued behind what a
-busy one has not sent yet, and a connection whose socket backs up is dropped."""
+busy one has not sent yet, and a connection whose socket backs up is dropped. The hub sends
+only the latest of a backlog of room frames, and lets other tasks run during a broadcast."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
+from uuid import UUID, uuid4
+
+import orjson
 
 from bolttickets.adapters.websocket_frames import FRAME_WRITER, text_frame
-from bolttickets.api.realtime import _Client
+from bolttickets.api.realtime import RealtimeHub, _Client
 
 LIMIT = 1000
 
@@ -89,3 +94,64 @@ async def test_a_closing_connection_is_not_written_to() -> None:
     subscriber = await client(writer)
     assert subscriber.broadcast(FRAMES, WIRE) == 0
     assert not subscriber.outbox
+
+
+class Backlog:
+    """A subscription whose messages have all arrived already, as when the hub fell behind."""
+
+    def __init__(self, messages: list[bytes]) -> None:
+        self.messages = messages
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for message in self.messages:
+            yield message
+
+    async def close(self) -> None:
+        pass
+
+
+def hub_with(event_id: UUID, subscribers: list[_Client]) -> RealtimeHub:
+    hub = RealtimeHub(None, None, None, None, None)  # type: ignore[arg-type]
+    for subscriber in subscribers:
+        subscriber.events.add(event_id)
+        hub._by_event[event_id].add(subscriber)
+    return hub
+
+
+def room_frame(event_id: UUID, now_serving: int) -> bytes:
+    return orjson.dumps(
+        {
+            "type": "waiting_room",
+            "event_id": str(event_id),
+            "state": "waiting",
+            "now_serving": now_serving,
+            "admit_per_minute": 60,
+        }
+    )
+
+
+async def test_a_backlog_of_room_ticks_goes_out_as_the_latest_one() -> None:
+    event_id = uuid4()
+    writer = Writer()
+    hub = hub_with(event_id, [await client(writer)])
+    ticks = [room_frame(event_id, serving) for serving in range(1, 51)]
+    await hub._forward_event_frames(Backlog(ticks))  # type: ignore[arg-type]
+    await hub.flush()
+    assert writer.written == [text_frame(ticks[-1])]
+
+
+async def test_a_broadcast_to_many_lets_other_tasks_run() -> None:
+    event_id = uuid4()
+    writers = [Writer() for _ in range(3000)]
+    hub = hub_with(event_id, [await client(writer) for writer in writers])
+    await hub._forward_event_frames(Backlog([room_frame(event_id, 1)]))  # type: ignore[arg-type]
+    written_when_it_ran: list[int] = []
+
+    async def probe() -> None:
+        written_when_it_ran.append(sum(len(w.written) for w in writers))
+
+    task = asyncio.create_task(probe())
+    await hub.flush()
+    await task
+    assert 0 < written_when_it_ran[0] < len(writers)
+    assert all(len(w.written) == 1 for w in writers)

@@ -194,6 +194,8 @@ class RealtimeHub:
         self._by_session: defaultdict[str, set[_Client]] = defaultdict(set)
         self._pending: dict[UUID, tuple[UUID, int, int, float | None]] = {}
         """ticket type -> (event, remaining, version, when published) of its latest update."""
+        self._latest: dict[tuple[str, UUID, str | None], bytes] = {}
+        """(type, event, ticket type) -> the latest frame of that state, to send on."""
         self._versions: dict[UUID, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -251,20 +253,23 @@ class RealtimeHub:
             await subscription.close()
 
     async def _forward_event_frames(self, subscription: Subscription) -> None:
-        """Frames already written for one event's subscribers, sent on as they are: each
-        room's ``waiting_room`` frame once per tick (every buyer computes their own position
-        from its ``now_serving``), the ``waiting_list`` frames when offers change, the
-        ``checkins`` counts after each scan."""
+        """Frames already written for one event's subscribers, sent on with the window's
+        inventory: each room's ``waiting_room`` frame once per tick (every buyer computes
+        their own position from its ``now_serving``), the ``waiting_list`` frames when
+        offers change, the ``checkins`` counts after each scan.
+
+        Each is a state that supersedes the one before, so only the latest of each kind,
+        event and ticket type goes out: a backlog (ticks coming faster than the hub writes
+        them) costs one broadcast, not one per tick, and never holds the event loop."""
         try:
             async for message in subscription:
                 try:
-                    event_id = UUID(orjson.loads(message)["event_id"])
+                    frame = orjson.loads(message)
+                    key = (str(frame["type"]), UUID(frame["event_id"]), frame.get("ticket_type_id"))
+                    self._latest.pop(key, None)  # the newest goes last
+                    self._latest[key] = message
                 except (ValueError, KeyError, TypeError):
                     log.warning("bad_event_frame")
-                    continue
-                clients = self._by_event.get(event_id)
-                if clients:
-                    _broadcast(clients, [message.decode()])
         finally:
             await subscription.close()
 
@@ -295,13 +300,16 @@ class RealtimeHub:
     async def _flush_every_window(self) -> None:
         while True:
             await asyncio.sleep(self._window)
-            self.flush()
+            await self.flush()
 
-    def flush(self) -> None:
-        """One write per subscriber per window: the changes of an event's ticket types go out
-        together."""
+    async def flush(self) -> None:
+        """One write per subscriber per window: an event's changes go out together."""
         pending, self._pending = self._pending, {}
+        latest, self._latest = self._latest, {}
         by_event: defaultdict[UUID, list[str]] = defaultdict(list)
+        for (_, event_id, _), message in latest.items():
+            if event_id in self._by_event:
+                by_event[event_id].append(message.decode())
         published: list[float | None] = []
         for tt_id, (event_id, remaining, version, published_at) in pending.items():
             if event_id not in self._by_event:
@@ -319,7 +327,9 @@ class RealtimeHub:
             )
             published.append(published_at)
         for event_id, frames in by_event.items():
-            _broadcast(self._by_event[event_id], frames)
+            clients = self._by_event.get(event_id)  # all may have left while others were sent
+            if clients:
+                await _broadcast(clients, frames)
         for published_at in published:
             _observe_fanout(published_at)
 
@@ -518,9 +528,19 @@ def _discard(index: defaultdict[K, set[_Client]], key: K, client: _Client) -> No
             del index[key]
 
 
-def _broadcast(clients: set[_Client], frames: Sequence[str]) -> None:
+_BROADCAST_SLICE = 1000
+"""Subscribers written to between two turns of the event loop: ten thousand writes hold it
+for tens of milliseconds on a busy core, and its HTTP requests wait meanwhile."""
+
+
+async def _broadcast(clients: set[_Client], frames: Sequence[str]) -> None:
     wire = b"".join(text_frame(frame.encode()) for frame in frames)
-    _SENT_DIRECT.inc(sum(client.broadcast(frames, wire) for client in clients))
+    sent = 0
+    for count, client in enumerate(list(clients), start=1):
+        sent += client.broadcast(frames, wire)
+        if count % _BROADCAST_SLICE == 0:
+            await asyncio.sleep(0)
+    _SENT_DIRECT.inc(sent)
 
 
 def _observe_fanout(published_at: float | None) -> None:
