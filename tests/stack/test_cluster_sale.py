@@ -1,7 +1,8 @@
 """The flash sale end to end on a Redis Cluster: two API processes and two workers with
 BOLT_REDIS_CLUSTER=true (PostgreSQL and Kafka as usual), buyers racing for fewer tickets
 than they ask for, some sending the same request twice, and a WebSocket client on API A
-watching the inventory of a sale made through API B."""
+watching the inventory of a sale made through API B; and the cluster losing everything
+mid-sale."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from bolttickets.adapters.redis_stock import connect_redis
 from tests.stack.conftest import Stack, running_stack
-from tests.stack.faults import Sale, assert_invariants
+from tests.stack.faults import Sale, assert_invariants, buy_more, per_user_maximum, start_sale
 from tests.support import Api, Socket
 
 CAPACITY = 60
@@ -96,3 +97,27 @@ async def test_a_sale_on_the_cluster_sells_out_exactly(
     )
     await watcher.close()
     await api_b.close()
+
+
+async def test_the_cluster_flushed_mid_sale(stack: Stack, api: Api, redis_cluster_url: str) -> None:
+    """Holds the workers have not applied yet vanish from every primary: the stock is loaded
+    again from the database, the holds' bookings still arrive, and no ticket is sold twice."""
+    for worker in stack.workers:
+        worker.pause()
+    sale, tokens = await start_sale(api, capacity=40, buyers=30, per_user_limit=PER_USER_LIMIT)
+    unconfirmed = await sale.unconfirmed(stack)
+    cluster = await connect_redis(redis_cluster_url, cluster=True)
+    try:
+        await cluster.flushall()  # redis-py sends it to every primary
+        assert await cluster.dbsize() == 0
+    finally:
+        await cluster.aclose()
+    assert unconfirmed >= 10, unconfirmed
+    await buy_more(api, sale, tokens, "second")
+    other = Api(stack.apis[1])
+    await buy_more(other, sale, tokens, "third")
+    await other.close()
+    for worker in stack.workers:
+        worker.resume()
+    await assert_invariants(stack, api, sale, sold_out=True, holds_lost=True)
+    assert await per_user_maximum(stack, sale) <= PER_USER_LIMIT
