@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-
 from tests.stack.conftest import Stack
-from tests.stack.faults import Sale, assert_invariants, start_sale
+from tests.stack.faults import assert_invariants, buy_more, per_user_maximum, start_sale
 from tests.support import Api
 
 APIS = 2
 WORKERS = 1
-
-
-async def buy_more(api: Api, sale: Sale, tokens: list[str], prefix: str) -> None:
-    responses = await asyncio.gather(
-        *(api.book(t, sale.ticket_type_id, 1, f"{prefix}-{i}") for i, t in enumerate(tokens))
-    )
-    assert {r.status_code for r in responses} <= {202, 409}
-    sale.accepted += [
-        (tokens[i], r.json()["booking_id"]) for i, r in enumerate(responses) if r.status_code == 202
-    ]
-
-
-async def per_user_maximum(stack: Stack, sale: Sale) -> int:
-    rows = await stack.sql(
-        "SELECT COALESCE(MAX(n), 0) AS most FROM (SELECT SUM(quantity) AS n FROM bookings "
-        "WHERE status IN ('reserved', 'paid') AND ticket_type_id = $1 GROUP BY user_id) t",
-        uuid.UUID(sale.ticket_type_id),
-    )
-    return int(rows[0]["most"])
 
 
 async def test_flushall_mid_sale(stack: Stack, api: Api) -> None:
