@@ -20,7 +20,7 @@ from bolttickets.adapters.redis_stock import RedisStockStore
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.ports import Admission, Settlement, StockStore
-from tests.contract.test_stock_store import redis_store, request, stock_load
+from tests.contract.test_stock_store import fresh_store, request, stock_load
 
 # What a client sends when it opens a connection, once per pooled connection.
 HANDSHAKE = frozenset({"HELLO", "CLIENT", "SELECT", "AUTH"})
@@ -28,7 +28,7 @@ HANDSHAKE = frozenset({"HELLO", "CLIENT", "SELECT", "AUTH"})
 
 @pytest.fixture
 async def store(redis_client: aioredis.Redis) -> AsyncIterator[RedisStockStore]:
-    async for stock in redis_store(redis_client, single_node=True):
+    async with fresh_store(redis_client, single_node=True) as stock:
         yield stock
 
 

@@ -29,6 +29,12 @@ _ROTATE = resources.files(__package__).joinpath("redis_scripts/rotate_session.lu
 _unavailable = unavailable_as(SessionsUnavailable)
 
 
+# A user's index of sessions gets its deadline a moment before or after a session does (two
+# calls, and on a cluster two nodes): the margin keeps it from expiring while a session it
+# lists still lives.
+_INDEX_OUTLIVES = timedelta(seconds=1)
+
+
 class RedisSessionStore:
     def __init__(self, client: RedisClient, namespace: str = "bolt") -> None:
         self._redis = client
@@ -52,8 +58,8 @@ class RedisSessionStore:
         # Indexed first: a session "log out everywhere" cannot find must never exist.
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.sadd(index, session_id)
-            pipe.pexpire(index, ttl, gt=True)
-            pipe.pexpire(index, ttl, nx=True)
+            pipe.pexpire(index, ttl + _INDEX_OUTLIVES, gt=True)
+            pipe.pexpire(index, ttl + _INDEX_OUTLIVES, nx=True)
             await pipe.execute()
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(session, mapping={"user": str(user_id), "current": token_hash})
@@ -77,7 +83,7 @@ class RedisSessionStore:
             return outcome, None
         user_id = UUID(reply[1].decode())
         if outcome is Rotation.ROTATED:
-            await self._redis.pexpire(self._user_sessions(user_id), ttl, gt=True)
+            await self._redis.pexpire(self._user_sessions(user_id), ttl + _INDEX_OUTLIVES, gt=True)
         return outcome, user_id
 
     @_unavailable
