@@ -255,6 +255,11 @@ class Subscribers:
     def everyone_got(self, version: int) -> Callable[[], bool]:
         return lambda: all(version in p.got for p in self.processes)
 
+    def everyone_reached(self, key: int) -> Callable[[], bool]:
+        """Every subscriber got ``key`` or a later one: the hub sends only the latest of
+        the room's states, so a tick it merged into the next is never seen as such."""
+        return lambda: all(any(got >= key for got in p.got) for p in self.processes)
+
     async def collect(self) -> list[dict[str, Any]]:
         for process in self.processes:
             assert process.process.stdin is not None
