@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any, NamedTuple, ParamSpec, TypeVar, cast
@@ -69,11 +69,11 @@ LOAD_CHUNK = 2000
 # Reservations per reserve_many call: about a millisecond of Redis's time at most.
 RESERVE_BATCH = 128
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ADMISSIONS = {a.value.encode(): a for a in Admission} | {b"duplicate-held": Admission.DUPLICATE}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ADMISSIONS = {a.value.encode(): a for a in Admission} | {b"duplicate-held": Admission.DUPLICATE}
 # A duplicate whose hold is still there re-writes the index, in case the connection dropped
 # between the reservation and its index: the retry then finds its pending booking.
-_INDEXED = frozenset({b"reserved", b"duplicate-held"})
+INDEXED = frozenset({b"reserved", b"duplicate-held"})
 _RESERVE_SPAN_ATTRIBUTES = {"db.system.name": "redis", "db.operation.name": "EVALSHA"}
 
 Entries = list[str | int | bytes]
@@ -165,19 +165,19 @@ async def connect_redis(
 # casts where replies are read.
 
 
-def _us(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1)
+def micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
-def _hold(request: BookingRequest) -> bytes:
+def encode_hold(request: BookingRequest) -> bytes:
     return b"%d:%s" % (request.quantity, encode_request(request))
 
 
-def _request(hold: bytes) -> BookingRequest:
+def decode_hold(hold: bytes) -> BookingRequest:
     return decode_request(hold.partition(b":")[2])
 
 
-class _Keys(NamedTuple):
+class StockKeys(NamedTuple):
     stock: str
     users: str
     fingerprints: str
@@ -186,12 +186,12 @@ class _Keys(NamedTuple):
     sent: str
 
     @classmethod
-    def of(cls, prefix: str) -> _Keys:
+    def of(cls, prefix: str) -> StockKeys:
         return cls(*(f"{prefix}:{part}" for part in cls._fields))
 
 
-_KEY_LIFETIME_US = KEY_LIFETIME // timedelta(microseconds=1)
-_HOLD_INDEX_LIFETIME_S = HOLD_INDEX_LIFETIME // timedelta(seconds=1)
+KEY_LIFETIME_US = KEY_LIFETIME // timedelta(microseconds=1)
+HOLD_INDEX_LIFETIME_S = HOLD_INDEX_LIFETIME // timedelta(seconds=1)
 
 
 class RedisStockStore:
@@ -205,39 +205,35 @@ class RedisStockStore:
         self._ns = namespace
         self._single_node = single_node
         self._ticket_types = f"{namespace}:ticket-types"
-        self._key_names: dict[UUID, _Keys] = {}
-        self._scripts: dict[str, AsyncScript] = {}
-        lib = script_text("lib")
-        for name in (
-            "reserve", "reserve_many", "stage", "load", "settle", "release", "claim",
-            "snapshot", "cas",
-        ):  # fmt: skip
-            self._scripts[name] = client.register_script(lib + script_text(name))
+        self._key_names: dict[UUID, StockKeys] = {}
+        self._scripts = register_scripts(
+            client,
+            (
+                "reserve",
+                "reserve_many",
+                "stage",
+                "load",
+                "settle",
+                "release",
+                "claim",
+                "snapshot",
+                "cas",
+            ),
+        )
         self._reservations: TickBatch[BookingRequest, bytes] = TickBatch(
             self._reserve_many, RESERVE_BATCH
         )
 
     async def start(self) -> None:
         """Load the scripts up front and warn when Redis may evict keys."""
-        for script in self._scripts.values():
-            await self._redis.script_load(script.script)
-        try:
-            config = await self._redis.config_get("maxmemory-policy")
-        except ResponseError as exc:  # managed Redis services often forbid CONFIG
-            log.warning("redis.policy_unknown", error=str(exc))
-            return
-        policy = config.get("maxmemory-policy")
-        if policy != "noeviction":
-            log.warning(
-                "redis.evicts_keys",
-                maxmemory_policy=policy,
-                hint="run Redis with maxmemory-policy noeviction, or stock and holds may vanish",
-            )
+        await prepare(self._redis, self._scripts.values())
 
-    def _keys(self, ticket_type_id: UUID) -> _Keys:
+    def _keys(self, ticket_type_id: UUID) -> StockKeys:
         keys = self._key_names.get(ticket_type_id)
         if keys is None:  # built once per ticket type: the reservation asks on every call
-            keys = self._key_names[ticket_type_id] = _Keys.of(f"{self._ns}:{{{ticket_type_id}}}")
+            keys = self._key_names[ticket_type_id] = StockKeys.of(
+                f"{self._ns}:{{{ticket_type_id}}}"
+            )
         return keys
 
     def _index(self, booking_id: UUID) -> str:
@@ -255,7 +251,7 @@ class RedisStockStore:
 
     async def _reserve(self, request: BookingRequest) -> Admission:
         if self._single_node:
-            return _ADMISSIONS[await self._reservations.submit(request)]
+            return ADMISSIONS[await self._reservations.submit(request)]
         if request.idempotency_key is not None:
             # A key belongs to its user, not to a ticket type: the same key's hold on another
             # ticket type is a reuse. The index is outside the ticket type's slot, so this
@@ -271,17 +267,17 @@ class RedisStockStore:
             script.sha,
             script.script,
             self._keys(request.ticket_type_id),
-            [*_reserve_args(request), _KEY_LIFETIME_US],
+            [*reserve_args(request), KEY_LIFETIME_US],
         )
-        if outcome in _INDEXED:
+        if outcome in INDEXED:
             await self._hot.execute(
                 "SET",
                 self._index(request.booking_id),
                 str(request.ticket_type_id),
                 "EX",
-                _HOLD_INDEX_LIFETIME_S,
+                HOLD_INDEX_LIFETIME_S,
             )
-        return _ADMISSIONS[outcome]
+        return ADMISSIONS[outcome]
 
     async def _reserve_many(self, requests: list[BookingRequest]) -> list[bytes]:
         positions: dict[UUID, int] = {}
@@ -294,46 +290,24 @@ class RedisStockStore:
                 position = positions[tt] = len(positions)
                 keys += self._keys(tt)
             args.append(position)
-            args += _reserve_args(request)
+            args += reserve_args(request)
         keys += [self._index(request.booking_id) for request in requests]
         script = self._scripts["reserve_many"]
         outcomes: list[bytes] = await self._hot.evalsha(
             script.sha,
             script.script,
             keys,
-            [len(positions), _KEY_LIFETIME_US, _HOLD_INDEX_LIFETIME_S, *args],
+            [len(positions), KEY_LIFETIME_US, HOLD_INDEX_LIFETIME_S, *args],
         )
         return outcomes
 
     @unavailable_as_domain
     async def load(self, stock: StockLoad, *, replace: bool = False) -> bool:
-        """Parts that do not fit in one call are staged under keys of this load alone, and
-        the last call moves them in with the stock hash, atomically."""
         tt = stock.ticket_type_id
-        keys = self._keys(tt)
-        staged = _Keys.of(f"{self._ns}:{{{tt}}}:load:{uuid4().hex}")[1:]
-        # Registered before the stock appears, so the sweeper and get_hold never miss it.
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.sadd(self._ticket_types, str(tt))
-            for hold in stock.holds:
-                pipe.set(self._index(hold.booking_id), str(tt), ex=HOLD_INDEX_LIFETIME)
-            await pipe.execute()
-        *parts, last = _chunks(stock, LOAD_CHUNK)
-        for part in parts:
-            await self._scripts["stage"](keys=staged, args=part)
-        installed = await self._scripts["load"](
-            keys=[*keys, *staged],
-            args=[
-                "1" if replace else "0",
-                str(stock.event_id),
-                stock.remaining,
-                "" if stock.per_user_limit is None else stock.per_user_limit,
-                "" if stock.sale_opens_at is None else _us(stock.sale_opens_at),
-                _us(stock.sale_closes_at),
-                *last,
-            ],
+        await register_load(self._redis, self._ns, stock)
+        return await install(
+            self._scripts, f"{self._ns}:{{{tt}}}", stock, replace=replace, load_id=""
         )
-        return bool(installed)
 
     @unavailable_as_domain
     async def get_hold(self, booking_id: UUID) -> BookingRequest | None:
@@ -344,7 +318,7 @@ class RedisStockStore:
             bytes | None,
             await self._redis.hget(self._keys(UUID(tt.decode())).holds, str(booking_id)),
         )
-        return None if hold is None else _request(hold)
+        return None if hold is None else decode_hold(hold)
 
     @unavailable_as_domain
     async def surviving_holds(self, ticket_type_id: UUID) -> list[BookingRequest]:
@@ -353,7 +327,7 @@ class RedisStockStore:
             pipe.exists(keys.stock)
             pipe.hvals(keys.holds)
             loaded, holds = await pipe.execute()
-        return [] if loaded else [_request(hold) for hold in holds]
+        return [] if loaded else [decode_hold(hold) for hold in holds]
 
     @unavailable_as_domain
     async def settle(self, settlements: Sequence[Settlement]) -> dict[UUID, Inventory]:
@@ -364,7 +338,7 @@ class RedisStockStore:
             return {}
         if self._single_node:
             reply = await self._settle_call(list(by_type.items()), with_indexes=True)
-            return _inventory(list(by_type), reply[1])
+            return inventory_of(list(by_type), reply[1])
         # One call per ticket type, each in its own slot.
         replies: list[list[Any]] = await asyncio.gather(
             *(self._settle_call([group], with_indexes=False) for group in by_type.items())
@@ -381,7 +355,7 @@ class RedisStockStore:
                 for index in cleared:
                     pipe.delete(index)
                 await pipe.execute()
-        return _inventory(list(by_type), [rows[0] for _, rows in replies])
+        return inventory_of(list(by_type), [rows[0] for _, rows in replies])
 
     async def _settle_call(
         self,
@@ -415,7 +389,7 @@ class RedisStockStore:
             for tt in ticket_type_ids:
                 pipe.hmget(self._keys(tt).stock, ["remaining", "version"])
             rows: list[list[bytes | None]] = await pipe.execute()
-        return _inventory(ticket_type_ids, rows)
+        return inventory_of(ticket_type_ids, rows)
 
     @unavailable_as_domain
     async def ticket_types(self) -> list[UUID]:
@@ -426,37 +400,10 @@ class RedisStockStore:
     async def claim_stale_holds(
         self, older_than: datetime, now: datetime, limit: int, ticket_type_ids: Sequence[UUID]
     ) -> list[BookingRequest]:
-        """Counts first, so that no more than ``limit`` holds are marked as sent: a hold
-        marked but not returned would wait another round for nothing."""
-        older_us = _us(older_than)
-        ids = list(ticket_type_ids)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for tt in ids:
-                pipe.zcount(self._keys(tt).sent, "-inf", f"({older_us}")
-            counts: list[int] = await pipe.execute()
-        quotas: list[tuple[UUID, int]] = []
-        left = limit
-        for tt, count in zip(ids, counts, strict=True):
-            if count and left > 0:
-                quotas.append((tt, min(count, left)))
-                left -= quotas[-1][1]
-        if not quotas:
-            return []
-        now_us = _us(now)
-        script = self._scripts["claim"]
-        calls = []
-        for tt, quota in quotas:
-            keys = self._keys(tt)
-            calls.append(
-                self._hot.evalsha(
-                    script.sha,
-                    script.script,
-                    [keys.stock, keys.holds, keys.sent],
-                    [older_us, now_us, quota],
-                )
-            )
-        claimed: list[list[bytes | None]] = await asyncio.gather(*calls)
-        return [_request(hold) for holds in claimed for hold in holds if hold]
+        units = [self._keys(tt) for tt in ticket_type_ids]
+        return await claim_stale(
+            self._redis, self._hot, self._scripts["claim"], units, older_than, now, limit
+        )
 
     @unavailable_as_domain
     async def hold_snapshot(self, ticket_type_id: UUID) -> HoldSnapshot | None:
@@ -464,12 +411,7 @@ class RedisStockStore:
         reply: list[bytes] | None = await self._scripts["snapshot"](
             keys=[keys.stock, keys.holds, keys.sent]
         )
-        if reply is None:
-            return None
-        version, remaining, oldest_us, *pairs = reply
-        holds = {UUID(b.decode()): int(q) for b, q in zip(pairs[::2], pairs[1::2], strict=True)}
-        oldest = _EPOCH + timedelta(microseconds=int(float(oldest_us))) if oldest_us else None
-        return HoldSnapshot(int(version), holds, int(remaining), oldest)
+        return None if reply is None else parse_snapshot(reply)
 
     @unavailable_as_domain
     async def compare_and_set(self, ticket_type_id: UUID, version: int, remaining: int) -> bool:
@@ -479,11 +421,124 @@ class RedisStockStore:
         return bool(matched)
 
 
+async def prepare(client: RedisClient, scripts: Iterable[AsyncScript]) -> None:
+    """Load the scripts up front and warn when Redis may evict keys."""
+    for script in scripts:
+        await client.script_load(script.script)
+    try:
+        config = await client.config_get("maxmemory-policy")
+    except ResponseError as exc:  # managed Redis services often forbid CONFIG
+        log.warning("redis.policy_unknown", error=str(exc))
+        return
+    policy = config.get("maxmemory-policy")
+    if policy != "noeviction":
+        log.warning(
+            "redis.evicts_keys",
+            maxmemory_policy=policy,
+            hint="run Redis with maxmemory-policy noeviction, or stock and holds may vanish",
+        )
+
+
+def register_scripts(client: RedisClient, names: Iterable[str]) -> dict[str, AsyncScript]:
+    """The stock scripts named, each with lib.lua prepended."""
+    lib = script_text("lib")
+    return {name: client.register_script(lib + script_text(name)) for name in names}
+
+
+async def register_load(client: RedisClient, namespace: str, stock: StockLoad) -> None:
+    """Registers the ticket type and its loaded holds' indexes before the stock appears, so
+    the sweeper and get_hold never miss it."""
+    tt = stock.ticket_type_id
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.sadd(f"{namespace}:ticket-types", str(tt))
+        for hold in stock.holds:
+            pipe.set(f"{namespace}:hold:{hold.booking_id}", str(tt), ex=HOLD_INDEX_LIFETIME)
+        await pipe.execute()
+
+
+async def install(
+    scripts: Mapping[str, AsyncScript],
+    prefix: str,
+    stock: StockLoad,
+    *,
+    replace: bool,
+    load_id: str,
+) -> bool:
+    """Installs ``stock`` under the keys of ``prefix`` (one hash tag). Parts that do not fit
+    in one call are staged under keys of this load alone, and the last call moves them in
+    with the stock hash, atomically. ``load_id`` names the load in the stock hash ('' for
+    none): sub-stocks only take tickets lent by a sub-stock of the same load."""
+    keys = StockKeys.of(prefix)
+    staged = StockKeys.of(f"{prefix}:load:{uuid4().hex}")[1:]
+    *parts, last = load_chunks(stock, LOAD_CHUNK)
+    for part in parts:
+        await scripts["stage"](keys=staged, args=part)
+    installed = await scripts["load"](
+        keys=[*keys, *staged],
+        args=[
+            "1" if replace else "0",
+            str(stock.event_id),
+            stock.remaining,
+            "" if stock.per_user_limit is None else stock.per_user_limit,
+            "" if stock.sale_opens_at is None else micros(stock.sale_opens_at),
+            micros(stock.sale_closes_at),
+            load_id,
+            *last,
+        ],
+    )
+    return bool(installed)
+
+
+async def claim_stale(
+    client: RedisClient,
+    hot: AutoPipeline,
+    script: AsyncScript,
+    units: Sequence[StockKeys],
+    older_than: datetime,
+    now: datetime,
+    limit: int,
+) -> list[BookingRequest]:
+    """claim_stale_holds over these key sets (one per ticket type, or per sub-stock). Counts
+    first, so that no more than ``limit`` holds are marked as sent: a hold marked but not
+    returned would wait another round for nothing."""
+    older_us = micros(older_than)
+    async with client.pipeline(transaction=False) as pipe:
+        for keys in units:
+            pipe.zcount(keys.sent, "-inf", f"({older_us}")
+        counts: list[int] = await pipe.execute()
+    quotas: list[tuple[StockKeys, int]] = []
+    left = limit
+    for keys, count in zip(units, counts, strict=True):
+        if count and left > 0:
+            quotas.append((keys, min(count, left)))
+            left -= quotas[-1][1]
+    now_us = micros(now)
+    calls = [
+        hot.evalsha(
+            script.sha,
+            script.script,
+            [keys.stock, keys.holds, keys.sent],
+            [older_us, now_us, quota],
+        )
+        for keys, quota in quotas
+    ]
+    claimed: list[list[bytes | None]] = await asyncio.gather(*calls)
+    return [decode_hold(hold) for holds in claimed for hold in holds if hold]
+
+
+def parse_snapshot(reply: list[bytes]) -> HoldSnapshot:
+    """snapshot.lua's reply of a loaded stock."""
+    version, remaining, oldest_us, *pairs = reply
+    holds = {UUID(b.decode()): int(q) for b, q in zip(pairs[::2], pairs[1::2], strict=True)}
+    oldest = EPOCH + timedelta(microseconds=int(float(oldest_us))) if oldest_us else None
+    return HoldSnapshot(int(version), holds, int(remaining), oldest)
+
+
 def script_text(name: str) -> str:
     return resources.files(__package__).joinpath(f"redis_scripts/{name}.lua").read_text()
 
 
-def _reserve_args(request: BookingRequest) -> Entries:
+def reserve_args(request: BookingRequest) -> Entries:
     """A request's arguments to reserve_one (lib.lua), lifetimes aside."""
     return [
         str(request.ticket_type_id),
@@ -491,11 +546,11 @@ def _reserve_args(request: BookingRequest) -> Entries:
         str(request.user_id),
         request.quantity,
         request.fingerprint if request.idempotency_key is not None else "",
-        _hold(request),
+        encode_hold(request),
     ]
 
 
-def _inventory(
+def inventory_of(
     ticket_type_ids: Sequence[UUID], rows: Sequence[Sequence[bytes | None] | None]
 ) -> dict[UUID, Inventory]:
     """The loaded ones of these ticket types, from (remaining, version) rows of their stock
@@ -507,7 +562,7 @@ def _inventory(
     }
 
 
-def _chunks(stock: StockLoad, size: int) -> Iterator[Entries]:
+def load_chunks(stock: StockLoad, size: int) -> Iterator[Entries]:
     """The load's buyers, keys and holds as write_entries arguments, ``size`` entries a call;
     always at least one (possibly empty) call."""
     tagged: list[tuple[int, Entries]] = []
@@ -516,7 +571,7 @@ def _chunks(stock: StockLoad, size: int) -> Iterator[Entries]:
     for booking, fp in stock.keyed_bookings.items():
         tagged.append((1, [str(booking), fp]))
     for hold in stock.holds:
-        tagged.append((2, [str(hold.booking_id), _hold(hold), _us(hold.created_at)]))
+        tagged.append((2, [str(hold.booking_id), encode_hold(hold), micros(hold.created_at)]))
     for start in range(0, max(len(tagged), 1), size):
         part = tagged[start : start + size]
         args: Entries = [sum(1 for kind, _ in part if kind == k) for k in range(3)]
