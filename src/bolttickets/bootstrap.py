@@ -44,6 +44,7 @@ from bolttickets.adapters.redis_pubsub import RedisPubSub
 from bolttickets.adapters.redis_rate_limiter import RedisRateLimiter
 from bolttickets.adapters.redis_sessions import RedisSessionStore
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
+from bolttickets.adapters.redis_substocks import RedisSubStockStore
 from bolttickets.adapters.redis_waiting_list import RedisWaitingListStore
 from bolttickets.adapters.redis_waiting_room import RedisWaitingRoomStore
 from bolttickets.adapters.sqlalchemy import schema
@@ -310,7 +311,7 @@ async def _start_full(
     resources.push_async_callback(db.dispose)
     redis = await connect_redis(settings.redis_url, cluster=settings.redis_cluster)
     resources.push_async_callback(redis.aclose)
-    stock = RedisStockStore(redis, settings.redis_prefix, single_node=not settings.redis_cluster)
+    stock = redis_stock_store(redis, settings)
     await stock.start()
     rate_limiter = RedisRateLimiter(redis, settings.redis_prefix)
     await rate_limiter.start()
@@ -366,6 +367,17 @@ async def _start_full(
     # Closed before the producer: leaving the group promptly hands the partitions over.
     resources.push_async_callback(consumer.close)
     return _with_worker(container, consumer)
+
+
+def redis_stock_store(
+    redis: RedisClient, settings: Settings
+) -> RedisStockStore | RedisSubStockStore:
+    """One stock per ticket type, or BOLT_REDIS_SUB_STOCKS of them on a cluster's slots."""
+    if settings.redis_sub_stocks > 1:
+        return RedisSubStockStore(
+            redis, settings.redis_prefix, sub_stocks=settings.redis_sub_stocks
+        )
+    return RedisStockStore(redis, settings.redis_prefix, single_node=not settings.redis_cluster)
 
 
 def _wire(

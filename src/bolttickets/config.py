@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     redis_cluster: bool = False
     """``BOLT_REDIS_URL`` names one node of a Redis Cluster, and the client finds the others
     (docs/operations.md, "Redis Cluster")."""
+    redis_sub_stocks: int = Field(default=1, ge=1, le=64)
+    """Sub-stocks each ticket type's stock is split into, on different slots of the Redis
+    Cluster, so one sale spreads over its nodes; more than 1 needs BOLT_REDIS_CLUSTER
+    (docs/operations.md, "Sub-stocks")."""
     redis_prefix: str = Field(default="bolt", min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
     """Namespace of every Redis key and channel, so several deployments (or test runs) can
     share one Redis without seeing each other's stock and holds."""
@@ -241,6 +245,17 @@ class Settings(BaseSettings):
                 "BOLT_RATE_LIMIT_LOGIN_PER_ACCOUNT must allow at least as many logins, as "
                 "often, as BOLT_RATE_LIMIT_LOGIN_PER_IP: one address must never be able to "
                 "lock an account's owner out."
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _sub_stocks_on_a_cluster(self) -> Settings:
+        # On one Redis every sub-stock lies on the same server: splitting would only add
+        # round trips.
+        if self.redis_sub_stocks > 1 and not self.redis_cluster:
+            raise ValueError(
+                f"BOLT_REDIS_SUB_STOCKS={self.redis_sub_stocks} needs a Redis Cluster "
+                "(BOLT_REDIS_CLUSTER=true): on one Redis, use 1."
             )
         return self
 

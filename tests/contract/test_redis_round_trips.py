@@ -29,6 +29,7 @@ HANDSHAKE = frozenset({"HELLO", "CLIENT", "SELECT", "AUTH"})
 @pytest.fixture
 async def store(redis_client: aioredis.Redis) -> AsyncIterator[RedisStockStore]:
     async with fresh_store(redis_client, single_node=True) as stock:
+        assert isinstance(stock, RedisStockStore)
         yield stock
 
 

@@ -19,6 +19,7 @@ import pytest
 from bolttickets.adapters.memory_stock import MemoryStockStore
 from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import LOAD_CHUNK, RedisStockStore
+from bolttickets.adapters.redis_substocks import RedisSubStockStore
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
 from bolttickets.services.clock import SystemClock
 from bolttickets.services.ports import Admission, Inventory, Settlement, StockLoad, StockStore
@@ -29,11 +30,18 @@ EVENT = uuid4()
 
 
 @contextlib.asynccontextmanager
-async def fresh_store(client: RedisClient, *, single_node: bool) -> AsyncIterator[RedisStockStore]:
-    # A namespace of its own, like a fresh memory store: claim_stale_holds walks every
-    # ticket type of the store, and other tests may share this Redis.
+async def fresh_store(
+    client: RedisClient, *, single_node: bool, sub_stocks: int = 1
+) -> AsyncIterator[RedisStockStore | RedisSubStockStore]:
+    """A namespace of its own, like a fresh memory store: claim_stale_holds walks every
+    ticket type of the store, and other tests may share this Redis. ``sub_stocks`` > 1
+    splits each stock (a cluster's)."""
     namespace = f"bolt-test-{uuid4().hex}"
-    store = RedisStockStore(client, namespace, single_node=single_node)
+    store: RedisStockStore | RedisSubStockStore
+    if sub_stocks > 1:
+        store = RedisSubStockStore(client, namespace, sub_stocks=sub_stocks)
+    else:
+        store = RedisStockStore(client, namespace, single_node=single_node)
     await store.start()
     yield store
     async for key in client.scan_iter(match=f"{namespace}:*", count=1000):
@@ -59,7 +67,32 @@ async def redis_cluster_stock(redis_cluster_client: RedisClient) -> AsyncIterato
         yield store
 
 
-@pytest.fixture(params=["memory", "redis", "redis_multi_step", "redis_cluster"])
+@pytest.fixture
+async def redis_cluster_k2_stock(
+    redis_cluster_client: RedisClient,
+) -> AsyncIterator[RedisStockStore | RedisSubStockStore]:
+    async with fresh_store(redis_cluster_client, single_node=False, sub_stocks=2) as store:
+        yield store
+
+
+@pytest.fixture
+async def redis_cluster_k3_stock(
+    redis_cluster_client: RedisClient,
+) -> AsyncIterator[RedisStockStore | RedisSubStockStore]:
+    async with fresh_store(redis_cluster_client, single_node=False, sub_stocks=3) as store:
+        yield store
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        "redis",
+        "redis_multi_step",
+        "redis_cluster",
+        "redis_cluster_k2",
+        "redis_cluster_k3",
+    ]
+)
 def stock(request: pytest.FixtureRequest) -> StockStore:
     if request.param == "memory":
         return MemoryStockStore(SystemClock())

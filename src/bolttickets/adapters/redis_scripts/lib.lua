@@ -109,3 +109,10 @@ local function reserve_one(k, index, tt, booking, user, quantity, fingerprint, h
   end
   return 'reserved'
 end
+
+-- Whether a sub-stock lent tickets less than `window_us` ago: they may still be on their way
+-- to the borrower, counted in neither sub-stock (RedisSubStockStore).
+local function lent_lately(stock, now, window_us)
+  local lent_at = redis.call('HGET', stock, 'lent_at_us')
+  return lent_at ~= false and now - tonumber(lent_at) < tonumber(window_us)
+end
