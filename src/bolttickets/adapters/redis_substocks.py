@@ -128,6 +128,10 @@ class RedisSubStockStore:
     def sub_stocks(self) -> int:
         return self._k
 
+    @property
+    def namespace(self) -> str:
+        return self._ns
+
     async def start(self) -> None:
         await prepare(self._redis, self._scripts.values())
 
