@@ -15,6 +15,7 @@ import typer
 RESULTS = Path("bench/results")
 POSTGRES_ADMIN_URL = "postgresql+asyncpg://bolt:bolt@127.0.0.1:55432/bolttickets"
 REDIS_URL = "redis://127.0.0.1:56379/0"
+REDIS_CLUSTER_URL = "redis://127.0.0.1:57379/0"
 KAFKA_BOOTSTRAP = "127.0.0.1:59092"
 
 OutDir = Annotated[Path, typer.Option(help="Where the JSON and PNG go.")]

@@ -42,10 +42,32 @@ def reserve_command(
     rounds: Annotated[int, typer.Option(help="Rounds of each path.")] = 5,
     in_flight: Annotated[int, typer.Option(help="Reservations awaited at once.")] = 64,
     redis_url: options.RedisUrl = options.REDIS_URL,
+    sub_stocks: Annotated[
+        str | None,
+        typer.Option(
+            help="Compare these numbers of sub-stocks per ticket type on the Redis Cluster "
+            "(e.g. 1,2,3) instead of the two paths."
+        ),
+    ] = None,
+    redis_cluster_url: Annotated[
+        str,
+        typer.Option(
+            envvar=["BOLT_REDIS_CLUSTER_URL", "BOLT_TEST_REDIS_CLUSTER_URL"],
+            help="A node of the Redis Cluster, for --sub-stocks.",
+        ),
+    ] = options.REDIS_CLUSTER_URL,
 ) -> None:
     """Reservations/s and CPU per reservation of the single-node path against the
-    multi-step one, in the same run."""
-    asyncio.run(_main(redis_url, reservations, rounds, in_flight))
+    multi-step one, in the same run; or, with --sub-stocks, reservations/s and sold-out
+    refusals/s of one ticket type split into K sub-stocks on the cluster."""
+    if sub_stocks is None:
+        asyncio.run(_main(redis_url, reservations, rounds, in_flight))
+        return
+    # Imported here: that module builds its requests with keyed_request from this one.
+    from bench.reserve_substocks import compare
+
+    ks = [int(k) for k in sub_stocks.split(",")]
+    asyncio.run(compare(redis_cluster_url, ks, reservations, rounds, in_flight))
 
 
 async def _main(redis_url: str, reservations: int, rounds: int, in_flight: int) -> None:
@@ -99,7 +121,7 @@ async def _round(
                 keyed_bookings={},
             )
         )
-        pending = iter([_request(tt, i) for i in range(reservations)])
+        pending = iter([keyed_request(tt, i) for i in range(reservations)])
 
         async def reserve() -> None:
             for request in pending:
@@ -118,7 +140,8 @@ async def _round(
         await delete_matching(client, f"{namespace}:*")
 
 
-def _request(ticket_type_id: uuid.UUID, n: int) -> BookingRequest:
+def keyed_request(ticket_type_id: uuid.UUID, n: int) -> BookingRequest:
+    """A new buyer's request for one ticket, with the Idempotency-Key ``intent-<n>``."""
     buyer = uuid.uuid4()
     return BookingRequest(
         booking_id=booking_id_for(buyer, f"intent-{n}"),

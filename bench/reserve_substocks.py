@@ -1,0 +1,152 @@
+"""``python -m bench reserve --sub-stocks 1,2,3``: one ticket type's reservations on the
+Redis Cluster with its stock in K sub-stocks (``RedisSubStockStore``; K = 1 is
+``RedisStockStore``'s cluster path), the K values alternating round by round in one run.
+
+A round loads ``reservations`` tickets and sells them to as many buyers (``in_flight`` at a
+time, each with an Idempotency-Key): **reservations/s**. After ``LOAN_SETTLING`` (the first
+refusals after a sell-out may still meet tickets on their way between sub-stocks) as many
+buyers again are refused: **sold-out refusals/s**, and the script calls the primaries
+counted per refusal. After each phase the invariants are checked: every reservation
+reserved and every refusal sold out, reserved + remaining == capacity, and the store's holds
+are the reservations; a broken one fails the command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+from redis.asyncio import RedisCluster
+
+from bench.cleanup import delete_matching
+from bench.reserve import keyed_request
+from bolttickets.adapters.redis_client import RedisClient
+from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
+from bolttickets.adapters.redis_substocks import LOAN_SETTLING, RedisSubStockStore
+from bolttickets.domain.requests import BookingRequest
+from bolttickets.services.ports import Admission, StockLoad, StockStore
+
+_EVENT = uuid.UUID(int=1)
+
+
+class Phases(NamedTuple):
+    reserved_per_s: float
+    refused_per_s: float
+    calls_per_refusal: float
+
+
+async def compare(
+    cluster_url: str, sub_stocks: Sequence[int], reservations: int, rounds: int, in_flight: int
+) -> None:
+    client = await connect_redis(cluster_url, cluster=True)
+    measured: dict[int, list[Phases]] = {k: [] for k in sub_stocks}
+    try:
+        for _ in range(rounds):
+            for k in sub_stocks:
+                measured[k].append(await _round(client, k, reservations, in_flight))
+    finally:
+        await client.aclose()
+    base = _median(measured[sub_stocks[0]])
+    for k in sub_stocks:
+        m = _median(measured[k])
+        print(
+            f"K={k}: {m.reserved_per_s:,.0f} reservations/s "
+            f"({m.reserved_per_s / base.reserved_per_s:.2f}x K={sub_stocks[0]}), "
+            f"{m.refused_per_s:,.0f} sold-out refusals/s "
+            f"({m.refused_per_s / base.refused_per_s:.2f}x), "
+            f"{m.calls_per_refusal:.2f} script calls per refusal (rounds: "
+            + ", ".join(f"{r.reserved_per_s:,.0f}/{r.refused_per_s:,.0f}" for r in measured[k])
+            + ")"
+        )
+
+
+def _median(runs: list[Phases]) -> Phases:
+    return Phases(*(statistics.median(column) for column in zip(*runs, strict=True)))
+
+
+def _store(client: RedisClient, namespace: str, k: int) -> RedisStockStore | RedisSubStockStore:
+    if k == 1:
+        return RedisStockStore(client, namespace, single_node=False)
+    return RedisSubStockStore(client, namespace, sub_stocks=k)
+
+
+async def _round(client: RedisClient, k: int, reservations: int, in_flight: int) -> Phases:
+    namespace = f"bench-substocks-{uuid.uuid4().hex[:12]}"
+    store = _store(client, namespace, k)
+    try:
+        await store.start()
+        tt = uuid.uuid4()
+        await store.load(
+            StockLoad(
+                ticket_type_id=tt,
+                event_id=_EVENT,
+                remaining=reservations,
+                per_user_limit=None,
+                sale_opens_at=None,
+                sale_closes_at=datetime.now(UTC) + timedelta(days=1),
+                per_user={},
+                keyed_bookings={},
+            )
+        )
+        buyers = [keyed_request(tt, n) for n in range(reservations)]
+        reserved_per_s, _ = await _phase(store, buyers, in_flight, Admission.RESERVED)
+        await _check(store, tt, reservations, reservations)
+        await asyncio.sleep(LOAN_SETTLING.total_seconds())
+        late = [keyed_request(tt, n) for n in range(reservations, 2 * reservations)]
+        before = await _script_calls(client)
+        refused_per_s, _ = await _phase(store, late, in_flight, Admission.SOLD_OUT)
+        calls = await _script_calls(client) - before
+        await _check(store, tt, reservations, reservations)
+        return Phases(reserved_per_s, refused_per_s, calls / len(late))
+    finally:
+        await delete_matching(client, f"{namespace}:*")
+
+
+async def _phase(
+    store: StockStore, requests: list[BookingRequest], in_flight: int, expected: Admission
+) -> tuple[float, Counter[Admission]]:
+    """Every request through ``store.reserve``, ``in_flight`` at a time: the rate, after
+    checking each answered ``expected``."""
+    pending = iter(requests)
+    outcomes: Counter[Admission] = Counter()
+
+    async def reserve() -> None:
+        for request in pending:
+            outcomes[await store.reserve(request)] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(reserve() for _ in range(in_flight)))
+    wall = time.perf_counter() - started
+    if outcomes != {expected: len(requests)}:
+        raise RuntimeError(f"expected {len(requests)} {expected.value}, got {dict(outcomes)}")
+    return len(requests) / wall, outcomes
+
+
+async def _check(store: StockStore, tt: uuid.UUID, capacity: int, sold: int) -> None:
+    """No oversell, nothing lost: reserved + remaining == capacity, and the holds are the
+    reservations."""
+    remaining = (await store.inventory([tt]))[tt].remaining
+    snapshot = await store.hold_snapshot(tt)
+    held = sum(snapshot.holds.values()) if snapshot is not None else -1
+    if sold + remaining != capacity or held != sold:
+        raise RuntimeError(
+            f"invariant broken: {sold} reserved + {remaining} remaining != {capacity} "
+            f"capacity, or {held} held != {sold} reserved"
+        )
+
+
+async def _script_calls(client: RedisClient) -> int:
+    """Script calls the cluster's primaries counted so far."""
+    assert isinstance(client, RedisCluster)
+    stats = await client.info("commandstats", target_nodes=RedisCluster.PRIMARIES)
+    return sum(
+        int(node.get(f"cmdstat_{name}", {}).get("calls", 0))
+        for node in stats.values()
+        for name in ("evalsha", "eval")
+    )
