@@ -6,7 +6,9 @@ A round loads ``reservations`` tickets and sells them to as many buyers (``in_fl
 time, each with an Idempotency-Key): **reservations/s**. After ``LOAN_SETTLING`` (the first
 refusals after a sell-out may still meet tickets on their way between sub-stocks) as many
 buyers again are refused: **sold-out refusals/s**, and the script calls the primaries
-counted per refusal. After each phase the invariants are checked: every reservation
+counted per refusal; and the CPU the busiest primary spent per reservation, which is what
+splitting a sale spreads (one client process on a shared machine may not be able to make
+use of it). After each phase the invariants are checked: every reservation
 reserved and every refusal sold out, reserved + remaining == capacity, and the store's holds
 are the reservations; a broken one fails the command.
 """
@@ -37,6 +39,8 @@ _EVENT = uuid.UUID(int=1)
 
 class Phases(NamedTuple):
     reserved_per_s: float
+    busiest_node_us: float
+    """CPU the busiest primary spent per reservation: what splitting spreads."""
     refused_per_s: float
     calls_per_refusal: float
 
@@ -58,6 +62,8 @@ async def compare(
         print(
             f"K={k}: {m.reserved_per_s:,.0f} reservations/s "
             f"({m.reserved_per_s / base.reserved_per_s:.2f}x K={sub_stocks[0]}), "
+            f"busiest primary {m.busiest_node_us:.0f} µs CPU per reservation "
+            f"({m.busiest_node_us / base.busiest_node_us:.2f}x), "
             f"{m.refused_per_s:,.0f} sold-out refusals/s "
             f"({m.refused_per_s / base.refused_per_s:.2f}x), "
             f"{m.calls_per_refusal:.2f} script calls per refusal (rounds: "
@@ -95,7 +101,10 @@ async def _round(client: RedisClient, k: int, reservations: int, in_flight: int)
             )
         )
         buyers = [keyed_request(tt, n) for n in range(reservations)]
+        cpu_before = await _node_cpu(client)
         reserved_per_s, _ = await _phase(store, buyers, in_flight, Admission.RESERVED)
+        cpu_after = await _node_cpu(client)
+        busiest = max(cpu_after[node] - cpu_before[node] for node in cpu_before)
         await _check(store, tt, reservations, reservations)
         await asyncio.sleep(LOAN_SETTLING.total_seconds())
         late = [keyed_request(tt, n) for n in range(reservations, 2 * reservations)]
@@ -103,7 +112,9 @@ async def _round(client: RedisClient, k: int, reservations: int, in_flight: int)
         refused_per_s, _ = await _phase(store, late, in_flight, Admission.SOLD_OUT)
         calls = await _script_calls(client) - before
         await _check(store, tt, reservations, reservations)
-        return Phases(reserved_per_s, refused_per_s, calls / len(late))
+        return Phases(
+            reserved_per_s, busiest / reservations * 1e6, refused_per_s, calls / len(late)
+        )
     finally:
         await delete_matching(client, f"{namespace}:*")
 
@@ -150,3 +161,13 @@ async def _script_calls(client: RedisClient) -> int:
         for node in stats.values()
         for name in ("evalsha", "eval")
     )
+
+
+async def _node_cpu(client: RedisClient) -> dict[str, float]:
+    """CPU seconds each primary has used so far (its main thread, user + system)."""
+    assert isinstance(client, RedisCluster)
+    stats = await client.info("cpu", target_nodes=RedisCluster.PRIMARIES)
+    return {
+        node: float(info["used_cpu_user_main_thread"]) + float(info["used_cpu_sys_main_thread"])
+        for node, info in stats.items()
+    }

@@ -48,7 +48,7 @@ async def sub_remaining(
     store: RedisSubStockStore, client: RedisClient, ticket_type_id: UUID
 ) -> list[int]:
     """Each sub-stock's remaining stock, read from its own hash tag."""
-    keys = [f"{store.namespace}:{{{ticket_type_id}:{i}}}:stock" for i in range(store.sub_stocks)]
+    keys = [store.sub_stock_keys(ticket_type_id, i).stock for i in range(store.sub_stocks)]
     return [int(await client.hget(key, "remaining") or -1) for key in keys]
 
 
@@ -74,6 +74,16 @@ async def sold_out(store: RedisSubStockStore, remaining: int = 6) -> UUID:
     for home in range(store.sub_stocks):
         assert await store.reserve(request(tt, buyer_at(store, home))) is Admission.SOLD_OUT
     return tt
+
+
+async def test_the_sub_stocks_lie_on_different_primaries(
+    store: RedisSubStockStore, redis_cluster_client: RedisClient
+) -> None:
+    assert isinstance(redis_cluster_client, RedisCluster)
+    for tt in (uuid4() for _ in range(20)):
+        keys = [store.sub_stock_keys(tt, i).stock for i in range(store.sub_stocks)]
+        nodes = {redis_cluster_client.get_node_from_key(key).name for key in keys}
+        assert len(nodes) == store.sub_stocks
 
 
 async def test_the_stock_is_split_evenly(
@@ -183,6 +193,22 @@ async def test_a_refusal_after_the_sell_out_is_one_script_call(
     assert calls == len(buyers)
 
 
+async def test_a_reservation_at_home_is_one_script_call_and_a_loan_two_more(
+    store: RedisSubStockStore, redis_cluster_client: RedisClient
+) -> None:
+    tt = uuid4()
+    await store.load(stock_load(tt, store.sub_stocks))  # one ticket per sub-stock
+    first, second = (request(tt, buyer_at(store, 0)) for _ in range(2))
+
+    before = await script_calls(redis_cluster_client)
+    assert await store.reserve(first) is Admission.RESERVED
+    at_home = await script_calls(redis_cluster_client) - before
+    assert await store.reserve(second) is Admission.RESERVED
+    borrowed = await script_calls(redis_cluster_client) - before - at_home
+
+    assert (at_home, borrowed) == (1, 3)
+
+
 async def test_tickets_given_back_after_the_sell_out_are_sold_again(
     store: RedisSubStockStore,
 ) -> None:
@@ -220,7 +246,7 @@ async def test_the_mark_refuses_for_its_lifetime_at_most(
     marks) is refused only until the mark expires."""
     tt = await sold_out(store)
     await redis_cluster_client.hincrby(
-        f"{store.namespace}:{{{tt}:{store.sub_stocks - 1}}}:stock", "remaining", 1
+        store.sub_stock_keys(tt, store.sub_stocks - 1).stock, "remaining", 1
     )
     buyer = buyer_at(store, 0)
 
@@ -254,8 +280,8 @@ async def test_a_lost_sub_stock_is_loaded_alone(
     await store.load(stock_load(tt, 9))
     kept = request(tt, buyer_at(store, 1))
     assert await store.reserve(kept) is Admission.RESERVED
-    async for key in redis_cluster_client.scan_iter(match=f"{store.namespace}:{{{tt}:0}}:*"):
-        await redis_cluster_client.unlink(key)
+    lost = store.sub_stock_keys(tt, 0)
+    await asyncio.gather(*(redis_cluster_client.unlink(key) for key in lost))
 
     assert await store.inventory([tt]) == {}
     assert await store.hold_snapshot(tt) is None

@@ -2,7 +2,8 @@
 BOLT_REDIS_CLUSTER=true (PostgreSQL and Kafka as usual), buyers racing for fewer tickets
 than they ask for, some sending the same request twice, and a WebSocket client on API A
 watching the inventory of a sale made through API B; and the cluster losing everything
-mid-sale."""
+mid-sale. Each runs with one stock per ticket type and with it split into 3 sub-stocks
+(BOLT_REDIS_SUB_STOCKS=3)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bolttickets.adapters.redis_stock import connect_redis
+from bolttickets.adapters.redis_substocks import sub_stock_tag
 from tests.stack.conftest import Stack, running_stack
 from tests.stack.faults import Sale, assert_invariants, buy_more, per_user_maximum, start_sale
 from tests.support import Api, Socket
@@ -23,8 +25,15 @@ BUYERS = 80
 PER_USER_LIMIT = 2
 
 
+@pytest.fixture(scope="module", params=[1, 3], ids=lambda k: f"sub-stocks-{k}")
+def sub_stocks(request: pytest.FixtureRequest) -> int:
+    k: int = request.param
+    return k
+
+
 @pytest.fixture(scope="module")
 async def stack(
+    sub_stocks: int,
     tmp_path_factory: pytest.TempPathFactory,
     postgres_admin_url: str,
     redis_cluster_url: str,
@@ -35,13 +44,13 @@ async def stack(
         postgres_admin_url,
         redis_cluster_url,
         kafka_bootstrap,
-        env={"BOLT_REDIS_CLUSTER": "true"},
+        env={"BOLT_REDIS_CLUSTER": "true", "BOLT_REDIS_SUB_STOCKS": str(sub_stocks)},
     ) as stack:
         yield stack
 
 
 async def test_a_sale_on_the_cluster_sells_out_exactly(
-    stack: Stack, api: Api, redis_cluster_url: str
+    stack: Stack, api: Api, redis_cluster_url: str, sub_stocks: int
 ) -> None:
     api_b = Api(stack.apis[1])
     event = await api.create_event([CAPACITY], per_user_limit=PER_USER_LIMIT)
@@ -82,14 +91,20 @@ async def test_a_sale_on_the_cluster_sells_out_exactly(
     )
     assert most["most"] <= PER_USER_LIMIT
 
-    # The stock in the cluster itself, not only as the API reports it.
+    # The stock in the cluster itself, every sub-stock, not only as the API reports it.
+    tags = (
+        [tt]
+        if sub_stocks == 1
+        else [sub_stock_tag(uuid.UUID(tt), i, sub_stocks) for i in range(sub_stocks)]
+    )
     cluster = await connect_redis(redis_cluster_url, cluster=True)
     try:
-        remaining = await cluster.hget(f"{stack.redis_prefix}:{{{tt}}}:stock", "remaining")
-        holds = await cluster.hlen(f"{stack.redis_prefix}:{{{tt}}}:holds")
+        for tag in tags:
+            remaining = await cluster.hget(f"{stack.redis_prefix}:{{{tag}}}:stock", "remaining")
+            holds = await cluster.hlen(f"{stack.redis_prefix}:{{{tag}}}:holds")
+            assert (int(remaining), holds) == (0, 0), tag
     finally:
         await cluster.aclose()
-    assert (int(remaining), holds) == (0, 0)
 
     await watcher.wait_for(
         lambda f: f["type"] == "inventory" and f["ticket_type_id"] == tt and f["remaining"] == 0,
