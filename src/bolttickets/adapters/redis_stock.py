@@ -74,7 +74,7 @@ ADMISSIONS = {a.value.encode(): a for a in Admission} | {b"duplicate-held": Admi
 # A duplicate whose hold is still there re-writes the index, in case the connection dropped
 # between the reservation and its index: the retry then finds its pending booking.
 INDEXED = frozenset({b"reserved", b"duplicate-held"})
-_RESERVE_SPAN_ATTRIBUTES = {"db.system.name": "redis", "db.operation.name": "EVALSHA"}
+RESERVE_SPAN_ATTRIBUTES = {"db.system.name": "redis", "db.operation.name": "EVALSHA"}
 
 Entries = list[str | int | bytes]
 P = ParamSpec("P")
@@ -243,7 +243,7 @@ class RedisStockStore:
     @unavailable_as_domain
     async def reserve(self, request: BookingRequest) -> Admission:
         with child_span(
-            "reserve stock", kind=SpanKind.CLIENT, attributes=_RESERVE_SPAN_ATTRIBUTES
+            "reserve stock", kind=SpanKind.CLIENT, attributes=RESERVE_SPAN_ATTRIBUTES
         ) as span:
             admission = await self._reserve(request)
             span.set_attribute("bolttickets.admission", admission.value)

@@ -55,6 +55,7 @@ from bolttickets.adapters.redis_stock import (
     HOLD_INDEX_LIFETIME_S,
     INDEXED,
     KEY_LIFETIME_US,
+    RESERVE_SPAN_ATTRIBUTES,
     StockKeys,
     claim_stale,
     decode_hold,
@@ -89,7 +90,6 @@ _QUIET_US = LOAN_SETTLING // timedelta(microseconds=1)
 _SOLD_OUT_MARK_MS = SOLD_OUT_MARK // timedelta(milliseconds=1)
 _SLOTS = 16384
 _SHORT = frozenset({b"short", b"short-lent"})
-_RESERVE_SPAN_ATTRIBUTES = {"db.system.name": "redis", "db.operation.name": "EVALSHA"}
 
 
 class Loan(NamedTuple):
@@ -165,7 +165,7 @@ class RedisSubStockStore:
     @unavailable_as_domain
     async def reserve(self, request: BookingRequest) -> Admission:
         with child_span(
-            "reserve stock", kind=SpanKind.CLIENT, attributes=_RESERVE_SPAN_ATTRIBUTES
+            "reserve stock", kind=SpanKind.CLIENT, attributes=RESERVE_SPAN_ATTRIBUTES
         ) as span:
             admission = await self._reserve(request)
             span.set_attribute("bolttickets.admission", admission.value)
