@@ -11,7 +11,9 @@ from uuid import UUID, uuid4
 import pytest
 import redis.asyncio as aioredis
 
+from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import RedisStockStore
+from bolttickets.adapters.redis_substocks import RedisSubStockStore
 from bolttickets.adapters.sqlalchemy.database import Database, SqlUnitOfWork
 from bolttickets.domain.errors import PerUserLimitReached
 from bolttickets.domain.model import BookingStatus, Role, User
@@ -24,6 +26,7 @@ from bolttickets.services.clock import SystemClock
 from bolttickets.services.ports import StockLoad, StockStore
 from bolttickets.services.stock_sync import StockSync
 from bolttickets.services.sweeper import Swept, resend_stale_holds
+from tests.contract.test_stock_store import fresh_store
 from tests.unit.fakes import FakePubSub, FakeQueue
 
 HOUR = timedelta(hours=1)
@@ -39,8 +42,31 @@ async def stock(redis_client: aioredis.Redis) -> AsyncIterator[RedisStockStore]:
         await redis_client.unlink(key)
 
 
+@pytest.fixture
+async def stock_k3(redis_cluster_client: RedisClient) -> AsyncIterator[RedisSubStockStore]:
+    async with fresh_store(redis_cluster_client, single_node=False, sub_stocks=3) as store:
+        assert isinstance(store, RedisSubStockStore)
+        yield store
+
+
+@pytest.fixture(params=["stock", "stock_k3"], ids=["redis", "redis_cluster_k3"])
+def any_stock(request: pytest.FixtureRequest) -> RedisStockStore | RedisSubStockStore:
+    """The stock on one Redis, or split into 3 sub-stocks on the cluster."""
+    store: RedisStockStore | RedisSubStockStore = request.getfixturevalue(request.param)
+    return store
+
+
+async def lose_stock(stock: RedisStockStore | RedisSubStockStore, tt: UUID) -> None:
+    """The stock hash of the ticket type (of each sub-stock) is gone; the rest survives."""
+    if isinstance(stock, RedisSubStockStore):
+        keys = [stock.sub_stock_keys(tt, i).stock for i in range(stock.sub_stocks)]
+    else:
+        keys = [f"{stock._ns}:{{{tt}}}:stock"]
+    await asyncio.gather(*(stock._redis.delete(key) for key in keys))
+
+
 async def new_ticket_type(
-    db: Database, stock: RedisStockStore, capacity: int, per_user_limit: int | None = None
+    db: Database, stock: StockStore, capacity: int, per_user_limit: int | None = None
 ) -> UUID:
     clock = SystemClock()
     catalog = Catalog(db.unit_of_work, stock, StockSync(db.unit_of_work, stock), clock)
@@ -75,13 +101,14 @@ def stock_load(tt: UUID, remaining: int, holds: list[BookingRequest]) -> StockLo
     return StockLoad(tt, uuid4(), remaining, None, None, now + 24 * HOUR, {}, {}, holds)
 
 
-async def remaining(stock: RedisStockStore, tt: UUID) -> int:
+async def remaining(stock: StockStore, tt: UUID) -> int:
     return (await stock.inventory([tt]))[tt].remaining
 
 
 async def test_reconcile_past_the_driver_parameter_limit(
-    postgres_database: Database, stock: RedisStockStore
+    postgres_database: Database, any_stock: RedisStockStore | RedisSubStockStore
 ) -> None:
+    stock = any_stock
     """asyncpg takes 32,767 parameters a statement; a big sale has more holds than that."""
     holds_count = 33_000
     tt = await new_ticket_type(postgres_database, stock, 40_000)
@@ -94,10 +121,11 @@ async def test_reconcile_past_the_driver_parameter_limit(
 
 
 async def test_rebuilds_after_a_loss_are_single_flight(
-    postgres_database: Database, stock: RedisStockStore, redis_client: aioredis.Redis
+    postgres_database: Database, any_stock: RedisStockStore | RedisSubStockStore
 ) -> None:
+    stock = any_stock
     tt = await new_ticket_type(postgres_database, stock, 10)
-    await redis_client.delete(f"{stock._ns}:{{{tt}}}:stock")  # the stock is lost
+    await lose_stock(stock, tt)
     loads = 0
 
     def counting(*, write: bool = False) -> SqlUnitOfWork:
@@ -113,14 +141,15 @@ async def test_rebuilds_after_a_loss_are_single_flight(
 
 
 async def test_a_rebuild_keeps_the_holds_that_survived(
-    postgres_database: Database, stock: RedisStockStore, redis_client: aioredis.Redis
+    postgres_database: Database, any_stock: RedisStockStore | RedisSubStockStore
 ) -> None:
     """A hold of a request answered 503 is sent by the sweeper later: a load must not wipe
     it, and must count it."""
+    stock = any_stock
     tt = await new_ticket_type(postgres_database, stock, 10)
     live = hold(tt)
     await stock.reserve(live)
-    await redis_client.delete(f"{stock._ns}:{{{tt}}}:stock")
+    await lose_stock(stock, tt)
 
     assert await StockSync(postgres_database.unit_of_work, stock).rebuild(tt)
 
