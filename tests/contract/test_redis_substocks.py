@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import AsyncIterator
 from uuid import UUID, uuid4
 
@@ -253,6 +254,23 @@ async def test_the_mark_refuses_for_its_lifetime_at_most(
     assert await store.reserve(request(tt, buyer)) is Admission.SOLD_OUT
     await asyncio.sleep(SOLD_OUT_MARK.total_seconds() + 0.1)
     assert await store.reserve(request(tt, buyer)) is Admission.RESERVED
+
+
+async def test_a_reconcile_takes_a_decrease_from_several_sub_stocks(
+    store_k3: RedisSubStockStore, redis_cluster_client: RedisClient
+) -> None:
+    tt = uuid4()
+    await store_k3.load(stock_load(tt, 9))  # 3 each
+    before = await inventory(store_k3, tt)
+
+    assert await store_k3.compare_and_set(tt, before.version, 2)
+
+    shares = await sub_remaining(store_k3, redis_cluster_client, tt)
+    assert sorted(shares) == [0, 0, 2]
+    after = await inventory(store_k3, tt)
+    assert after.remaining == 2 and after.version > before.version
+    outcomes = Counter([await store_k3.reserve(request(tt)) for _ in range(3)])
+    assert outcomes == {Admission.RESERVED: 2, Admission.SOLD_OUT: 1}
 
 
 async def test_a_reconcile_waits_while_a_loan_may_be_on_its_way(
