@@ -5,12 +5,15 @@ sub-stock sells, borrowing between them, the sold-out mark and what a refusal co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+import redis.asyncio as aioredis
 from redis.asyncio import RedisCluster
 
 from bolttickets.adapters.redis_client import RedisClient
@@ -53,15 +56,37 @@ async def sub_remaining(
     return [int(await client.hget(key, "remaining") or -1) for key in keys]
 
 
-async def script_calls(client: RedisClient) -> int:
-    """Script calls the cluster's primaries counted so far (INFO commandstats)."""
+async def script_calls(
+    store: RedisSubStockStore, client: RedisClient, action: Callable[[], Awaitable[Any]]
+) -> int:
+    """The script calls on this store's keys that reached the cluster's primaries while
+    ``action`` ran, from each primary's MONITOR (so other clients' calls do not count); each
+    monitor ends at a marker sent to its node after ``action``."""
     assert isinstance(client, RedisCluster)
-    stats = await client.info("commandstats", target_nodes=RedisCluster.PRIMARIES)
-    return sum(
-        int(node.get(f"cmdstat_{name}", {}).get("calls", 0))
-        for node in stats.values()
-        for name in ("evalsha", "eval")
-    )
+    marker = f"end-of-action-{uuid4().hex}"
+    nodes = [aioredis.Redis(host=n.host, port=int(n.port)) for n in client.get_primaries()]
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            monitors = [await stack.enter_async_context(node.monitor()) for node in nodes]
+            await action()
+
+            async def count(node: aioredis.Redis, monitor: Any) -> int:
+                await node.echo(marker)
+                calls = 0
+                while True:
+                    command = await asyncio.wait_for(monitor.next_command(), timeout=60)
+                    text: str = command["command"]
+                    if marker in text:
+                        return calls
+                    name = text.split(" ", 1)[0].upper()
+                    lua = command["client_type"] == "lua"
+                    if name in {"EVALSHA", "EVAL"} and not lua and store.namespace in text:
+                        calls += 1
+
+            counts = await asyncio.gather(*map(count, nodes, monitors))
+    finally:
+        await asyncio.gather(*(node.aclose() for node in nodes))
+    return sum(counts)
 
 
 async def sold_out(store: RedisSubStockStore, remaining: int = 6) -> UUID:
@@ -83,7 +108,7 @@ async def test_the_sub_stocks_lie_on_different_primaries(
     assert isinstance(redis_cluster_client, RedisCluster)
     for tt in (uuid4() for _ in range(20)):
         keys = [store.sub_stock_keys(tt, i).stock for i in range(store.sub_stocks)]
-        nodes = {redis_cluster_client.get_node_from_key(key).name for key in keys}
+        nodes = {str(redis_cluster_client.get_node_from_key(key)) for key in keys}
         assert len(nodes) == store.sub_stocks
 
 
@@ -186,9 +211,12 @@ async def test_a_refusal_after_the_sell_out_is_one_script_call(
     tt = await sold_out(store)
     buyers = [request(tt) for _ in range(20)]
 
-    before = await script_calls(redis_cluster_client)
-    outcomes = [await store.reserve(b) for b in buyers]
-    calls = await script_calls(redis_cluster_client) - before
+    outcomes: list[Admission] = []
+
+    async def refusals() -> None:
+        outcomes.extend([await store.reserve(b) for b in buyers])
+
+    calls = await script_calls(store, redis_cluster_client, refusals)
 
     assert set(outcomes) == {Admission.SOLD_OUT}
     assert calls == len(buyers)
@@ -201,13 +229,11 @@ async def test_a_reservation_at_home_is_one_script_call_and_a_loan_two_more(
     await store.load(stock_load(tt, store.sub_stocks))  # one ticket per sub-stock
     first, second = (request(tt, buyer_at(store, 0)) for _ in range(2))
 
-    before = await script_calls(redis_cluster_client)
-    assert await store.reserve(first) is Admission.RESERVED
-    at_home = await script_calls(redis_cluster_client) - before
-    assert await store.reserve(second) is Admission.RESERVED
-    borrowed = await script_calls(redis_cluster_client) - before - at_home
+    at_home = await script_calls(store, redis_cluster_client, lambda: store.reserve(first))
+    borrowed = await script_calls(store, redis_cluster_client, lambda: store.reserve(second))
 
     assert (at_home, borrowed) == (1, 3)
+    assert (await inventory(store, tt)).remaining == store.sub_stocks - 2
 
 
 async def test_tickets_given_back_after_the_sell_out_are_sold_again(
