@@ -9,6 +9,7 @@ import contextlib
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,7 +18,13 @@ import redis.asyncio as aioredis
 from redis.asyncio import RedisCluster
 
 from bolttickets.adapters.redis_client import RedisClient
-from bolttickets.adapters.redis_substocks import LOAN_SETTLING, SOLD_OUT_MARK, RedisSubStockStore
+from bolttickets.adapters.redis_stock import KEY_LIFETIME_US, register_scripts, reserve_args
+from bolttickets.adapters.redis_substocks import (
+    LOAN_DEADLINE,
+    LOAN_SETTLING,
+    SOLD_OUT_MARK,
+    RedisSubStockStore,
+)
 from bolttickets.services.ports import Admission, Settlement
 from tests.contract.test_stock_store import fresh_store, inventory, request, stock_load
 
@@ -313,6 +320,37 @@ async def test_a_reconcile_waits_while_a_loan_may_be_on_its_way(
     await asyncio.sleep(LOAN_SETTLING.total_seconds() + 0.05)
     assert await store.compare_and_set(tt, current.version, current.remaining + 1)
     assert (await inventory(store, tt)).remaining == current.remaining + 1
+
+
+@pytest.mark.parametrize("late", [True, False], ids=["late", "from-another-load"])
+async def test_a_loan_that_arrives_late_or_from_another_load_is_refused(
+    store_k3: RedisSubStockStore, redis_cluster_client: RedisClient, late: bool
+) -> None:
+    """A loan a reconcile or a load may already have counted never arrives: its tickets are
+    missing (until reconcile), never sold twice. Driven through the scripts themselves, as
+    the store calls them, with the loan's arrival delayed or its load changed."""
+    tt = uuid4()
+    await store_k3.load(stock_load(tt, 3))  # one ticket per sub-stock
+    scripts = register_scripts(redis_cluster_client, ("lend", "reserve_home"))
+    deadline_us = LOAN_DEADLINE // timedelta(microseconds=1)
+    lent, load_id, lent_at, _ = await scripts["lend"](
+        keys=[store_k3.sub_stock_keys(tt, 1).stock], args=[8, deadline_us]
+    )
+    assert lent == 1
+    if late:
+        lent_at -= deadline_us
+    else:
+        load_id = b"another-load"
+    home = store_k3.sub_stock_keys(tt, 0)
+    buyer = request(tt, buyer_at(store_k3, 0), quantity=2)
+
+    outcome = await scripts["reserve_home"](
+        keys=[*home, home.stock.removesuffix(":stock") + ":sold-out"],
+        args=[*reserve_args(buyer), KEY_LIFETIME_US, lent, load_id, lent_at, deadline_us],
+    )
+
+    assert outcome == b"short"  # its own ticket only: the loan did not arrive
+    assert await sub_remaining(store_k3, redis_cluster_client, tt) == [1, 0, 1]
 
 
 async def test_a_lost_sub_stock_is_loaded_alone(
