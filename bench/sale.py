@@ -40,8 +40,9 @@ def sale_command(
         bool,
         typer.Option(
             "--profile",
-            help="py-spy on the API during the throughput phase: a flame graph (SVG), its "
-            "collapsed stacks and top entries beside the results. Slows the run.",
+            help="py-spy on the API during the bookings and the sold-out phases: a flame "
+            "graph (SVG), its collapsed stacks and top entries beside the results, for each. "
+            "Slows the run.",
         ),
     ] = False,
     out_dir: options.OutDir = options.RESULTS,

@@ -83,7 +83,7 @@ class Plan:
     api_processes: int = 1
     """``serve --processes``; more than one float over every core instead of the API's."""
     profile: bool = False
-    """py-spy on the API during the throughput phase (``bench/profile.py``)."""
+    """py-spy on the API during the bookings and the sold-out phases (``bench/profile.py``)."""
 
     @property
     def realistic_demand_exceeds(self) -> bool:
@@ -232,9 +232,11 @@ class Run:
             drain_task = progress.add_task("drain", total=None, rate="")
             await self._settled(unsellable, booking, expect_confirmed=booking.count(202))
             progress.update(drain_task, total=1, completed=1)
-            await self.drive(
-                progress, "sold-out", "/api/bookings", sold_out.id, duration=plan.baseline_seconds
-            )
+            async with self._profiled("sold-out"):
+                await self.drive(
+                    progress, "sold-out", "/api/bookings", sold_out.id,
+                    duration=plan.baseline_seconds,
+                )  # fmt: skip
             sale = await self.drive(
                 progress, "realistic", "/api/bookings", realistic.id,
                 requests=plan.buyers, shuffle_seed=7, watched=plan.watched,
