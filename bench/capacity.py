@@ -176,7 +176,11 @@ def subscribers(fanout: tuple[str, dict[str, Any]] | None) -> Sourced:
         value = figure_value(found, "subscribed")
         p99 = next((f for f in found["figures"] if f["name"] == "fan-out latency p99"), None)
         if value and p99 is not None and p99.get("passed"):
-            return Sourced(value, f"{name}: 'subscribed' (p99 within its target)")
+            return Sourced(
+                value,
+                f"{name}: 'subscribed' (p99 within its target; "
+                "a lower bound: what the run asked for)",
+            )
     return Sourced(
         ASSUMED_SUBSCRIBERS_PER_API,
         "assumption: docs/waiting-room.md's full-size room run (no fan-out result here)",
