@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass, field
 
 SECONDS_PER_DAY = 86_400
+# The bookings live in one database: a second primary would need them sharded by event.
+POSTGRES_PRIMARIES = 1
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,8 @@ def model(measured: Measured, sale: Sale, fleet: Fleet) -> Model:
     # More shards than independent stocks idle: one ticket type's reservations all hit its slot.
     shards = min(units_for(rate, per_redis), redis_slots(sale))
     per_postgres = m.copy_rows_per_s.value / rows_per_booking(sale)
-    postgres = units_for(rate, per_postgres)
+    postgres_needed = units_for(rate, per_postgres)
+    postgres = min(postgres_needed, POSTGRES_PRIMARIES)
 
     components = [
         Component(
@@ -194,8 +197,8 @@ def model(measured: Measured, sale: Sale, fleet: Fleet) -> Model:
         Component(
             "PostgreSQL primaries", postgres, "primaries", rate, postgres * per_postgres,
             "bookings/s",
-            f"⌈{rate:,.0f} x {rows_per_booking(sale)} rows"
-            f" / {m.copy_rows_per_s.value:,.0f} rows/s⌉",
+            f"min(⌈{rate:,.0f} x {rows_per_booking(sale)} rows"
+            f" / {m.copy_rows_per_s.value:,.0f} rows/s⌉, {POSTGRES_PRIMARIES}: not sharded)",
         ),
     ]  # fmt: skip
     selling = [c for c in components if c.rate_unit == "bookings/s"]
@@ -216,6 +219,6 @@ def model(measured: Measured, sale: Sale, fleet: Fleet) -> Model:
         cost_of_sale=cost_per_hour * fleet.hours,
         ceilings={
             "Redis (one shard per slot)": redis_slots(sale) * per_redis,
-            "PostgreSQL (one primary)": per_postgres,
+            "PostgreSQL (one primary)": POSTGRES_PRIMARIES * per_postgres,
         },
     )

@@ -12,13 +12,13 @@ from bench.capacity_model import Fleet, Measured, Sale, Sourced, model, units_fo
 FIXTURE = Path(__file__).parent / "capacity_results" / "sale-stack-20261207T223651Z.json"
 
 
-def measured(per_redis: float = 1_000) -> Measured:
+def measured(per_redis: float = 1_000, copy_rows: float = 500) -> Measured:
     return Measured(
         bookings_per_s=Sourced(100, "test"),
         refusals_per_s=Sourced(1_000, "test"),
         orders_per_min_per_worker=Sourced(6_000, "test"),  # 100/s
         reservations_per_s_per_redis=Sourced(per_redis, "test"),
-        copy_rows_per_s=Sourced(500, "test"),  # 100 bookings/s of 1 + 4 rows
+        copy_rows_per_s=Sourced(copy_rows, "test"),  # 500: 100 bookings/s of 1 + 4 rows
         subscribers_per_api=Sourced(1_000, "test"),
     )
 
@@ -38,8 +38,8 @@ SMALL = Sale(
 FLEET = Fleet(cores_per_host=4, host_price_per_hour=2, kafka_hosts=1, hours=3)
 
 
-def by_name(sale: Sale, per_redis: float = 1_000) -> dict[str, tuple[int, float]]:
-    built = model(measured(per_redis), sale, FLEET)
+def by_name(sale: Sale, copy_rows: float = 500) -> dict[str, tuple[int, float]]:
+    built = model(measured(copy_rows=copy_rows), sale, FLEET)
     return {c.name: (c.units, c.capacity) for c in built.components}
 
 
@@ -59,7 +59,7 @@ def test_each_component_is_sized_for_its_demand() -> None:
         "workers": (2, 200),  # ⌈150 / 100⌉
         "Kafka partitions": (2, 200),
         "Redis shards": (1, 1_000),
-        "PostgreSQL primaries": (2, 200),  # ⌈150 x 5 / 500⌉
+        "PostgreSQL primaries": (1, 100),  # ⌈150 x 5 / 500⌉ = 2, but one primary
     }
 
 
@@ -68,34 +68,45 @@ def test_the_room_admits_what_the_slowest_selling_part_sells() -> None:
 
     assert built.booking_rate == 150
     assert built.peak_requests == 5_000
-    assert built.admission_per_s == 200
-    assert built.seconds_to_sell == 1.5  # 300 bookings at 200/s
-    assert built.breaks_first.name == "API processes (peak requests)"  # 5,000 for 5,000
+    assert built.admission_per_s == 100  # one primary's 500 rows/s, 5 rows a booking
+    assert built.seconds_to_sell == 3  # 300 bookings at 100/s
+    assert built.breaks_first.name == "PostgreSQL primaries"  # 100 for 150
     assert built.wall == ("PostgreSQL (one primary)", 100)
+
+
+def test_a_sale_within_every_ceiling_breaks_first_where_the_least_was_left() -> None:
+    slower = Sale(**{**SMALL.__dict__, "window_s": 4})  # 75 bookings/s
+    built = model(measured(), slower, FLEET)
+
+    assert built.admission_per_s == 100  # ⌈75 / 100⌉ = 1 API process, worker, primary
+    assert built.seconds_to_sell == 3
+    # Peak: max(2,000, 10,000 x 1 / 4 = 2,500) = 2,500 requests/s on 3 processes.
+    assert built.breaks_first.name == "API processes (WebSocket fan-out)"  # 5,000 for 4,500
 
 
 def test_hosts_hold_the_processes_and_each_primary_and_broker_has_its_own() -> None:
     built = model(measured(), SMALL, FLEET)
 
     assert built.process_cores == 2 + 5 + 5 + 2 + 1
-    assert built.hosts == 4 + 2 + 1  # ⌈15 / 4⌉ + PostgreSQL + Kafka
-    assert built.cost_per_hour == 14
-    assert built.cost_of_sale == 42
+    assert built.hosts == 4 + 1 + 1  # ⌈15 / 4⌉ + PostgreSQL + Kafka
+    assert built.cost_per_hour == 12
+    assert built.cost_of_sale == 36
 
 
 def test_one_ticket_type_is_one_slot_however_many_shards() -> None:
-    # 3,000 bookings/s against 1,000 reservations/s a Redis.
+    # 3,000 bookings/s against 1,000 reservations/s a Redis; PostgreSQL takes 20,000/s.
     fast = Sale(tickets=12_000, tickets_per_booking=4, window_s=1)
+    roomy = measured(copy_rows=100_000)
 
-    alone = model(measured(), fast, FLEET)
-    assert by_name(fast)["Redis shards"] == (1, 1_000)
+    alone = model(roomy, fast, FLEET)
+    assert by_name(fast, copy_rows=100_000)["Redis shards"] == (1, 1_000)
     assert alone.breaks_first.name == "Redis shards"
     assert alone.admission_per_s == 1_000
     assert alone.seconds_to_sell == 3
 
     split = Sale(tickets=12_000, tickets_per_booking=4, window_s=1, substocks=4)
-    assert by_name(split)["Redis shards"] == (3, 3_000)
-    assert model(measured(), split, FLEET).ceilings["Redis (one shard per slot)"] == 4_000
+    assert by_name(split, copy_rows=100_000)["Redis shards"] == (3, 3_000)
+    assert model(roomy, split, FLEET).ceilings["Redis (one shard per slot)"] == 4_000
 
 
 def test_rates_come_from_the_sale_result_and_say_so() -> None:
