@@ -6,14 +6,17 @@ this module reads the figures, prints the model and writes it as JSON.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bench import options
 from bench.capacity_model import Fleet, Measured, Model, Sale, Sourced
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # When no fan-out result is at hand: docs/waiting-room.md's full-size room run kept 10,000
 # subscribers fed from one API process (tick → last subscriber within the hub's window).
@@ -92,10 +95,8 @@ def capacity_command(
         console.print(f"[red]{missing}")
         raise typer.Exit(2) from None
     if subscribers_per_api is not None:
-        measured = Measured(
-            **{f: getattr(measured, f) for f in Measured.__dataclass_fields__}
-            | {"subscribers_per_api": Sourced(subscribers_per_api, "option --subscribers-per-api")}
-        )
+        given = Sourced(subscribers_per_api, "option --subscribers-per-api")
+        measured = replace(measured, subscribers_per_api=given)
     sale = Sale(
         visitors, requests_per_day, tickets, tickets_per_booking, retries_per_buyer,
         peak_to_average, window_minutes * 60, connected_share, ticket_types, substocks,
@@ -195,7 +196,7 @@ def figure_value(found: dict[str, Any], name: str) -> float | None:
 
 
 def print_model(
-    console: Any,
+    console: Console,
     built: Model,
     measured: Measured,
     sale: Sale,
