@@ -110,11 +110,11 @@ def capacity_command(
             "it shared, so its rates are lower than an unprofiled run's[/yellow]"
         )
     print_model(console, built, measured, sale, fleet, calibration)
-    for kind, command in (("fanout-stack", "fanout"), ("room-stack", "room")):
-        if kind not in found:
-            console.print(
-                f"[yellow]not in the results:[/yellow] {kind} (python -m bench {command})"
-            )
+    if fanout is None:
+        console.print(
+            "[yellow]not in the results:[/yellow] fanout-stack (python -m bench fanout): "
+            "the subscribers per API process are an assumption"
+        )
     stem = report.result_stem("capacity", "model")
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{stem}.json"
