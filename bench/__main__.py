@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from bench.capacity import capacity_command
 from bench.fanout import fanout_command
 from bench.ratelimit import ratelimit_command
 from bench.refusals import refusals_command
@@ -22,6 +23,7 @@ app.command("room")(room_command)
 app.command("servers")(servers_command)
 app.command("table")(table_command)
 app.command("reserve")(reserve_command)
+app.command("capacity")(capacity_command)
 
 if __name__ == "__main__":
     app()

@@ -23,9 +23,9 @@ from rich.console import Console
 from bench.database import buyer_tokens, insert_buyers
 from bench.loadgen import Spec
 from bench.modes import Mode
-from bench.processes import Cores, pin, rss_bytes
+from bench.processes import Cores, rss_bytes
 from bench.report import MIB
-from bench.system import Services, System, loadgen_argv, started
+from bench.system import Services, System, run_loadgen, started
 
 MAX_GROWTH = 10 * MIB
 WARM_UP_SHARE = 0.1
@@ -93,17 +93,8 @@ async def drive(
         requests=requests,
         same_key=kind.same_key,
     )
-    spec_path, result_path = stem.with_suffix(".spec.json"), stem.with_suffix(".result.json")
-    spec_path.write_text(spec.to_json())
-    proc = await asyncio.create_subprocess_exec(
-        *loadgen_argv(spec_path, result_path),
-        stdout=asyncio.subprocess.DEVNULL,
-        preexec_fn=pin(cores.client),
-    )
-    if await proc.wait() != 0:
-        raise RuntimeError(f"the load generator failed on {kind.name}")
+    result = await run_loadgen(spec, stem, cores.client, f"on {kind.name}")
     system.check_alive()
-    result: dict[str, Any] = orjson.loads(result_path.read_bytes())
     return result
 
 

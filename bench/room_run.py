@@ -39,8 +39,8 @@ from bench.fanout_run import (
 )
 from bench.fanout_subscribers import SOLD_OUT, room_key
 from bench.loadgen import Spec
-from bench.processes import Cores, pin
-from bench.system import Mode, Services, System, TicketType, loadgen_argv, settled_failures, started
+from bench.processes import Cores
+from bench.system import Mode, Services, System, TicketType, run_loadgen, settled_failures, started
 from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_pubsub import RedisPubSub
 from bolttickets.adapters.redis_stock import connect_redis
@@ -353,20 +353,14 @@ async def _join_over_http(
         connections=result.config.in_flight,
         requests=len(ids),
     )
-    spec_path, result_path = system.workdir / "join.spec.json", system.workdir / "join.json"
-    spec_path.write_text(spec.to_json())
     task = progress.add_task("Joining (HTTP)", total=len(ids))
-    proc = await asyncio.create_subprocess_exec(
-        *loadgen_argv(spec_path, result_path),
-        stdout=asyncio.subprocess.PIPE,
-        preexec_fn=pin(cores.client),
+    found = await run_loadgen(
+        spec,
+        system.workdir / "join",
+        cores.client,
+        "joining over HTTP",
+        lambda done: progress.update(task, completed=done),
     )
-    assert proc.stdout is not None
-    async for line in proc.stdout:
-        progress.update(task, completed=int(line.split()[1]))
-    if await proc.wait() != 0:
-        raise RuntimeError("the load generator failed joining over HTTP")
-    found = orjson.loads(result_path.read_bytes())
     result.http = {k: found[k] for k in ("statuses", "elapsed_s", "rate_per_s", "latency_ms")}
     if found["statuses"] != {"200": len(ids)}:
         result.failures.append(f"HTTP joins: answers other than 200: {found['statuses']}")

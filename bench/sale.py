@@ -36,6 +36,15 @@ def sale_command(
             "(scripts/tools install jaeger).",
         ),
     ] = False,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile",
+            help="py-spy on the API during the bookings and the sold-out phases: a flame "
+            "graph (SVG), its collapsed stacks and top entries beside the results, for each. "
+            "Slows the run.",
+        ),
+    ] = False,
     out_dir: options.OutDir = options.RESULTS,
     postgres_admin_url: options.PostgresAdminUrl = options.POSTGRES_ADMIN_URL,
     redis_url: options.RedisUrl = options.REDIS_URL,
@@ -48,7 +57,7 @@ def sale_command(
     code = main(
         Options(
             mode, smoke, seconds, connections, buyers, capacity, workers, out_dir,
-            postgres_admin_url, redis_url, kafka_bootstrap, tracing, api_processes,
+            postgres_admin_url, redis_url, kafka_bootstrap, tracing, api_processes, profile,
         )
     )  # fmt: skip
     raise typer.Exit(code)

@@ -17,6 +17,7 @@ Phases, in this order, on one freshly started system:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import tempfile
 import time
@@ -28,11 +29,11 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bench import baselines, noop, report, tracing
+from bench import baselines, noop, profile, report, tracing
 from bench.database import buyer_tokens, insert_buyers
 from bench.loadgen import Spec, percentile
 from bench.modes import Mode
-from bench.processes import Cores, pin
+from bench.processes import Cores
 from bench.report import MIB, Figure, at_least, at_most, with_ratios
 from bench.system import (
     Services,
@@ -41,7 +42,7 @@ from bench.system import (
     TicketType,
     Watchers,
     drain,
-    loadgen_argv,
+    run_loadgen,
     settled_failures,
     started,
 )
@@ -81,6 +82,8 @@ class Plan:
     """Processes export their traces to a Jaeger of the run's own, sampled at the default."""
     api_processes: int = 1
     """``serve --processes``; more than one float over every core instead of the API's."""
+    profile: bool = False
+    """py-spy on the API during the bookings and the sold-out phases (``bench/profile.py``)."""
 
     @property
     def realistic_demand_exceeds(self) -> bool:
@@ -167,33 +170,26 @@ class Run:
             connections=self.plan.connections,
             **kw,
         )
-        spec_path = self.system.workdir / f"{name}.spec.json"
-        result_path = self.system.workdir / f"{name}.result.json"
-        spec_path.write_text(spec.to_json())
         total = float(spec.requests) if spec.requests is not None else spec.duration
         task = progress.add_task(name, total=total, rate="")
-        proc = await asyncio.create_subprocess_exec(
-            *loadgen_argv(spec_path, result_path),
-            stdout=asyncio.subprocess.PIPE,
-            preexec_fn=pin(self.cores.client),
-        )
-        assert proc.stdout is not None
-        cpu_before = server.cpu_seconds()
         started_at = time.monotonic()
-        async for line in proc.stdout:
-            done = int(line.split()[1])
+
+        def advance(done: int) -> None:
             elapsed = time.monotonic() - started_at
             progress.update(
                 task,
                 completed=done if spec.requests is not None else min(elapsed, total or 0),
                 rate=f"{done / elapsed:,.0f} req/s" if elapsed else "",
             )
-        if await proc.wait() != 0:
-            raise RuntimeError(f"the load generator failed in phase {name}")
+
+        cpu_before = server.cpu_seconds()
+        result = await run_loadgen(
+            spec, self.system.workdir / name, self.cores.client, f"in phase {name}", advance
+        )
         cpu_after = server.cpu_seconds()
         self.system.check_alive()
         server.check_alive()
-        phase = Phase(name, orjson.loads(result_path.read_bytes()))
+        phase = Phase(name, result)
         if cpu_before is not None and cpu_after is not None:
             phase.result["server_cpu_s"] = cpu_after - cpu_before
         progress.update(task, completed=total, rate=f"{phase.rate:,.0f} req/s")
@@ -228,16 +224,19 @@ class Run:
             for kind in noop.Noop:
                 await self._noop_phase(progress, kind, unsellable.id)
             timeline.start()
-            booking = await self.drive(
-                progress, "bookings", "/api/bookings", unsellable.id,
-                duration=plan.seconds, watched=plan.watched,
-            )  # fmt: skip
+            async with self._profiled("bookings"):
+                booking = await self.drive(
+                    progress, "bookings", "/api/bookings", unsellable.id,
+                    duration=plan.seconds, watched=plan.watched,
+                )  # fmt: skip
             drain_task = progress.add_task("drain", total=None, rate="")
             await self._settled(unsellable, booking, expect_confirmed=booking.count(202))
             progress.update(drain_task, total=1, completed=1)
-            await self.drive(
-                progress, "sold-out", "/api/bookings", sold_out.id, duration=plan.baseline_seconds
-            )
+            async with self._profiled("sold-out"):
+                await self.drive(
+                    progress, "sold-out", "/api/bookings", sold_out.id,
+                    duration=plan.baseline_seconds,
+                )  # fmt: skip
             sale = await self.drive(
                 progress, "realistic", "/api/bookings", realistic.id,
                 requests=plan.buyers, shuffle_seed=7, watched=plan.watched,
@@ -257,6 +256,14 @@ class Run:
             watchers.confirmed_after_ms(sale.result["watched"]),
             timeline,
         )
+
+    def _profiled(self, phase: str) -> contextlib.AbstractAsyncContextManager[None]:
+        if not self.plan.profile:
+            return contextlib.nullcontext()
+        self.plan.out_dir.mkdir(parents=True, exist_ok=True)
+        stem = report.result_stem("sale", f"{self.plan.mode.value}-{phase}-profile")
+        self.console.print(f"profiling the API during {phase}: {self.plan.out_dir / stem}.svg")
+        return profile.profiled(self.system.api.pid, self.plan.out_dir / stem)
 
     async def _noop_phase(self, progress: Progress, kind: noop.Noop, tt_id: str) -> None:
         """A no-op server on the API's core, up for its phase only."""
@@ -709,6 +716,7 @@ class Options:
     kafka_bootstrap: str
     tracing: bool
     api_processes: int = 1
+    profile: bool = False
 
 
 def main(options: Options) -> int:
@@ -720,6 +728,7 @@ def main(options: Options) -> int:
         out_dir=options.out_dir,
         tracing=options.tracing,
         api_processes=options.api_processes,
+        profile=options.profile,
     )
     plan = replace(
         plan,

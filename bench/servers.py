@@ -39,8 +39,8 @@ from bench import options
 from bench.database import buyer_tokens, insert_buyers
 from bench.loadgen import Spec
 from bench.modes import Mode
-from bench.processes import Cores, Process, clean_environment, free_port, pin, wait_until_ready
-from bench.system import Services, started
+from bench.processes import Cores, Process, clean_environment, free_port, wait_until_ready
+from bench.system import Services, run_loadgen, started
 
 _NOOP = "/noop"
 _READY = "/ready"
@@ -120,17 +120,8 @@ async def _measure(
             port, target.path, target.body, str(target.tokens_file),
             f"{name}-{time.monotonic_ns()}", connections, duration=seconds,
         )  # fmt: skip
-        spec_path, result_path = workdir / f"{name}.spec.json", workdir / f"{name}.result.json"
-        spec_path.write_text(spec.to_json())
-        load = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "bench.loadgen", str(spec_path), str(result_path)),
-            stdout=asyncio.subprocess.DEVNULL,
-            preexec_fn=pin(cores.client),
-        )
-        if await load.wait() != 0:
-            raise RuntimeError(f"the load generator failed against {server}")
+        result = await run_loadgen(spec, workdir / name, cores.client, f"against {server}")
         process.check_alive()
-        result = orjson.loads(result_path.read_bytes())
         if result["connections_lost"] or set(result["statuses"]) != {"202"}:
             raise RuntimeError(f"{name} answered {result['statuses']}: {process.log_tail()}")
         return float(result["rate_per_s"])

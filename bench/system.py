@@ -12,7 +12,7 @@ import secrets
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,7 @@ import websockets
 from tests import postgres as admin
 
 from bench import cleanup
+from bench.loadgen import Spec
 from bench.modes import Mode as Mode  # re-exported: the benchmarks take it here
 from bench.processes import (
     BOLTTICKETS,
@@ -33,6 +34,7 @@ from bench.processes import (
     clean_environment,
     free_port,
     jwt_secret,
+    pin,
     run_checked,
     wait_until_ready,
 )
@@ -406,8 +408,31 @@ async def drain(system: System, tt: TicketType, accepted: int, timeout: float) -
         await asyncio.sleep(POLL_SECONDS)
 
 
-def loadgen_argv(spec_path: Path, result_path: Path) -> list[str]:
-    return [sys.executable, "-m", "bench.loadgen", str(spec_path), str(result_path)]
+async def run_loadgen(
+    spec: Spec,
+    stem: Path,
+    core: frozenset[int] | None,
+    what: str,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Run the load generator on ``spec``, pinned to ``core``, with its files beside ``stem``;
+    its result. ``progress`` is told how many requests were answered, as it goes; ``what``
+    names the run in the error of a load generator that failed."""
+    spec_path, result_path = stem.with_suffix(".spec.json"), stem.with_suffix(".result.json")
+    spec_path.write_text(spec.to_json())
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bench.loadgen", str(spec_path), str(result_path)),
+        stdout=asyncio.subprocess.PIPE,
+        preexec_fn=pin(core),
+    )
+    assert proc.stdout is not None
+    async for line in proc.stdout:
+        if progress is not None:
+            progress(int(line.split()[1]))
+    if await proc.wait() != 0:
+        raise RuntimeError(f"the load generator failed {what}")
+    result: dict[str, Any] = orjson.loads(result_path.read_bytes())
+    return result
 
 
 async def settled_failures(

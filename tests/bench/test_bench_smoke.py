@@ -57,8 +57,16 @@ def assert_invariants_held(document: dict[str, object]) -> None:
     assert realistic["202"] == 200
 
 
-def test_smoke_embedded(tmp_path: Path) -> None:
-    assert_invariants_held(run_smoke(tmp_path, "--mode", "embedded"))
+def test_smoke_embedded_profiled(tmp_path: Path) -> None:
+    """Profiled too (``--profile``): py-spy's flame graph of the API's bookings phase, its
+    stacks and its top entries are written beside the results."""
+    assert_invariants_held(run_smoke(tmp_path, "--mode", "embedded", "--profile"))
+    [svg] = tmp_path.glob("sale-embedded-bookings-profile-*.svg")
+    assert svg.read_text().lstrip().startswith("<?xml")
+    stacks = svg.with_suffix(".collapsed.txt").read_text()
+    assert "create_booking (bolttickets/api/routers/bookings.py" in stacks
+    top = svg.with_suffix(".top.txt").read_text()
+    assert "inclusive:" in top and "self:" in top
 
 
 def test_smoke_full_stack(

@@ -10,6 +10,7 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
+import sqlalchemy as sa
 
 from bolttickets.adapters.sqlalchemy.database import Database
 from bolttickets.domain.errors import DatabaseUnavailable, EmailTaken, InvalidCursor
@@ -423,3 +424,22 @@ async def test_api_keys_are_found_by_prefix_revoked_once_and_touched(database: D
     async with database.unit_of_work() as uow:
         assert await uow.api_keys.get(key.id) == expected
         assert key.id in [k.id for k in (await uow.api_keys.page(None, 100)).items]
+
+
+async def test_a_look_up_of_any_number_of_ids_is_one_prepared_statement(
+    postgres_database: Database,
+) -> None:
+    """The hot path looks up the bookings and buyers of each tick's admitted requests, as
+    many as the tick held: on PostgreSQL each length must not be a statement of its own,
+    which asyncpg would prepare (a round trip) and cache, pushing out the others."""
+    async with postgres_database.unit_of_work() as uow:
+        for n in range(1, 6):
+            await uow.bookings.existing([uuid4() for _ in range(n)])
+            await uow.users.active([uuid4() for _ in range(n)])
+        prepared = await uow.connection.scalars(
+            sa.text(
+                "SELECT statement FROM pg_prepared_statements"
+                " WHERE statement LIKE 'SELECT bookings.id,%' OR statement LIKE 'SELECT users.id %'"
+            )
+        )
+        assert len(prepared.all()) == 2

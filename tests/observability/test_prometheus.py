@@ -91,7 +91,12 @@ async def test_requests_are_counted_by_route_template(scraped_sale: ScrapedSale)
     posted = matchers(sale, route="/api/bookings", method="POST", status="202")
     assert await sale.value(f"sum(bolttickets_http_requests_total{posted})") == sale.accepted
     polled = matchers(sale, route="/api/bookings/{booking_id}", method="GET", status="200")
-    assert (await sale.value(f"sum(bolttickets_http_requests_total{polled})") or 0) >= sale.accepted
+    # The sale's fixture waited for a scrape after the last admission, not the last poll.
+    await eventually(
+        lambda: sale.value(f"sum(bolttickets_http_requests_total{polled})"),
+        lambda n: (n or 0) >= sale.accepted,
+        timeout=60,
+    )
     routes = await sale.query(f"count by (route) (bolttickets_http_requests_total{sale.selector})")
     assert not [r for r in routes if r["metric"]["route"].count("-") >= 4], "a raw id as a route"
 

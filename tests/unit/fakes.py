@@ -62,8 +62,9 @@ class FakeData:
 class FakeUnitOfWork:
     """Stages changes and applies them to FakeData only on commit."""
 
-    def __init__(self, data: FakeData) -> None:
+    def __init__(self, data: FakeData, *, suspends: bool = False) -> None:
         self.data = data
+        self._suspends = suspends
         self._staged: list[tuple[str, object]] = []
         self.users = _FakeUsers(self)
         self.events = _FakeEvents(self)
@@ -72,6 +73,8 @@ class FakeUnitOfWork:
         self.tickets = _FakeTickets(self)
 
     async def __aenter__(self) -> Self:
+        if self._suspends:
+            await asyncio.sleep(0)
         return self
 
     async def __aexit__(
@@ -154,6 +157,10 @@ class _FakeUsers:
 
     async def get(self, user_id: UUID) -> User | None:
         return self._data.users.get(user_id)
+
+    async def active(self, user_ids: Sequence[UUID]) -> set[UUID]:
+        users = self._data.users
+        return {i for i in user_ids if i in users and users[i].erased_at is None}
 
     async def by_email(self, email: str) -> User | None:
         return next((u for u in self._data.users.values() if u.email == email), None)
@@ -344,12 +351,14 @@ class FakeUowFactory:
         """Units of work begun: how often the database was asked."""
         self.down = False
         """The database does not answer."""
+        self.suspends = False
+        """Beginning a unit of work gives the event loop a turn, as a real database does."""
 
     def __call__(self, *, write: bool = False) -> FakeUnitOfWork:
         self.opened += 1
         if self.down:
             raise DatabaseUnavailable("the fake database is down")
-        return FakeUnitOfWork(self.data)
+        return FakeUnitOfWork(self.data, suspends=self.suspends)
 
 
 class FakeQueue:

@@ -3,6 +3,7 @@ settling, cancelling, sweeping and reconciling."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
 from datetime import timedelta
@@ -134,6 +135,37 @@ async def test_a_token_of_an_unknown_account_is_refused_and_its_hold_given_back(
     opened = world.uow.opened
     await world.bookings.place(me, tt, 1, None)  # the account is known now: no read
     assert world.uow.opened == opened
+
+
+async def test_the_bookings_admitted_in_one_tick_share_one_database_read(world: World) -> None:
+    """Each admitted booking is checked against the database (its buyer, its key), and in a
+    rush that read costs more than the rest of the booking: the requests the stock admitted
+    together are checked by one unit of work."""
+    tt = await world.ticket_type(100)
+    await world.bookings.place(world.buyer(), tt, 1, None)  # the API knows the ticket type now
+    buyers = [world.buyer() for _ in range(20)]
+    opened = world.uow.opened
+
+    placed = await asyncio.gather(
+        *(world.bookings.place(b, tt, 1, f"key-{i}") for i, b in enumerate(buyers))
+    )
+
+    assert {p.status for p in placed} == {BookingStatus.PENDING}
+    assert world.uow.opened == opened + 1
+    assert len(world.queue.sent) == 21
+
+
+async def test_a_sale_opening_reads_its_ticket_type_once(world: World) -> None:
+    """The first requests of a sale all find the ticket type missing from the cache: one
+    reads it, the others wait for that read."""
+    tt = await world.ticket_type(100)
+    world.uow.suspends = True
+    opened = world.uow.opened
+
+    await asyncio.gather(*(world.bookings.place(world.buyer(), tt, 1, None) for _ in range(20)))
+
+    ticket_type_reads = world.uow.opened - opened - 1  # the one admission check of the tick
+    assert ticket_type_reads == 1
 
 
 async def test_a_refusal_reads_no_database(world: World) -> None:

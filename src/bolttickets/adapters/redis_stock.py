@@ -49,7 +49,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bolttickets.adapters.redis_autopipeline import AutoPipeline, TickBatch
+from bolttickets.adapters.redis_autopipeline import AutoPipeline
 from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.domain.errors import StockUnavailable, Unavailable
 from bolttickets.domain.requests import BookingRequest
@@ -57,6 +57,7 @@ from bolttickets.observability import metrics
 from bolttickets.observability.tracing import child_span
 from bolttickets.services.messages import decode_request, encode_request
 from bolttickets.services.ports import Admission, HoldSnapshot, Inventory, Settlement, StockLoad
+from bolttickets.services.tick_batch import TickBatch
 
 log = structlog.get_logger("bolttickets.redis")
 

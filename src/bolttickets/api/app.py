@@ -119,6 +119,11 @@ def create_app(
         version=__version__,
         summary="Flash-sale ticketing: never sell a ticket twice, never lose a booking.",
         lifespan=lifespan,
+        # Requests are traced and measured by our own instrumentation (tracing_setup, the
+        # request metrics). FastAPI's own asks OpenTelemetry for its three providers on
+        # every request, reading environment variables to do so (1-3 % of a refusal's
+        # samples in `bench sale --profile`), only to find it should stand aside.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     # The last added runs first: every request is observed, every answer (a refusal
     # included) carries the security headers.

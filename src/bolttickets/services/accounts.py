@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import KW_ONLY, dataclass
 from uuid import UUID, uuid4
 
@@ -51,16 +52,23 @@ class KnownUsers:
         self._seen: set[UUID] = set()
 
     async def exists(self, user_id: UUID) -> bool:
-        if user_id in self._seen:
+        if self.known(user_id):
             return True
         async with self._uow() as uow:
-            user = await uow.users.get(user_id)
-        found = user is not None and user.erased_at is None
-        if found:
+            found = await uow.users.active([user_id])
+        self.learn(found)
+        return user_id in found
+
+    def known(self, user_id: UUID) -> bool:
+        """Seen to exist already: no need to ask the database."""
+        return user_id in self._seen
+
+    def learn(self, user_ids: Iterable[UUID]) -> None:
+        """These accounts were just read from the database, existing and not erased."""
+        for user_id in user_ids:
             if len(self._seen) >= self._size:
                 self._seen.clear()  # rare, and cheap to learn again: one read per buyer
             self._seen.add(user_id)
-        return found
 
     def forget(self, user_id: UUID) -> None:
         self._seen.discard(user_id)

@@ -29,9 +29,11 @@ from bolttickets.services.ports import (
     PubSub,
     Settlement,
     StockStore,
+    StoredBooking,
     UnitOfWorkFactory,
 )
 from bolttickets.services.stock_sync import StockSync, give_back
+from bolttickets.services.tick_batch import TickBatch
 from bolttickets.services.tickets import Tickets
 from bolttickets.services.waiting_list import WaitingLists
 from bolttickets.services.waiting_room import WaitingRooms
@@ -43,6 +45,20 @@ log = structlog.get_logger("bolttickets.bookings")
 class Placed:
     booking_id: UUID
     status: BookingStatus
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What the database knows of an admitted request."""
+
+    buyer_exists: bool
+    stored: StoredBooking | None
+    """The booking already stored under the request's key, if any."""
+
+
+_ADMITTED = _Known(buyer_exists=True, stored=None)
+# Requests admitted in one tick share one database read; more wait for the next.
+_LOOK_UP_BATCH = 256
 
 
 class Bookings:
@@ -70,6 +86,7 @@ class Bookings:
         self._clock = clock
         self._rooms = rooms
         self._lists = lists
+        self._admitted: TickBatch[BookingRequest, _Known] = TickBatch(self._look_up, _LOOK_UP_BATCH)
 
     async def place(
         self,
@@ -118,9 +135,15 @@ class Bookings:
             await self._sync.rebuild(request.ticket_type_id)
             admission = await self._stock.reserve(request)
         if admission is Admission.RESERVED:
-            await self._ensure_buyer_exists(request)
-            if request.idempotency_key is not None and (decided := await self._decided(request)):
-                return decided
+            known = await self._admitted.submit(request)
+            if not known.buyer_exists or known.stored is not None:
+                await self._stock.settle([Settlement(request, confirmed=False)])
+            if not known.buyer_exists:
+                raise UnknownAccount()
+            if known.stored is not None:
+                if known.stored.fingerprint != request.fingerprint:
+                    raise IdempotencyKeyReused()
+                return Placed(known.stored.id, known.stored.status)
             if offered:
                 await self._use_offer(request)
             await self._queue.send(request)
@@ -131,19 +154,30 @@ class Bookings:
             return await self._replay(request.booking_id)
         raise admission.refusal() or SaleNotOpen("The stock of this ticket type is unknown.")
 
-    async def _ensure_buyer_exists(self, request: BookingRequest) -> None:
-        """Refuse, and give back the hold of, a request whose account the database lacks:
-        the worker could never store its booking. Asked only once the stock admitted the
-        request, and once per buyer and process; a database that does not answer does not
-        stop the sale (the worker dead-letters what it cannot store)."""
+    async def _look_up(self, requests: list[BookingRequest]) -> list[_Known]:
+        """What the database knows of the requests the stock admitted in one tick, in one
+        read: whether each buyer's account exists (the worker could never store a booking
+        without it; asked once per buyer and process) and the booking already stored under
+        each key. The stock store knows a key only per ticket type and for a while (not
+        after a loss), so the database is asked too, but only once the stock admitted the
+        request: the refusals that are most of a flash sale cost no database read.
+
+        A database that does not answer does not stop the sale: the worker dead-letters a
+        booking it cannot store, compares fingerprints too, and gives back the hold of a
+        request that is not its booking."""
+        buyers = list({r.user_id for r in requests if not self._users.known(r.user_id)})
+        keyed = [r.booking_id for r in requests if r.idempotency_key is not None]
+        if not buyers and not keyed:
+            return [_ADMITTED] * len(requests)
         try:
-            if await self._users.exists(request.user_id):
-                return
+            async with self._uow() as uow:
+                active = await uow.users.active(buyers) if buyers else set()
+                stored = await uow.bookings.existing(keyed) if keyed else {}
         except DatabaseUnavailable:
-            log.warning("buyer_check_skipped", user_id=str(request.user_id))
-            return
-        await self._stock.settle([Settlement(request, confirmed=False)])
-        raise UnknownAccount()
+            log.warning("admission_checks_skipped", requests=len(requests), exc_info=True)
+            return [_ADMITTED] * len(requests)
+        self._users.learn(active)
+        return [_Known(self._users.known(r.user_id), stored.get(r.booking_id)) for r in requests]
 
     async def _use_offer(self, request: BookingRequest) -> None:
         """The ticket is the offered buyer's: their offer is used, once. One that lapsed or
@@ -154,32 +188,6 @@ class Bookings:
         except WaitingListRequired:
             await self._stock.settle([Settlement(request, confirmed=False)])
             raise
-
-    async def _decided(self, request: BookingRequest) -> Placed | None:
-        """The booking the database already holds under this admitted request's key, whose
-        new hold is then given back; a refusal if it was made with another body.
-
-        The stock store knows a key only per ticket type and for a while (not after a
-        loss), so the database is asked too, but only once the stock admitted the request:
-        the refusals that are most of a flash sale cost no database read. A database that
-        does not answer does not stop the sale: the worker compares fingerprints too, and
-        gives back the hold of a request that is not its booking.
-        """
-        try:
-            async with self._uow() as uow:
-                found = await uow.bookings.existing([request.booking_id])
-        except DatabaseUnavailable:
-            log.warning(
-                "idempotency_check_skipped", booking_id=str(request.booking_id), exc_info=True
-            )
-            return None
-        stored = found.get(request.booking_id)
-        if stored is None:
-            return None
-        await self._stock.settle([Settlement(request, confirmed=False)])
-        if stored.fingerprint != request.fingerprint:
-            raise IdempotencyKeyReused()
-        return Placed(stored.id, stored.status)
 
     async def _replay(self, booking_id: UUID) -> Placed:
         """The same request again: its booking, re-queued while it is still only a hold."""

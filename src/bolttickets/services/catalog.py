@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,9 @@ class Catalog:
         self._clock = clock
         # Ticket types never change once created, so the hot path may keep them.
         self._ticket_types: dict[UUID, tuple[TicketType, Event]] = {}
+        # A sale opens with thousands of requests for a ticket type no process has read yet:
+        # they wait for one read instead of each making its own.
+        self._loading: dict[UUID, asyncio.Future[tuple[TicketType, Event] | None]] = {}
 
     async def create_event(
         self,
@@ -86,11 +90,23 @@ class Catalog:
 
     async def ticket_type(self, ticket_type_id: UUID) -> tuple[TicketType, Event]:
         found = self._ticket_types.get(ticket_type_id)
+        if found is not None:
+            return found
+        loading = self._loading.get(ticket_type_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self._read_ticket_type(ticket_type_id))
+            self._loading[ticket_type_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(ticket_type_id, None))
+        # Shielded: a caller that gives up must not cancel the read the others wait for.
+        found = await asyncio.shield(loading)
         if found is None:
-            async with self._uow() as uow:
-                found = await uow.events.ticket_type(ticket_type_id)
-            if found is None:
-                raise NotFound(f"Ticket type {ticket_type_id} does not exist.")
+            raise NotFound(f"Ticket type {ticket_type_id} does not exist.")
+        return found
+
+    async def _read_ticket_type(self, ticket_type_id: UUID) -> tuple[TicketType, Event] | None:
+        async with self._uow() as uow:
+            found = await uow.events.ticket_type(ticket_type_id)
+        if found is not None:
             self._ticket_types[ticket_type_id] = found
         return found
 

@@ -81,6 +81,9 @@ class UserRepository(Protocol):
 
     async def get(self, user_id: UUID) -> User | None: ...
 
+    async def active(self, user_ids: Sequence[UUID]) -> set[UUID]:
+        """Those of ``user_ids`` whose account exists and is not erased."""
+
     async def by_email(self, email: str) -> User | None: ...
 
     async def erase(self, user_id: UUID, pseudonym: str, at: datetime) -> bool:

@@ -54,6 +54,22 @@ def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
         yield items[start : start + IN_LIST_CHUNK]
 
 
+def _among(
+    conn: AsyncConnection, column: sa.Column[UUID], ids: Sequence[UUID]
+) -> Iterator[sa.ColumnElement[bool]]:
+    """``column IN ids``, in as few statements as the database allows. On PostgreSQL one
+    array parameter (``= ANY``): the statement's text is the same for any number of ids,
+    so asyncpg prepares it once, where an IN list is a new statement, and a new prepare
+    round trip, for every length the hot path's batches happen to have."""
+    if not ids:
+        return
+    if conn.dialect.name == "postgresql":
+        yield column == sa.any_(sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.Uuid)))
+    else:
+        for part in _chunks(ids):
+            yield column.in_(part)
+
+
 def _insert(conn: AsyncConnection, table: sa.Table) -> Any:
     """INSERT with ON CONFLICT support for the connection's dialect."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -150,6 +166,13 @@ class SqlUsers:
 
     async def get(self, user_id: UUID) -> User | None:
         return await self._one(users.c.id == user_id)
+
+    async def active(self, user_ids: Sequence[UUID]) -> set[UUID]:
+        found: set[UUID] = set()
+        for among in _among(self._conn, users.c.id, user_ids):
+            query = sa.select(users.c.id).where(among, users.c.erased_at.is_(None))
+            found.update((await self._conn.scalars(query)).all())
+        return found
 
     async def by_email(self, email: str) -> User | None:
         return await self._one(users.c.email == email)
@@ -408,11 +431,9 @@ class SqlBookings:
 
     async def existing(self, ids: Sequence[UUID]) -> dict[UUID, StoredBooking]:
         found: dict[UUID, StoredBooking] = {}
-        for part in _chunks(ids):
+        for among in _among(self._conn, bookings.c.id, ids):
             rows = await self._conn.execute(
-                sa.select(bookings.c.id, bookings.c.status, bookings.c.fingerprint).where(
-                    bookings.c.id.in_(part)
-                )
+                sa.select(bookings.c.id, bookings.c.status, bookings.c.fingerprint).where(among)
             )
             found.update(
                 (r.id, StoredBooking(r.id, BookingStatus(r.status), r.fingerprint)) for r in rows
