@@ -112,10 +112,12 @@ class Settings(BaseSettings):
     redis_cluster: bool = False
     """``BOLT_REDIS_URL`` names one node of a Redis Cluster, and the client finds the others
     (docs/operations.md, "Redis Cluster")."""
-    redis_sub_stocks: int = Field(default=1, ge=1, le=64)
+    redis_sub_stocks: int = Field(default=1, ge=1, le=4)
     """Sub-stocks each ticket type's stock is split into, on different slots of the Redis
     Cluster, so one sale spreads over its nodes; more than 1 needs BOLT_REDIS_CLUSTER
-    (docs/operations.md, "Sub-stocks")."""
+    (docs/operations.md, "Sub-stocks"). At most 4: a ticket type's version is the sum of
+    its sub-stocks' microsecond clock versions, and the web page reads it as a JavaScript
+    number, exact only below 2**53."""
     redis_prefix: str = Field(default="bolt", min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
     """Namespace of every Redis key and channel, so several deployments (or test runs) can
     share one Redis without seeing each other's stock and holds."""

@@ -33,3 +33,9 @@ def test_sub_stocks_on_a_cluster_split_every_stock() -> None:
     store = redis_stock_store(aioredis.Redis(), settings(redis_cluster=True, redis_sub_stocks=3))
     assert isinstance(store, RedisSubStockStore)
     assert store.sub_stocks == 3
+
+
+def test_at_most_four_sub_stocks() -> None:
+    """The version, a sum of K clock versions, must stay exact as a JavaScript number."""
+    with pytest.raises(ValueError, match="less than or equal to 4"):
+        settings(redis_cluster=True, redis_sub_stocks=5)
