@@ -26,7 +26,7 @@ from bench.cleanup import delete_matching
 from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerprint
-from bolttickets.services.ports import StockLoad
+from bolttickets.services.ports import StockLoad, StockStore
 
 _EVENT = uuid.UUID(int=1)
 
@@ -108,19 +108,7 @@ async def _round(
     store = RedisStockStore(client, namespace, single_node=single_node)
     try:
         await store.start()
-        tt = uuid.uuid4()
-        await store.load(
-            StockLoad(
-                ticket_type_id=tt,
-                event_id=_EVENT,
-                remaining=reservations,
-                per_user_limit=None,
-                sale_opens_at=None,
-                sale_closes_at=datetime.now(UTC) + timedelta(days=1),
-                per_user={},
-                keyed_bookings={},
-            )
-        )
+        tt = await load_stock(store, reservations)
         pending = iter([keyed_request(tt, i) for i in range(reservations)])
 
         async def reserve() -> None:
@@ -138,6 +126,24 @@ async def _round(
         return Round(reservations / wall, cpu / reservations * 1e6, evalsha / reservations)
     finally:
         await delete_matching(client, f"{namespace}:*")
+
+
+async def load_stock(store: StockStore, tickets: int) -> uuid.UUID:
+    """A new ticket type of ``tickets`` on sale for a day, loaded into ``store``; its id."""
+    tt = uuid.uuid4()
+    await store.load(
+        StockLoad(
+            ticket_type_id=tt,
+            event_id=_EVENT,
+            remaining=tickets,
+            per_user_limit=None,
+            sale_opens_at=None,
+            sale_closes_at=datetime.now(UTC) + timedelta(days=1),
+            per_user={},
+            keyed_bookings={},
+        )
+    )
+    return tt
 
 
 def keyed_request(ticket_type_id: uuid.UUID, n: int) -> BookingRequest:

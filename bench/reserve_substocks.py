@@ -21,18 +21,17 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from redis.asyncio import RedisCluster
 
 from bench.cleanup import delete_matching
-from bench.reserve import keyed_request
+from bench.reserve import keyed_request, load_stock
 from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.adapters.redis_substocks import LOAN_SETTLING, RedisSubStockStore
 from bolttickets.domain.requests import BookingRequest
-from bolttickets.services.ports import Admission, StockLoad, StockStore
+from bolttickets.services.ports import Admission, StockStore
 
 _EVENT = uuid.UUID(int=1)
 
@@ -87,19 +86,7 @@ async def _round(client: RedisClient, k: int, reservations: int, in_flight: int)
     store = _store(client, namespace, k)
     try:
         await store.start()
-        tt = uuid.uuid4()
-        await store.load(
-            StockLoad(
-                ticket_type_id=tt,
-                event_id=_EVENT,
-                remaining=reservations,
-                per_user_limit=None,
-                sale_opens_at=None,
-                sale_closes_at=datetime.now(UTC) + timedelta(days=1),
-                per_user={},
-                keyed_bookings={},
-            )
-        )
+        tt = await load_stock(store, reservations)
         buyers = [keyed_request(tt, n) for n in range(reservations)]
         cpu_before = await _node_cpu(client)
         reserved_per_s, _ = await _phase(store, buyers, in_flight, Admission.RESERVED)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any, NamedTuple, ParamSpec, TypeVar, cast
@@ -243,12 +243,7 @@ class RedisStockStore:
     @metrics.timed(metrics.RESERVATION_SECONDS)
     @unavailable_as_domain
     async def reserve(self, request: BookingRequest) -> Admission:
-        with child_span(
-            "reserve stock", kind=SpanKind.CLIENT, attributes=RESERVE_SPAN_ATTRIBUTES
-        ) as span:
-            admission = await self._reserve(request)
-            span.set_attribute("bolttickets.admission", admission.value)
-            return admission
+        return await traced_reservation(self._reserve, request)
 
     async def _reserve(self, request: BookingRequest) -> Admission:
         if self._single_node:
@@ -533,6 +528,18 @@ def parse_snapshot(reply: list[bytes]) -> HoldSnapshot:
     holds = {UUID(b.decode()): int(q) for b, q in zip(pairs[::2], pairs[1::2], strict=True)}
     oldest = EPOCH + timedelta(microseconds=int(float(oldest_us))) if oldest_us else None
     return HoldSnapshot(int(version), holds, int(remaining), oldest)
+
+
+async def traced_reservation(
+    reserve: Callable[[BookingRequest], Awaitable[Admission]], request: BookingRequest
+) -> Admission:
+    """``reserve(request)`` in its client span, which records the admission."""
+    with child_span(
+        "reserve stock", kind=SpanKind.CLIENT, attributes=RESERVE_SPAN_ATTRIBUTES
+    ) as span:
+        admission = await reserve(request)
+        span.set_attribute("bolttickets.admission", admission.value)
+        return admission
 
 
 def script_text(name: str) -> str:

@@ -45,7 +45,6 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 from uuid import UUID, uuid4
 
-from opentelemetry.trace import SpanKind
 from redis.crc import key_slot
 
 from bolttickets.adapters.redis_autopipeline import AutoPipeline
@@ -55,7 +54,6 @@ from bolttickets.adapters.redis_stock import (
     HOLD_INDEX_LIFETIME_S,
     INDEXED,
     KEY_LIFETIME_US,
-    RESERVE_SPAN_ATTRIBUTES,
     StockKeys,
     claim_stale,
     decode_hold,
@@ -65,11 +63,11 @@ from bolttickets.adapters.redis_stock import (
     register_load,
     register_scripts,
     reserve_args,
+    traced_reservation,
     unavailable_as_domain,
 )
 from bolttickets.domain.requests import BookingRequest
 from bolttickets.observability import metrics
-from bolttickets.observability.tracing import child_span
 from bolttickets.services.ports import Admission, HoldSnapshot, Inventory, Settlement, StockLoad
 
 # Tickets a home borrows at least per loan: a few, so a busy home does not borrow per booking.
@@ -164,12 +162,7 @@ class RedisSubStockStore:
     @metrics.timed(metrics.RESERVATION_SECONDS)
     @unavailable_as_domain
     async def reserve(self, request: BookingRequest) -> Admission:
-        with child_span(
-            "reserve stock", kind=SpanKind.CLIENT, attributes=RESERVE_SPAN_ATTRIBUTES
-        ) as span:
-            admission = await self._reserve(request)
-            span.set_attribute("bolttickets.admission", admission.value)
-            return admission
+        return await traced_reservation(self._reserve, request)
 
     async def _reserve(self, request: BookingRequest) -> Admission:
         if request.idempotency_key is not None:
