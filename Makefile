@@ -100,8 +100,10 @@ frontend-test: $(STAMP) $(FRONTEND_STAMP) $(WEB) chromium
 ## the waiting room (100,000 buyers; `make bench-room` runs only that);
 ## results in bench/results/ (JSON and PNG). A benchmark, never a test: it fails only when
 ## an invariant breaks. The sale runs twice, untraced then traced (default sampling, to a
-## Jaeger of its own): the two accepted rates price tracing. Ends with the run's one table:
-## every target, as a ratio to the stand-alone ceiling of the same run.
+## Jaeger of its own): the two accepted rates price tracing. Then the stock store's Redis
+## paths and one ticket type split into 1, 2 and 3 sub-stocks on the Redis Cluster. Ends
+## with the run's one table (every target, as a ratio to the stand-alone ceiling of the same
+## run) and the capacity model computed from the run's results (docs/capacity.md).
 bench: $(STAMP) services-up
 	scripts/tools install jaeger
 	since=$$(date -u +%Y%m%dT%H%M%SZ) && eval "$$(scripts/services env)" && \
@@ -109,7 +111,10 @@ bench: $(STAMP) services-up
 	  $(BIN)/python -m bench sale --mode stack --tracing && \
 	  $(BIN)/python -m bench fanout && \
 	  $(BIN)/python -m bench room && \
-	  $(BIN)/python -m bench table --since $$since
+	  $(BIN)/python -m bench reserve && \
+	  $(BIN)/python -m bench reserve --sub-stocks 1,2,3 && \
+	  $(BIN)/python -m bench table --since $$since && \
+	  $(BIN)/python -m bench capacity --since $$since
 
 ## make chaos: ≥ 20 seeded faults (worker, API, Kafka, Redis, PostgreSQL) during a sale on the
 ## full stack, then the invariants and a table; BOLT_CHAOS_SEED replays a run. `make test`
