@@ -155,6 +155,21 @@ async def test_the_bookings_admitted_in_one_tick_share_one_database_read(world: 
     assert len(world.queue.sent) == 21
 
 
+async def test_buyers_read_in_one_tick_are_admitted_when_the_cache_of_accounts_fills(
+    world: World,
+) -> None:
+    """Learning a tick's buyers may clear a full cache of known accounts midway: a buyer the
+    database just found must not then be taken for an unknown account."""
+    world.bookings._users._size = 2
+    tt = await world.ticket_type(100)
+    await world.bookings.place(world.buyer(), tt, 1, None)  # the API knows the ticket type now
+    buyers = [world.buyer() for _ in range(5)]
+
+    placed = await asyncio.gather(*(world.bookings.place(b, tt, 1, None) for b in buyers))
+
+    assert {p.status for p in placed} == {BookingStatus.PENDING}
+
+
 async def test_a_sale_opening_reads_its_ticket_type_once(world: World) -> None:
     """The first requests of a sale all find the ticket type missing from the cache: one
     reads it, the others wait for that read."""

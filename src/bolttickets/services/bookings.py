@@ -177,7 +177,11 @@ class Bookings:
             log.warning("admission_checks_skipped", requests=len(requests), exc_info=True)
             return [_ADMITTED] * len(requests)
         self._users.learn(active)
-        return [_Known(self._users.known(r.user_id), stored.get(r.booking_id)) for r in requests]
+        # `active` decides, not the cache: learning may have cleared a full cache midway.
+        return [
+            _Known(r.user_id in active or self._users.known(r.user_id), stored.get(r.booking_id))
+            for r in requests
+        ]
 
     async def _use_offer(self, request: BookingRequest) -> None:
         """The ticket is the offered buyer's: their offer is used, once. One that lapsed or
