@@ -95,6 +95,20 @@ def cpu_seconds(pid: int) -> float | None:
     return own + sum(cpu_seconds(int(child)) or 0.0 for child in children)
 
 
+def run_queue_wait_seconds(pid: int) -> float | None:
+    """How long the process's main thread (an API's event loop), and its running children's,
+    were ready to run but waited for a core other processes held, or None once it is gone
+    (or the kernel keeps no scheduler statistics)."""
+    try:
+        schedstat = Path(f"/proc/{pid}/task/{pid}/schedstat").read_text()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return None
+    # Time on the CPU, time waiting on a run queue (both in ns), time slices.
+    own = int(schedstat.split()[1]) / 1e9
+    return own + sum(run_queue_wait_seconds(int(child)) or 0.0 for child in children)
+
+
 def _memory_bytes(pid: int, field: str) -> int | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -154,6 +168,9 @@ class Process:
 
     def cpu_seconds(self) -> float | None:
         return None if self.process is None else cpu_seconds(self.process.pid)
+
+    def run_queue_wait_seconds(self) -> float | None:
+        return None if self.process is None else run_queue_wait_seconds(self.process.pid)
 
     def stop(self) -> None:
         if self.process is not None:
