@@ -101,7 +101,8 @@ frontend-test: $(STAMP) $(FRONTEND_STAMP) $(WEB) chromium
 ## results in bench/results/ (JSON and PNG). A benchmark, never a test: it fails only when
 ## an invariant breaks. The sale runs twice, untraced then traced (default sampling, to a
 ## Jaeger of its own): the two accepted rates price tracing. Then the stock store's Redis
-## paths and one ticket type split into 1, 2 and 3 sub-stocks on the Redis Cluster. Ends
+## paths and one ticket type split into 1, 2 and 3 sub-stocks on the Redis Cluster, and the
+## CPU each library a booking calls costs on its own (`bench budget`). Ends
 ## with the run's one table (every target, as a ratio to the stand-alone ceiling of the same
 ## run) and the capacity model computed from the run's results (docs/capacity.md).
 bench: $(STAMP) services-up
@@ -113,6 +114,7 @@ bench: $(STAMP) services-up
 	  $(BIN)/python -m bench room && \
 	  $(BIN)/python -m bench reserve && \
 	  $(BIN)/python -m bench reserve --sub-stocks 1,2,3 && \
+	  $(BIN)/python -m bench budget && \
 	  $(BIN)/python -m bench table --since $$since && \
 	  $(BIN)/python -m bench capacity --since $$since
 

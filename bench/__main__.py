@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from bench.budget import budget_command
 from bench.capacity import capacity_command
 from bench.fanout import fanout_command
 from bench.ratelimit import ratelimit_command
@@ -24,6 +25,7 @@ app.command("servers")(servers_command)
 app.command("table")(table_command)
 app.command("reserve")(reserve_command)
 app.command("capacity")(capacity_command)
+app.command("budget")(budget_command)
 
 if __name__ == "__main__":
     app()
