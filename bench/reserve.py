@@ -51,6 +51,11 @@ def figure_name(path: str, measure: str) -> str:
     return f"{path}: {measure}"
 
 
+def sub_stocks_path(k: int) -> str:
+    """The path of ``bench reserve --sub-stocks``'s figures for K sub-stocks."""
+    return f"K={k}"
+
+
 class Round(NamedTuple):
     per_s: float
     cpu_us: float

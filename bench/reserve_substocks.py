@@ -40,6 +40,7 @@ from bench.reserve import (
     keyed_request,
     load_stock,
     redis_cpu_seconds,
+    sub_stocks_path,
     write_result,
 )
 from bolttickets.adapters.redis_client import RedisClient
@@ -86,7 +87,7 @@ async def compare(
     figures = []
     for k in sub_stocks:
         m = _median(measured[k])
-        figures += _figures(f"K={k}", m)
+        figures += _figures(sub_stocks_path(k), m)
         print(
             f"K={k}: {m.reserved_per_s:,.0f} reservations/s "
             f"({m.reserved_per_s / base.reserved_per_s:.2f}x K={sub_stocks[0]}), "
@@ -98,7 +99,7 @@ async def compare(
             + ", ".join(f"{r.reserved_per_s:,.0f}/{r.refused_per_s:,.0f}" for r in measured[k])
             + ")"
         )
-    rounds_data = {f"K={k}": [r._asdict() for r in measured[k]] for k in sub_stocks}
+    rounds_data = {sub_stocks_path(k): [r._asdict() for r in measured[k]] for k in sub_stocks}
     write_result("substocks", figures, calibration, reservations, in_flight, rounds_data, out_dir)
 
 
