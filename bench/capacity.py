@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bench import options
-from bench.capacity_model import Fleet, Measured, Model, Sale, Sourced
+from bench.capacity_model import Fleet, Measured, Model, Sale, Sourced, reservations_per_slot
+from bench.reserve import (
+    BUSIEST_PRIMARY_CPU,
+    REDIS_CPU,
+    SINGLE_NODE,
+    figure_name,
+    sub_stocks_path,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -84,12 +91,17 @@ def capacity_command(
         raise typer.Exit(2)
     sale_result = found[sale_kind]
     fanout = found.get("fanout-stack")
+    # One ticket type on one Redis: the stack's grouped path; split: the cluster's.
+    reserve_kind = "reserve-paths" if substocks == 1 else "reserve-substocks"
+    reserve = found.get(reserve_kind)
     try:
         measured = measured_rates(
-            f"{sale_kind}-{sale_result.stamp}.json",
+            sale_result.file_name,
             sale_result.document,
-            None if fanout is None else (f"fanout-stack-{fanout.stamp}.json", fanout.document),
+            None if fanout is None else (fanout.file_name, fanout.document),
             cpu_bound=cpu_bound,
+            reserve=None if reserve is None else (reserve.file_name, reserve.document),
+            substocks=substocks,
         )
     except MissingFigure as missing:
         console.print(f"[red]{missing}")
@@ -115,6 +127,12 @@ def capacity_command(
             "[yellow]not in the results:[/yellow] fanout-stack (python -m bench fanout): "
             "the subscribers per API process are an assumption"
         )
+    if reserve is None:
+        console.print(
+            f"[yellow]not in the results:[/yellow] {reserve_kind} (python -m bench reserve"
+            + ("" if substocks == 1 else f" --sub-stocks {substocks}")
+            + "): the Redis rate is the EVALSHA baseline"
+        )
     stem = report.result_stem("capacity", "model")
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{stem}.json"
@@ -127,8 +145,11 @@ def measured_rates(
     sale: dict[str, Any],
     fanout: tuple[str, dict[str, Any]] | None,
     cpu_bound: bool = False,
+    reserve: tuple[str, dict[str, Any]] | None = None,
+    substocks: int = 1,
 ) -> Measured:
-    """Each unit's rate from the sale's figures (and the fan-out's), named by file and figure."""
+    """Each unit's rate from the sale's figures (and the fan-out's and the reserve bench's),
+    named by file and figure."""
     plan = sale.get("plan", {})
     api_processes = int(plan.get("api_processes", 1))
     workers = int(plan.get("workers", 1))
@@ -159,7 +180,9 @@ def measured_rates(
         orders_per_min_per_worker=lower_bound(
             figure("confirmed orders/min, one event", workers, "workers")
         ),
-        reservations_per_s_per_redis=figure("baseline: EVALSHA reserve"),
+        reservations_per_s_per_redis=redis_rate(
+            reserve, substocks, figure("baseline: EVALSHA reserve")
+        ),
         copy_rows_per_s=figure("baseline: COPY into staging"),
         subscribers_per_api=subscribers(fanout),
     )
@@ -168,6 +191,31 @@ def measured_rates(
 def lower_bound(worker: Sourced) -> Sourced:
     """The worker's rate is what it did: it can go no faster than the API admitted."""
     return Sourced(worker.value, f"{worker.source} (a lower bound: no faster than admitted)")
+
+
+def redis_rate(
+    reserve: tuple[str, dict[str, Any]] | None, substocks: int, baseline: Sourced
+) -> Sourced:
+    """One slot's reservations/s from the Redis CPU a reservation cost in ``bench reserve``:
+    on the single-node path, which groups a tick's reservations into one script call, or
+    with K sub-stocks the busiest primary's at that K. Else the EVALSHA baseline, one call
+    per reservation."""
+    name = (
+        figure_name(SINGLE_NODE, REDIS_CPU)
+        if substocks == 1
+        else figure_name(sub_stocks_path(substocks), BUSIEST_PRIMARY_CPU)
+    )
+    if reserve is None:
+        return baseline
+    file, found = reserve
+    cpu_us = figure_value(found, name)
+    if not cpu_us:
+        return Sourced(baseline.value, f"{baseline.source} ({file} has no {name!r})")
+    per_slot = f" / {substocks} sub-stocks" if substocks > 1 else ""
+    return Sourced(
+        reservations_per_slot(cpu_us, substocks),
+        f"10⁶ / {file}: {name!r} ({cpu_us:,.1f} µs){per_slot}",
+    )
 
 
 def subscribers(fanout: tuple[str, dict[str, Any]] | None) -> Sourced:

@@ -31,7 +31,7 @@ class Measured:
     """Sold-out refusals (409) per second by one API process: the cheap request."""
     orders_per_min_per_worker: Sourced
     reservations_per_s_per_redis: Sourced
-    """Reservations one Redis (one slot) answers per second."""
+    """Reservations one slot answers per second (``reservations_per_slot``)."""
     copy_rows_per_s: Sourced
     """Rows per second PostgreSQL takes as the worker writes them (COPY)."""
     subscribers_per_api: Sourced
@@ -138,6 +138,16 @@ def retry_storm_requests(sale: Sale) -> float:
 def rows_per_booking(sale: Sale) -> int:
     """A booking row and one row per ticket."""
     return 1 + sale.tickets_per_booking
+
+
+def reservations_per_slot(redis_cpu_us: float, substocks: int = 1) -> float:
+    """One slot's reservations/s from the CPU its Redis spends per reservation: a Redis runs
+    scripts on one thread, 10⁶ µs of it a second. With K sub-stocks ``redis_cpu_us`` is the
+    busiest primary's per reservation of the whole ticket type, so the ticket type sells
+    10⁶ / ``redis_cpu_us`` a second, 1/K of it per slot."""
+    if redis_cpu_us <= 0:
+        raise ValueError(f"a reservation's CPU must be positive, not {redis_cpu_us} µs")
+    return 1e6 / redis_cpu_us / substocks
 
 
 def redis_slots(sale: Sale) -> int:

@@ -5,9 +5,14 @@ at a time, in rounds that alternate the single-node path (one ``reserve_many`` c
 tick's group, hold index included) and the multi-step path a Redis Cluster needs (GET the
 index, ``reserve``, SET the index: the path every booking took before). Alternating rounds
 in one run make the ratio of the two meaningful on a loaded machine; the figures are the
-median round's reservations/s, this process's CPU per reservation, and the ``EVALSHA``
-calls Redis counted per reservation (``INFO commandstats``). Every round must sell its
-stock out exactly, or the command fails.
+median round's reservations/s, this process's CPU per reservation, the ``EVALSHA`` calls
+Redis counted per reservation (``INFO commandstats``) and the **Redis CPU per
+reservation**: the growth of the server's ``used_cpu_user_main_thread`` +
+``used_cpu_sys_main_thread`` (``INFO cpu``) over the round, divided by its reservations.
+The main thread runs the scripts, so it is what saturates; the capacity model
+(``bench capacity``) prices one Redis slot as 10⁶ µs of it a second. Every round must sell
+its stock out exactly, or the command fails. The figures, with a calibration at each end,
+go to ``reserve-paths-<UTC time>.json`` in ``--out-dir``.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ import asyncio
 import statistics
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, NamedTuple
+from pathlib import Path
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
-from bench import options
+from bench import baselines, options, report
 from bench.cleanup import delete_matching
 from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
@@ -29,12 +36,31 @@ from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerpr
 from bolttickets.services.ports import StockLoad, StockStore
 
 _EVENT = uuid.UUID(int=1)
+CALIBRATION_SECONDS = 0.5
+CALIBRATION_PINGS = 20_000
+
+# The figures' names: ``<path>: <measure>``, read back by ``bench capacity``.
+SINGLE_NODE = "single node"
+MULTI_STEP = "multi-step (cluster)"
+PATHS = ((False, MULTI_STEP), (True, SINGLE_NODE))
+REDIS_CPU = "Redis CPU per reservation"
+BUSIEST_PRIMARY_CPU = "busiest primary CPU per reservation"
+
+
+def figure_name(path: str, measure: str) -> str:
+    return f"{path}: {measure}"
+
+
+def sub_stocks_path(k: int) -> str:
+    """The path of ``bench reserve --sub-stocks``'s figures for K sub-stocks."""
+    return f"K={k}"
 
 
 class Round(NamedTuple):
     per_s: float
     cpu_us: float
     evalsha_each: float
+    redis_us: float
 
 
 def reserve_command(
@@ -56,21 +82,28 @@ def reserve_command(
             help="A node of the Redis Cluster, for --sub-stocks.",
         ),
     ] = options.REDIS_CLUSTER_URL,
+    out_dir: options.OutDir = options.RESULTS,
 ) -> None:
     """Reservations/s and CPU per reservation of the single-node path against the
     multi-step one, in the same run; or, with --sub-stocks, reservations/s and sold-out
     refusals/s of one ticket type split into K sub-stocks on the cluster."""
+    if missing := baselines.redis_benchmark_missing():  # the calibration's PING
+        print(missing)
+        raise typer.Exit(2)
     if sub_stocks is None:
-        asyncio.run(_main(redis_url, reservations, rounds, in_flight))
+        asyncio.run(_main(redis_url, reservations, rounds, in_flight, out_dir))
         return
     # Imported here: that module builds its requests with keyed_request from this one.
     from bench.reserve_substocks import compare
 
     ks = [int(k) for k in sub_stocks.split(",")]
-    asyncio.run(compare(redis_cluster_url, ks, reservations, rounds, in_flight))
+    asyncio.run(compare(redis_cluster_url, ks, reservations, rounds, in_flight, out_dir))
 
 
-async def _main(redis_url: str, reservations: int, rounds: int, in_flight: int) -> None:
+async def _main(
+    redis_url: str, reservations: int, rounds: int, in_flight: int, out_dir: Path
+) -> None:
+    calibration = {"start": await calibrate(redis_url)}
     client = await connect_redis(redis_url)
     try:
         measured: dict[bool, list[Round]] = {False: [], True: []}
@@ -81,19 +114,65 @@ async def _main(redis_url: str, reservations: int, rounds: int, in_flight: int) 
                 )
     finally:
         await client.aclose()
+    calibration["end"] = await calibrate(redis_url)
     medians = {path: _median(runs) for path, runs in measured.items()}
-    for single_node, name in ((False, "multi-step (cluster)"), (True, "single node")):
+    figures = []
+    for single_node, name in PATHS:
         m = medians[single_node]
         print(
             f"{name:>20}: {m.per_s:,.0f} reservations/s, {m.cpu_us:.0f} µs CPU each, "
-            f"{m.evalsha_each:.3f} EVALSHA each (rounds: "
+            f"{m.evalsha_each:.3f} EVALSHA each, Redis {m.redis_us:.1f} µs CPU each (rounds: "
             + ", ".join(f"{r.per_s:,.0f}/s" for r in measured[single_node])
             + ")"
         )
+        figures += [
+            report.Figure(figure_name(name, "reservations/s"), m.per_s, "/s", note="median round"),
+            report.Figure(figure_name(name, "client CPU per reservation"), m.cpu_us, "µs"),
+            report.Figure(figure_name(name, "EVALSHA calls per reservation"), m.evalsha_each, ""),
+            report.Figure(
+                figure_name(name, REDIS_CPU), m.redis_us, "µs", note="INFO cpu, main thread"
+            ),
+        ]
     one, multi = medians[True], medians[False]
     print(
         f"single node / multi-step: {one.per_s / multi.per_s:.2f}x reservations/s, "
-        f"{one.cpu_us / multi.cpu_us:.2f}x CPU per reservation"
+        f"{one.cpu_us / multi.cpu_us:.2f}x CPU per reservation, "
+        f"{one.redis_us / multi.redis_us:.2f}x Redis CPU per reservation"
+    )
+    rounds_data = {
+        name: [r._asdict() for r in measured[single_node]] for single_node, name in PATHS
+    }
+    write_result("paths", figures, calibration, reservations, in_flight, rounds_data, out_dir)
+
+
+async def calibrate(redis_url: str) -> dict[str, float]:
+    """The calibration the other benches record (report.calibration_text), shortened: a
+    fixed amount of work, timed, so that a run on a busy machine shows."""
+    return {
+        "cpu_sha256_mb_s": await asyncio.to_thread(report.cpu_calibration, CALIBRATION_SECONDS),
+        "redis_ping_per_s": await baselines.redis_ping_rate(redis_url, CALIBRATION_PINGS),
+    }
+
+
+def write_result(
+    mode: str,
+    figures: list[report.Figure],
+    calibration: dict[str, dict[str, float]],
+    reservations: int,
+    in_flight: int,
+    rounds: Mapping[str, list[dict[str, float]]],
+    out_dir: Path,
+) -> None:
+    """``reserve-<mode>-<UTC time>.json``: the figures, the calibration and every round."""
+    data = {
+        "plan": {"reservations": reservations, "in_flight": in_flight},
+        "calibration": calibration,
+        "rounds": rounds,
+    }
+    path = report.write_json(out_dir, report.result_stem("reserve", mode), figures, data)
+    print(
+        f"calibration: at start {report.calibration_text(calibration['start'])}; "
+        f"at end {report.calibration_text(calibration['end'])}\nresults: {path}"
     )
 
 
@@ -116,14 +195,21 @@ async def _round(
                 await store.reserve(request)
 
         before = await _evalsha_calls(client)
+        redis_before = redis_cpu_seconds(await client.info("cpu"))
         started_wall, started_cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(reserve() for _ in range(in_flight)))
         wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
+        redis_cpu = redis_cpu_seconds(await client.info("cpu")) - redis_before
         evalsha = await _evalsha_calls(client) - before
         left = (await store.inventory([tt]))[tt].remaining
         if left != 0:
             raise RuntimeError(f"{left} of {reservations} tickets left: not every call reserved")
-        return Round(reservations / wall, cpu / reservations * 1e6, evalsha / reservations)
+        return Round(
+            reservations / wall,
+            cpu / reservations * 1e6,
+            evalsha / reservations,
+            redis_cpu / reservations * 1e6,
+        )
     finally:
         await delete_matching(client, f"{namespace}:*")
 
@@ -166,3 +252,8 @@ def keyed_request(ticket_type_id: uuid.UUID, n: int) -> BookingRequest:
 async def _evalsha_calls(client: RedisClient) -> int:
     stats = await client.info("commandstats")
     return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+def redis_cpu_seconds(info: Mapping[str, Any]) -> float:
+    """CPU seconds a Redis server's main thread, where the scripts run, has used so far."""
+    return float(info["used_cpu_user_main_thread"]) + float(info["used_cpu_sys_main_thread"])

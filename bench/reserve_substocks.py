@@ -6,11 +6,15 @@ A round loads ``reservations`` tickets and sells them to as many buyers (``in_fl
 time, each with an Idempotency-Key): **reservations/s**. After ``LOAN_SETTLING`` (the first
 refusals after a sell-out may still meet tickets on their way between sub-stocks) as many
 buyers again are refused: **sold-out refusals/s**, and the script calls the primaries
-counted per refusal; and the CPU the busiest primary spent per reservation, which is what
-splitting a sale spreads (one client process on a shared machine may not be able to make
-use of it). After each phase the invariants are checked: every reservation
-reserved and every refusal sold out, reserved + remaining == capacity, and the store's holds
-are the reservations; a broken one fails the command.
+counted per refusal; and per reservation, this process's CPU, the script calls, the CPU of
+all the primaries and the CPU the busiest primary spent, which is what splitting a sale
+spreads (one client process on a shared machine may not be able to make use of it; the
+capacity model prices a ticket type in K sub-stocks at 10⁶ µs of its busiest primary a
+second). Redis CPU is each primary's main thread, as ``bench reserve`` measures it. After
+each phase the invariants are checked: every reservation reserved and every refusal sold
+out, reserved + remaining == capacity, and the store's holds are the reservations; a broken
+one fails the command. The figures, with a calibration at each end, go to
+``reserve-substocks-<UTC time>.json`` in ``--out-dir``.
 """
 
 from __future__ import annotations
@@ -21,12 +25,24 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 from redis.asyncio import RedisCluster
 
+from bench import report
 from bench.cleanup import delete_matching
-from bench.reserve import keyed_request, load_stock
+from bench.reserve import (
+    BUSIEST_PRIMARY_CPU,
+    REDIS_CPU,
+    calibrate,
+    figure_name,
+    keyed_request,
+    load_stock,
+    redis_cpu_seconds,
+    sub_stocks_path,
+    write_result,
+)
 from bolttickets.adapters.redis_client import RedisClient
 from bolttickets.adapters.redis_stock import RedisStockStore, connect_redis
 from bolttickets.adapters.redis_substocks import LOAN_SETTLING, RedisSubStockStore
@@ -38,6 +54,11 @@ _EVENT = uuid.UUID(int=1)
 
 class Phases(NamedTuple):
     reserved_per_s: float
+    client_us: float
+    """This process's CPU per reservation."""
+    calls_per_reservation: float
+    redis_us: float
+    """CPU all the primaries spent per reservation."""
     busiest_node_us: float
     """CPU the busiest primary spent per reservation: what splitting spreads."""
     refused_per_s: float
@@ -45,8 +66,14 @@ class Phases(NamedTuple):
 
 
 async def compare(
-    cluster_url: str, sub_stocks: Sequence[int], reservations: int, rounds: int, in_flight: int
+    cluster_url: str,
+    sub_stocks: Sequence[int],
+    reservations: int,
+    rounds: int,
+    in_flight: int,
+    out_dir: Path,
 ) -> None:
+    calibration = {"start": await calibrate(cluster_url)}
     client = await connect_redis(cluster_url, cluster=True)
     measured: dict[int, list[Phases]] = {k: [] for k in sub_stocks}
     try:
@@ -55,9 +82,12 @@ async def compare(
                 measured[k].append(await _round(client, k, reservations, in_flight))
     finally:
         await client.aclose()
+    calibration["end"] = await calibrate(cluster_url)
     base = _median(measured[sub_stocks[0]])
+    figures = []
     for k in sub_stocks:
         m = _median(measured[k])
+        figures += _figures(sub_stocks_path(k), m)
         print(
             f"K={k}: {m.reserved_per_s:,.0f} reservations/s "
             f"({m.reserved_per_s / base.reserved_per_s:.2f}x K={sub_stocks[0]}), "
@@ -69,6 +99,25 @@ async def compare(
             + ", ".join(f"{r.reserved_per_s:,.0f}/{r.refused_per_s:,.0f}" for r in measured[k])
             + ")"
         )
+    rounds_data = {sub_stocks_path(k): [r._asdict() for r in measured[k]] for k in sub_stocks}
+    write_result("substocks", figures, calibration, reservations, in_flight, rounds_data, out_dir)
+
+
+def _figures(path: str, m: Phases) -> list[report.Figure]:
+    return [
+        report.Figure(figure_name(path, "reservations/s"), m.reserved_per_s, "/s"),
+        report.Figure(figure_name(path, "client CPU per reservation"), m.client_us, "µs"),
+        report.Figure(
+            figure_name(path, "script calls per reservation"),
+            m.calls_per_reservation,
+            "",
+            note="EVALSHA + EVAL, all primaries",
+        ),
+        report.Figure(figure_name(path, REDIS_CPU), m.redis_us, "µs", note="all primaries"),
+        report.Figure(figure_name(path, BUSIEST_PRIMARY_CPU), m.busiest_node_us, "µs"),
+        report.Figure(figure_name(path, "sold-out refusals/s"), m.refused_per_s, "/s"),
+        report.Figure(figure_name(path, "script calls per refusal"), m.calls_per_refusal, ""),
+    ]
 
 
 def _median(runs: list[Phases]) -> Phases:
@@ -88,19 +137,27 @@ async def _round(client: RedisClient, k: int, reservations: int, in_flight: int)
         await store.start()
         tt = await load_stock(store, reservations)
         buyers = [keyed_request(tt, n) for n in range(reservations)]
-        cpu_before = await _node_cpu(client)
+        cpu_before, calls_before = await _node_cpu(client), await _script_calls(client)
+        client_before = time.process_time()
         reserved_per_s, _ = await _phase(store, buyers, in_flight, Admission.RESERVED)
-        cpu_after = await _node_cpu(client)
-        busiest = max(cpu_after[node] - cpu_before[node] for node in cpu_before)
+        client_cpu = time.process_time() - client_before
+        cpu_after, calls = await _node_cpu(client), await _script_calls(client) - calls_before
+        spent = [cpu_after[node] - cpu_before[node] for node in cpu_before]
         await _check(store, tt, reservations, reservations)
         await asyncio.sleep(LOAN_SETTLING.total_seconds())
         late = [keyed_request(tt, n) for n in range(reservations, 2 * reservations)]
         before = await _script_calls(client)
         refused_per_s, _ = await _phase(store, late, in_flight, Admission.SOLD_OUT)
-        calls = await _script_calls(client) - before
+        refusals = await _script_calls(client) - before
         await _check(store, tt, reservations, reservations)
         return Phases(
-            reserved_per_s, busiest / reservations * 1e6, refused_per_s, calls / len(late)
+            reserved_per_s,
+            client_cpu / reservations * 1e6,
+            calls / reservations,
+            sum(spent) / reservations * 1e6,
+            max(spent) / reservations * 1e6,
+            refused_per_s,
+            refusals / len(late),
         )
     finally:
         await delete_matching(client, f"{namespace}:*")
@@ -154,7 +211,4 @@ async def _node_cpu(client: RedisClient) -> dict[str, float]:
     """CPU seconds each primary has used so far (its main thread, user + system)."""
     assert isinstance(client, RedisCluster)
     stats = await client.info("cpu", target_nodes=RedisCluster.PRIMARIES)
-    return {
-        node: float(info["used_cpu_user_main_thread"]) + float(info["used_cpu_sys_main_thread"])
-        for node, info in stats.items()
-    }
+    return {node: redis_cpu_seconds(info) for node, info in stats.items()}

@@ -26,6 +26,10 @@ class Result:
     stamp: str
     document: dict[str, Any]
 
+    @property
+    def file_name(self) -> str:
+        return f"{self.kind}-{self.stamp}.json"
+
 
 def table_command(
     since: Annotated[
@@ -49,7 +53,7 @@ def table_command(
                 sources.append(result.kind)
                 figures.append(report.Figure.from_json(data))
     first, last = results[0].document["calibration"], results[-1].document["calibration"]
-    console.print("results: " + ", ".join(f"{r.kind}-{r.stamp}.json" for r in results))
+    console.print("results: " + ", ".join(r.file_name for r in results))
     console.print(f"calibration at start: {report.calibration_text(first['start'])}")
     console.print(report.table("make bench — the targets of issue 14", figures, sources))
     console.print(f"calibration at end:   {report.calibration_text(last['end'])}")

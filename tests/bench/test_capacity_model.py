@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 from bench.capacity import ASSUMED_SUBSCRIBERS_PER_API, measured_rates
-from bench.capacity_model import Fleet, Measured, Sale, Sourced, model, units_for
+from bench.capacity_model import (
+    Fleet,
+    Measured,
+    Sale,
+    Sourced,
+    model,
+    reservations_per_slot,
+    units_for,
+)
 
 FIXTURE = Path(__file__).parent / "capacity_results" / "sale-stack-20261207T223651Z.json"
 
@@ -146,4 +154,56 @@ def test_a_fan_out_result_within_its_target_gives_the_subscribers() -> None:
     assert rates.subscribers_per_api == Sourced(
         10_000,
         "fanout.json: 'subscribed' (p99 within its target; a lower bound: what the run asked for)",
+    )
+
+
+def test_a_slot_sells_a_second_of_its_redis_cpu() -> None:
+    assert reservations_per_slot(50) == 20_000  # 10⁶ µs / 50 µs
+    # Two sub-stocks, the busiest primary 40 µs a reservation: the ticket type sells
+    # 25,000/s, 12,500 through each of its two slots.
+    assert reservations_per_slot(40, substocks=2) == 12_500
+    with pytest.raises(ValueError):
+        reservations_per_slot(0)
+
+
+RESERVE = {
+    "figures": [
+        {"name": "single node: Redis CPU per reservation", "value": 40.0},
+        {"name": "multi-step (cluster): Redis CPU per reservation", "value": 80.0},
+        {"name": "K=2: busiest primary CPU per reservation", "value": 25.0},
+    ]
+}
+
+
+def test_the_redis_rate_comes_from_the_reserve_result_when_at_hand() -> None:
+    document = json.loads(FIXTURE.read_text())
+
+    one = measured_rates("sale.json", document, None, reserve=("reserve.json", RESERVE))
+    split = measured_rates(
+        "sale.json", document, None, reserve=("reserve.json", RESERVE), substocks=2
+    )
+
+    assert one.reservations_per_s_per_redis == Sourced(
+        25_000, "10⁶ / reserve.json: 'single node: Redis CPU per reservation' (40.0 µs)"
+    )
+    assert split.reservations_per_s_per_redis == Sourced(
+        20_000,
+        "10⁶ / reserve.json: 'K=2: busiest primary CPU per reservation' (25.0 µs) / 2 sub-stocks",
+    )
+
+
+def test_without_the_reserve_figure_the_redis_rate_is_the_evalsha_baseline() -> None:
+    document = json.loads(FIXTURE.read_text())
+    baseline = Sourced(6_397.54, "sale.json: 'baseline: EVALSHA reserve'")
+
+    absent = measured_rates("sale.json", document, None)
+    unmeasured_k = measured_rates(
+        "sale.json", document, None, reserve=("reserve.json", RESERVE), substocks=3
+    )
+
+    assert absent.reservations_per_s_per_redis == baseline
+    assert unmeasured_k.reservations_per_s_per_redis == Sourced(
+        6_397.54,
+        "sale.json: 'baseline: EVALSHA reserve' "
+        "(reserve.json has no 'K=3: busiest primary CPU per reservation')",
     )
