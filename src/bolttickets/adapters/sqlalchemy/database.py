@@ -75,8 +75,10 @@ class Database:
             )
             # Reads run in REPEATABLE READ so a multi-statement read is one snapshot.
             self.reader = self.writer.execution_options(isolation_level="REPEATABLE READ")
-            # A pool of its own: a connection the writer's pool lends is pinged inside a
-            # transaction, and the isolation level set on it is reset when it goes back.
+            # A pool of its own, autocommitting from the start: asyncpg pre-pings a connection
+            # that is not in autocommit inside a transaction (BEGIN, ping, ROLLBACK), so one
+            # the writer's pool lent would cost those round trips before any isolation level
+            # set on it took effect. Read-only from the server's side too: nothing commits.
             read_only = {"default_transaction_read_only": "on"}
             self.autocommit_reader = create_async_engine(
                 self.url,
