@@ -427,7 +427,17 @@ def _wire(
         ),
         catalog=catalog,
         bookings=Bookings(
-            db.unit_of_work, stock, queue, pubsub, catalog, sync, clock, users, rooms, lists
+            db.unit_of_work,
+            db.reads,
+            stock,
+            queue,
+            pubsub,
+            catalog,
+            sync,
+            clock,
+            users,
+            rooms,
+            lists,
         ),
         audit=audit,
         privacy=Privacy(db.unit_of_work, audit, users, clock),

@@ -155,7 +155,9 @@ async def world(database: Database, redis_beside: aioredis.Redis | None) -> Asyn
     sync = StockSync(database.unit_of_work, stock)
     queue, pubsub = FakeQueue(), FakePubSub()
     catalog = Catalog(database.unit_of_work, stock, sync, clock)
-    bookings = Bookings(database.unit_of_work, stock, queue, pubsub, catalog, sync, clock)
+    bookings = Bookings(
+        database.unit_of_work, database.reads, stock, queue, pubsub, catalog, sync, clock
+    )
     stripe = StripeProvider("sk_test_unused", WEBHOOK_SECRET, api_base="http://127.0.0.1:9")
     payments = Payments(test=BuiltinTestPayments(SECRET, clock), stripe=stripe)
     late: list[None] = []

@@ -209,6 +209,7 @@ async def _cancel_that_fails_after_its_commit(
     sync = StockSync(db.unit_of_work, broken)
     bookings = Bookings(
         db.unit_of_work,
+        db.reads,
         broken,
         queue,
         pubsub,
@@ -291,6 +292,7 @@ async def test_a_cancel_is_given_back_once_when_a_reconcile_read_it_first(
     racing = cast(StockStore, ReconcileFirst(stock, sync))
     bookings = Bookings(
         db.unit_of_work,
+        db.reads,
         racing,
         queue,
         FakePubSub(),

@@ -77,5 +77,5 @@ def world() -> World:
     stock = MemoryStockStore(clock)
     sync = StockSync(uow, stock)
     catalog = Catalog(uow, stock, sync, clock)
-    bookings = Bookings(uow, stock, queue, pubsub, catalog, sync, clock)
+    bookings = Bookings(uow, uow, stock, queue, pubsub, catalog, sync, clock)
     return World(uow, clock, stock, queue, pubsub, catalog, bookings, sync)

@@ -300,6 +300,7 @@ async def test_unknown_stock_is_rebuilt_from_the_database(world: World) -> None:
     sync = StockSync(world.uow, lost)
     bookings = Bookings(
         world.uow,
+        world.uow,
         lost,
         world.queue,
         world.pubsub,

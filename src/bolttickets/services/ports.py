@@ -329,9 +329,10 @@ class RefusedByDatabase(Exception):
     value out of range): the same write is refused every time, so retrying cannot help."""
 
 
-class UnitOfWork(Protocol):
-    """One transaction. Raises DatabaseUnavailable when the database does not answer (it
-    may answer a retry) and RefusedByDatabase when it refuses a write (it never will)."""
+class Reads(Protocol):
+    """Reads that need no common snapshot: each statement runs on its own, outside any
+    transaction, and sees what was committed when it ran. There is nothing to commit: it is
+    for reads only. Raises DatabaseUnavailable when the database does not answer."""
 
     users: UserRepository
     events: EventRepository
@@ -351,6 +352,19 @@ class UnitOfWork(Protocol):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
+    ) -> None: ...
+
+
+class UnitOfWork(Reads, Protocol):
+    """One transaction: its reads are one snapshot. Raises DatabaseUnavailable when the
+    database does not answer (it may answer a retry) and RefusedByDatabase when it refuses
+    a write (it never will)."""
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         """Roll back whatever was not committed."""
 
@@ -359,6 +373,10 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, write: bool = False) -> UnitOfWork: ...
+
+
+class ReadsFactory(Protocol):
+    def __call__(self) -> Reads: ...
 
 
 # --- Stock and holds ----------------------------------------------------------------------
