@@ -32,6 +32,7 @@ from bolttickets.api.schemas import BookingIn
 from bolttickets.api.security import Tokens
 from bolttickets.domain.model import Role
 
+
 def budget_command(
     calls: Annotated[int, typer.Option(min=1, help="Calls of each library.")] = 20_000,
     in_flight: Annotated[
