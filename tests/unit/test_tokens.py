@@ -3,7 +3,9 @@ session is revoked."""
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 from typing import Any
 from uuid import uuid4
 
@@ -148,3 +150,24 @@ async def test_after_a_gap_in_revocations_every_token_is_checked_with_the_store_
 
     with pytest.raises(Unauthorized, match="logged out"):
         await tokens.actor(token)
+
+
+async def test_the_cache_of_verified_tokens_keeps_no_token_alive() -> None:
+    """A sale's buyers each send a token of ~270 characters: a process that kept every
+    token it verified would carry tens of MiB of them through a sale of 100,000 buyers."""
+    tokens = tokens_of(Store())
+    sent = [_Sent(tokens.issue(uuid4(), Role.CUSTOMER, f"s{n}")) for n in range(100)]
+    for token in sent:
+        await tokens.actor(token)
+    alive = [weakref.ref(token) for token in sent]
+    first = str(sent[0])
+
+    del sent, token
+    gc.collect()
+
+    assert [ref for ref in alive if ref() is not None] == []
+    assert (await tokens.actor(first)).session_id == "s0"
+
+
+class _Sent(str):
+    """A token as a request carries it, which a weak reference can follow (a str cannot)."""
