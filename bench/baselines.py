@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from tests.postgres import pg_connect
 
+from bench import report
 from bench.cleanup import delete_matching
 from bolttickets.adapters.redis_stock import (
     HOLD_INDEX_LIFETIME,
@@ -71,6 +72,16 @@ async def redis_benchmark(redis_url: str, requests: int, *command: str) -> float
 
 async def redis_ping_rate(redis_url: str, requests: int) -> float:
     return await redis_benchmark(redis_url, requests, "ping")
+
+
+async def calibration(redis_url: str | None, cpu_seconds: float, pings: int) -> dict[str, float]:
+    """A fixed amount of work, timed, at a run's start and at its end: SHA-256 on this
+    process's core and, given a Redis, ``pings`` PINGs from redis-benchmark. A throttled or
+    busy machine shows here first: compare a run's figures only with its own."""
+    found = {"cpu_sha256_mb_s": await asyncio.to_thread(report.cpu_calibration, cpu_seconds)}
+    if redis_url is not None:
+        found["redis_ping_per_s"] = await redis_ping_rate(redis_url, pings)
+    return found
 
 
 async def evalsha_reserve_rate(redis_url: str, requests: int) -> float:

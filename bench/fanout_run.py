@@ -27,7 +27,7 @@ import orjson
 import websockets
 from rich.progress import Progress
 
-from bench import baselines, report
+from bench import baselines
 from bench.processes import Cores, pin
 from bench.system import Mode, Services, System, TicketType, started
 from bolttickets.adapters.redis_pubsub import RedisPubSub
@@ -301,13 +301,7 @@ def running_on(cores: frozenset[int] | None) -> Iterator[None]:
 async def calibrate(
     label: str, seconds: float, services: Services, progress: Progress
 ) -> dict[str, float]:
-    """A fixed amount of work, timed, so that a run on a throttled or busy machine shows."""
-    found = {
-        "cpu_sha256_mb_s": await asyncio.to_thread(report.cpu_calibration, seconds / 2),
-        "redis_ping_per_s": await baselines.redis_ping_rate(
-            services.redis_url, int(25_000 * seconds)
-        ),
-    }
+    found = await baselines.calibration(services.redis_url, seconds / 2, int(25_000 * seconds))
     progress.console.print(
         f"calibration at {label}: SHA-256 {found['cpu_sha256_mb_s']:,.0f} MB/s, "
         f"redis PING {found['redis_ping_per_s']:,.0f}/s"

@@ -21,10 +21,10 @@ import asyncio
 import statistics
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
@@ -36,6 +36,7 @@ from bolttickets.domain.requests import BookingRequest, booking_id_for, fingerpr
 from bolttickets.services.ports import StockLoad, StockStore
 
 _EVENT = uuid.UUID(int=1)
+T = TypeVar("T")
 CALIBRATION_SECONDS = 0.5
 CALIBRATION_PINGS = 20_000
 
@@ -146,12 +147,8 @@ async def _main(
 
 
 async def calibrate(redis_url: str) -> dict[str, float]:
-    """The calibration the other benches record (report.calibration_text), shortened: a
-    fixed amount of work, timed, so that a run on a busy machine shows."""
-    return {
-        "cpu_sha256_mb_s": await asyncio.to_thread(report.cpu_calibration, CALIBRATION_SECONDS),
-        "redis_ping_per_s": await baselines.redis_ping_rate(redis_url, CALIBRATION_PINGS),
-    }
+    """The other benches' calibration, shortened."""
+    return await baselines.calibration(redis_url, CALIBRATION_SECONDS, CALIBRATION_PINGS)
 
 
 def write_result(
@@ -188,16 +185,11 @@ async def _round(
     try:
         await store.start()
         tt = await load_stock(store, reservations)
-        pending = iter([keyed_request(tt, i) for i in range(reservations)])
-
-        async def reserve() -> None:
-            for request in pending:
-                await store.reserve(request)
-
+        requests = [keyed_request(tt, i) for i in range(reservations)]
         before = await _evalsha_calls(client)
         redis_before = redis_cpu_seconds(await client.info("cpu"))
         started_wall, started_cpu = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(reserve() for _ in range(in_flight)))
+        await awaited_in_flight((store.reserve(r) for r in requests), in_flight)
         wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
         redis_cpu = redis_cpu_seconds(await client.info("cpu")) - redis_before
         evalsha = await _evalsha_calls(client) - before
@@ -212,6 +204,20 @@ async def _round(
         )
     finally:
         await delete_matching(client, f"{namespace}:*")
+
+
+async def awaited_in_flight(calls: Iterable[Awaitable[T]], in_flight: int) -> list[T]:
+    """Every call awaited, ``in_flight`` at a time, as that many buyers would: their results,
+    in the order they came back."""
+    pending = iter(calls)
+    results: list[T] = []
+
+    async def drive() -> None:
+        for call in pending:  # one iterator shared by every driver: each call once
+            results.append(await call)
+
+    await asyncio.gather(*(drive() for _ in range(in_flight)))
+    return results
 
 
 async def load_stock(store: StockStore, tickets: int) -> uuid.UUID:

@@ -35,6 +35,7 @@ from bench.cleanup import delete_matching
 from bench.reserve import (
     BUSIEST_PRIMARY_CPU,
     REDIS_CPU,
+    awaited_in_flight,
     calibrate,
     figure_name,
     keyed_request,
@@ -168,15 +169,8 @@ async def _phase(
 ) -> tuple[float, Counter[Admission]]:
     """Every request through ``store.reserve``, ``in_flight`` at a time: the rate, after
     checking each answered ``expected``."""
-    pending = iter(requests)
-    outcomes: Counter[Admission] = Counter()
-
-    async def reserve() -> None:
-        for request in pending:
-            outcomes[await store.reserve(request)] += 1
-
     started = time.perf_counter()
-    await asyncio.gather(*(reserve() for _ in range(in_flight)))
+    outcomes = Counter(await awaited_in_flight((store.reserve(r) for r in requests), in_flight))
     wall = time.perf_counter() - started
     if outcomes != {expected: len(requests)}:
         raise RuntimeError(f"expected {len(requests)} {expected.value}, got {dict(outcomes)}")

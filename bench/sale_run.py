@@ -314,15 +314,11 @@ class Run:
 
 
 async def calibrate(plan: Plan, services: Services | None) -> dict[str, float]:
-    """A fixed amount of work, timed: compare a run's figures only with its own."""
-    found = {
-        "cpu_sha256_mb_s": await asyncio.to_thread(report.cpu_calibration, plan.calibration_seconds)
-    }
-    if services is not None:
-        found["redis_ping_per_s"] = await baselines.redis_ping_rate(
-            services.redis_url, max(5_000, int(50_000 * plan.calibration_seconds))
-        )
-    return found
+    return await baselines.calibration(
+        None if services is None else services.redis_url,
+        plan.calibration_seconds,
+        max(5_000, int(50_000 * plan.calibration_seconds)),
+    )
 
 
 def figures(
